@@ -1,0 +1,21 @@
+# Every dependency comes from a Debian 12 package; nothing is downloaded at build time.
+# scripts/setup.sh installs the packages named beside each lookup.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(TBB REQUIRED)                                  # libtbb-dev
+pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)  # libturbojpeg0-dev
+pkg_check_modules(LIBJPEG REQUIRED IMPORTED_TARGET libjpeg)         # libjpeg62-turbo-dev
+pkg_check_modules(SPNG REQUIRED IMPORTED_TARGET spng)               # libspng-dev
+find_package(fmt REQUIRED)                                  # libfmt-dev
+find_package(nlohmann_json REQUIRED)                        # nlohmann-json3-dev
+find_package(CLI11 REQUIRED)                                # libcli11-dev
+find_package(LibArchive REQUIRED)                           # libarchive-dev
+
+# libopencv-{core,imgcodecs}-dev ship neither a CMake config nor a .pc file without the
+# full libopencv-dev, so the two libraries are located directly.
+find_path(OPENCV_INCLUDE_DIR opencv2/imgcodecs.hpp PATH_SUFFIXES opencv4 REQUIRED)
+find_library(OPENCV_CORE_LIB opencv_core REQUIRED)
+find_library(OPENCV_IMGCODECS_LIB opencv_imgcodecs REQUIRED)
+add_library(tessera_opencv INTERFACE)
+target_include_directories(tessera_opencv SYSTEM INTERFACE ${OPENCV_INCLUDE_DIR})
+target_link_libraries(tessera_opencv INTERFACE ${OPENCV_IMGCODECS_LIB} ${OPENCV_CORE_LIB})

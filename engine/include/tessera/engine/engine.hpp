@@ -1,0 +1,89 @@
+// The public entry point: run jobs (an image plus its crop plan) through one flow graph
+// that decodes each image once, in bands, and encodes its crops in parallel into pooled
+// buffers handed to a Sink. A bad image fails only its own job; the run goes on.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tessera/codecs/decoder.hpp"
+#include "tessera/codecs/encoder.hpp"
+#include "tessera/codecs/input.hpp"
+#include "tessera/engine/plan.hpp"
+#include "tessera/engine/sink.hpp"
+
+namespace tessera {
+
+struct Job {
+  std::string path;         // opened inside the run when `input` is empty
+  InputBytes input;         // bytes already in memory (stdin, a caller's buffer)
+  PlanSpec plan;
+  EncodeOptions encode;
+  double skip_blank = -1;   // crops whose pixel standard deviation is below this are skipped
+};
+
+// Jobs are pulled one at a time, only when the graph has room, so a manifest of millions of
+// images never sits in memory. next() is called from one thread at a time.
+class JobSource {
+ public:
+  virtual ~JobSource() = default;
+  virtual std::optional<Job> next() = 0;
+};
+
+struct EngineOptions {
+  int threads = 0;           // 0: every core
+  int crops_in_flight = 0;   // encode buffers (tokens); 0: 4 per thread
+  int band_rows = 0;         // rows decoded per step; 0: 64, rounded to the JPEG MCU height
+  int jobs_in_flight = 2;    // images open at once: the next decodes while the last encodes
+  DecodeOptions decode;
+  PlanLimits plan_limits;
+  const std::atomic<bool>* cancel = nullptr;  // set to stop the run early (Ctrl-C)
+};
+
+struct RunStats {
+  std::size_t jobs = 0;
+  std::size_t jobs_failed = 0;
+  std::size_t crops = 0;          // encoded and delivered
+  std::size_t crops_failed = 0;
+  std::size_t crops_skipped = 0;  // below the blank threshold
+  std::uint64_t bytes_in = 0;     // encoded input bytes
+  std::uint64_t bytes_out = 0;    // encoded crop bytes delivered
+  std::uint64_t pixels_decoded = 0;
+  double wall_s = 0;
+  double decode_s = 0;            // thread time spent decoding, summed over jobs
+  double encode_cpu_s = 0;        // thread time spent encoding, summed over crops
+  int peak_window_rows = 0;       // the largest band window (rows) of any job
+  std::uint64_t peak_window_bytes = 0;  // resident window bytes at the peak, over all open jobs
+  std::uint64_t pool_buffers = 0;       // encode buffers created (not per crop: reused)
+  std::uint64_t pool_bytes = 0;         // bytes held by the pool at the end
+  bool cancelled = false;
+  std::optional<Error> fatal;     // the sink failed (disk full): the run stopped
+};
+
+class Engine {
+ public:
+  explicit Engine(EngineOptions options = {});
+  RunStats run(JobSource& jobs, Sink& sink);
+  RunStats run(std::span<const Job> jobs, Sink& sink);
+
+ private:
+  EngineOptions options_;
+};
+
+struct EncodedCrop {
+  std::uint32_t index = 0;
+  Roi roi;
+  std::string key;
+  std::vector<std::uint8_t> bytes;
+};
+
+// One call: every crop of one image as bytes in memory, in plan order.
+Result<std::vector<EncodedCrop>> encode_crops(InputBytes input, const PlanSpec& plan,
+                                              const EncodeOptions& encode = {},
+                                              const EngineOptions& options = {});
+
+}  // namespace tessera

@@ -1,0 +1,42 @@
+// Sinks that write to disk or to a stream: a directory of files and WebDataset-style tar
+// shards. Both write under a temporary name and rename once complete, so a final name never
+// holds a partial file, and neither lets a key escape its directory or tar namespace.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "tessera/codecs/result.hpp"
+#include "tessera/engine/sink.hpp"
+
+namespace tessera {
+
+// Placeholders in a name template: {stem} (input file name without directory and
+// extension), {job}, {index}, {x}, {y}, {w}, {h}, {key} (the ROI key, or the index when the
+// ROI has none) and {ext} ("jpg" or "png").
+struct DirectorySinkOptions {
+  std::string directory;
+  std::string name_template = "{stem}/{x}_{y}.{ext}";
+};
+
+// Checks the template (unknown placeholders, absolute paths) and creates the directory.
+Result<std::unique_ptr<Sink>> make_directory_sink(const DirectorySinkOptions& options);
+
+// Shards: "out.tar" becomes out-000000.tar, out-000001.tar, ...; "-" is one stream to stdout.
+// Each sample is KEY.jpg (or .png) then KEY.json with source, x, y, w, h and plan; a shard
+// boundary always falls between samples.
+struct TarSinkOptions {
+  std::string path;
+  std::uint64_t max_shard_bytes = 0;    // 0: no limit
+  std::uint64_t max_shard_samples = 0;  // 0: no limit
+};
+
+Result<std::unique_ptr<Sink>> make_tar_sink(const TarSinkOptions& options);
+
+// A key safe as a file name and as a WebDataset key: no directory parts, no dots (WebDataset
+// splits the extension at the first dot), nothing outside [A-Za-z0-9_-]. Returns an error for
+// keys such as "../../x" rather than silently rewriting them.
+Result<std::string> checked_key(std::string_view key);
+
+}  // namespace tessera

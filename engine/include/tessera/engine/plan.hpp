@@ -1,0 +1,101 @@
+// Crop plans: a grid, an explicit ROI list, or seeded random crops, turned into a checked
+// list of regions for one image. Planning needs only the image size from the header, so a
+// bad plan fails before any pixel is decoded. Nothing here touches pixels or threads.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "tessera/codecs/result.hpp"
+
+namespace tessera {
+
+// A region in image coordinates. Only under EdgePolicy::kPad may it reach past the image.
+struct Roi {
+  int x = 0;
+  int y = 0;
+  int w = 0;
+  int h = 0;
+  int right() const noexcept { return x + w; }
+  int bottom() const noexcept { return y + h; }
+  friend bool operator==(const Roi&, const Roi&) = default;
+};
+
+// What happens to a region that reaches past the image edge.
+enum class EdgePolicy : std::uint8_t {
+  kError,  // it is an error that names the region (the default for explicit ROI lists)
+  kDrop,   // the region is left out of the plan
+  kPad,    // the region keeps its size; pixels outside the image take the fill colour
+  kClip,   // the region is cut to the image
+};
+
+using Rgba = std::array<std::uint8_t, 4>;
+
+const char* to_string(EdgePolicy policy) noexcept;
+
+struct GridSpec {
+  int tile_width = 256;
+  int tile_height = 256;
+  int stride_x = 0;  // 0: the tile width (no overlap); less than the tile width overlaps
+  int stride_y = 0;  // 0: the tile height
+  EdgePolicy edge = EdgePolicy::kDrop;
+  Rgba fill = {0, 0, 0, 255};
+};
+
+struct RoiEntry {
+  Roi roi;
+  std::string key;  // optional; names the output when set
+};
+
+struct RoiListSpec {
+  std::vector<RoiEntry> rois;
+  EdgePolicy edge = EdgePolicy::kError;
+  Rgba fill = {0, 0, 0, 255};
+};
+
+// Square crops with a side drawn from [min_size, max_size], placed wholly inside the image.
+// The generator is tessera's own, so a seed gives the same crops on every machine.
+struct RandomSpec {
+  std::size_t count = 0;
+  int min_size = 0;
+  int max_size = 0;
+  std::uint64_t seed = 0;
+};
+
+using PlanSpec = std::variant<GridSpec, RoiListSpec, RandomSpec>;
+
+struct PlanLimits {
+  std::size_t max_crops = 10'000'000;
+};
+
+struct PlannedCrop {
+  Roi roi;               // after the edge policy: clipped, or extending past the edge when padded
+  std::uint32_t index;   // position in the plan, stable across runs and thread counts
+  std::string key;       // from the ROI list, or empty
+};
+
+struct Plan {
+  std::vector<PlannedCrop> crops;  // in plan order
+  Rgba fill = {0, 0, 0, 255};
+};
+
+// Expands and checks a spec against an image of width x height. Errors say which region is
+// wrong and what to do, e.g. "ROI 17 (x=9000 y=10 w=512 h=512) lies outside the 8192x8192
+// image; use --edge clip or --edge drop".
+Result<Plan> make_plan(const PlanSpec& spec, int width, int height, const PlanLimits& limits = {});
+
+// A one-line description for metadata, e.g. "grid 256x256 stride 256x256 edge drop".
+std::string describe(const PlanSpec& spec);
+
+// ROI files. CSV: "x,y,w,h[,key]" per line, with an optional header line. JSON: a list of
+// objects {"x":..,"y":..,"w":..,"h":..,"key":..}. `source` names the file in errors.
+Result<RoiListSpec> parse_roi_csv(std::string_view text, std::string_view source);
+Result<RoiListSpec> parse_roi_json(std::string_view text, std::string_view source);
+// Picks the parser by content (a leading '[' means JSON) and reads the file.
+Result<RoiListSpec> load_roi_file(const std::string& path);
+
+}  // namespace tessera

@@ -1,0 +1,102 @@
+// Sinks receive encoded crops. The engine calls consume() from one thread at a time, in a
+// deterministic order, unless the sink declares itself concurrent. The bytes are only valid
+// during the call: the buffer returns to the pool when consume() returns.
+// A sink never sees pixels or codecs, only bytes and where they came from.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "tessera/codecs/encoder.hpp"
+#include "tessera/codecs/result.hpp"
+#include "tessera/engine/plan.hpp"
+
+namespace tessera {
+
+// Where a crop came from: one per job, alive for the whole run.
+struct JobInfo {
+  std::size_t index = 0;   // position of the job in the run
+  std::string source;      // the input's name (path, or "-" for stdin)
+  std::string plan;        // describe(plan spec)
+  int image_width = 0;
+  int image_height = 0;
+};
+
+struct CropResult {
+  const JobInfo* job = nullptr;
+  std::uint32_t index = 0;  // plan order within the job
+  Roi roi;
+  std::string_view key;     // from the ROI list, or empty
+  OutputFormat format = OutputFormat::kJpeg;
+  std::span<const std::uint8_t> bytes;
+};
+
+// A crop that could not be produced, or (index == kWholeJob) a job that failed before it
+// could be planned, for example an unreadable file.
+struct CropFailure {
+  static constexpr std::uint32_t kWholeJob = 0xffffffffu;
+  const JobInfo* job = nullptr;
+  std::uint32_t index = kWholeJob;
+  Roi roi;
+  const Error* error = nullptr;
+};
+
+class Sink {
+ public:
+  virtual ~Sink() = default;
+
+  // True if consume() may run on several threads at once.
+  virtual bool concurrent() const noexcept { return false; }
+
+  // Takes one crop. A failed Status (or an exception) is fatal: the run stops, and
+  // abort() is called so that partial outputs are removed.
+  virtual Status consume(const CropResult& crop) = 0;
+
+  // A crop or job that failed; the run goes on. Called like consume().
+  virtual void on_failure(const CropFailure& /*failure*/) {}
+
+  // Every crop of the run has been delivered: flush, close, rename into place.
+  virtual Status finish() { return {}; }
+
+  // The run failed or was cancelled: remove anything incomplete, keep what is complete.
+  virtual void abort() noexcept {}
+};
+
+// Library use: each crop's bytes arrive in the caller's function, with no disk round trip.
+class CallbackSink final : public Sink {
+ public:
+  using Callback = std::function<Status(const CropResult&)>;
+  explicit CallbackSink(Callback callback, bool concurrent = false)
+      : callback_(std::move(callback)), concurrent_(concurrent) {}
+  bool concurrent() const noexcept override { return concurrent_; }
+  Status consume(const CropResult& crop) override { return callback_(crop); }
+
+ private:
+  Callback callback_;
+  bool concurrent_;
+};
+
+// Counts and discards, for benchmarks.
+class NullSink final : public Sink {
+ public:
+  bool concurrent() const noexcept override { return true; }
+  Status consume(const CropResult& crop) override {
+    crops_.fetch_add(1, std::memory_order_relaxed);
+    bytes_.fetch_add(crop.bytes.size(), std::memory_order_relaxed);
+    return {};
+  }
+  std::uint64_t crops() const noexcept { return crops_.load(); }
+  std::uint64_t bytes() const noexcept { return bytes_.load(); }
+
+ private:
+  std::atomic<std::uint64_t> crops_{0};
+  std::atomic<std::uint64_t> bytes_{0};
+};
+
+}  // namespace tessera
