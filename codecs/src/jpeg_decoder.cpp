@@ -1,7 +1,294 @@
-// Placeholder until the libjpeg scanline decoder lands.
+// JPEG decoder over the libjpeg scanline API: the header first, then rows straight into the
+// caller's memory. Baseline, progressive and arithmetic-coded files, gray, YCbCr, RGB, CMYK
+// and YCCK. Every call into libjpeg goes through a guarded_* function (see jpeg_error_manager.hpp).
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
 #include "codec_factories.hpp"
+#include "jpeg_error_manager.hpp"
+
 namespace tessera::detail {
-Result<std::unique_ptr<Decoder>> open_jpeg_decoder(InputBytes, const DecodeOptions&) {
-  return Error{ErrorCode::kUnsupportedFormat, "JPEG decoding is not built yet"};
+namespace {
+
+constexpr const char* kFormatName = "JPEG";
+// How many row pointers are handed to libjpeg per call; it returns fewer when it likes.
+constexpr int kRowsPerCall = 16;
+
+// ---- guarded calls into libjpeg: only trivially destructible locals between setjmp and
+// ---- any longjmp; each returns false after a fatal libjpeg error.
+
+bool guarded_create(jpeg_decompress_struct* cinfo, JpegErrorManager* errors) {
+  if (setjmp(errors->jump) != 0) return false;
+  jpeg_create_decompress(cinfo);
+  return true;
 }
+
+bool guarded_read_header(jpeg_decompress_struct* cinfo, JpegErrorManager* errors,
+                         const std::uint8_t* data, std::size_t size) {
+  if (setjmp(errors->jump) != 0) return false;
+  jpeg_mem_src(cinfo, data, static_cast<unsigned long>(size));
+  jpeg_read_header(cinfo, TRUE);
+  return true;
+}
+
+// Progressive and other multi-scan files decode the whole image here.
+bool guarded_start_decompress(jpeg_decompress_struct* cinfo, JpegErrorManager* errors) {
+  if (setjmp(errors->jump) != 0) return false;
+  jpeg_start_decompress(cinfo);
+  return true;
+}
+
+// Reads exactly `rows` rows into dst at the given stride, with no intermediate copy.
+bool guarded_read_rows(jpeg_decompress_struct* cinfo, JpegErrorManager* errors, std::uint8_t* dst,
+                       std::size_t stride, int rows) {
+  if (setjmp(errors->jump) != 0) return false;
+  JSAMPROW pointers[kRowsPerCall];
+  int done = 0;
+  while (done < rows) {
+    const int batch = std::min(kRowsPerCall, rows - done);
+    for (int i = 0; i < batch; ++i) {
+      pointers[i] = dst + static_cast<std::size_t>(done + i) * stride;
+    }
+    const auto got = static_cast<int>(jpeg_read_scanlines(cinfo, pointers, static_cast<JDIMENSION>(batch)));
+    // A memory source never suspends, so no rows means libjpeg has nothing more to give.
+    if (got == 0) ERREXIT(cinfo, JERR_INPUT_EOF);
+    done += got;
+  }
+  return true;
+}
+
+// Adobe (Photoshop) writes CMYK inverted: a stored value of 255 means no ink. Without an Adobe
+// marker the values are taken as plain ink amounts. With inverted c and k, the ink-free share
+// of red is c/255 and of black k/255, so R = c * k / 255, rounded (likewise G with m, B with y).
+void cmyk_row_to_rgb(const std::uint8_t* cmyk, std::uint8_t* rgb, int width, bool adobe_inverted) {
+  const unsigned flip = adobe_inverted ? 0u : 255u;
+  for (int x = 0; x < width; ++x, cmyk += 4, rgb += 3) {
+    const unsigned k = cmyk[3] ^ flip;
+    for (int c = 0; c < 3; ++c) {
+      rgb[c] = static_cast<std::uint8_t>(((cmyk[c] ^ flip) * k + 127u) / 255u);
+    }
+  }
+}
+
+// CMYK rows go through one scratch row each, then into dst as RGB.
+bool guarded_read_cmyk_rows(jpeg_decompress_struct* cinfo, JpegErrorManager* errors, std::uint8_t* dst,
+                            std::size_t stride, int rows, std::uint8_t* scratch) {
+  if (setjmp(errors->jump) != 0) return false;
+  const bool adobe_inverted = cinfo->saw_Adobe_marker != 0;
+  const auto width = static_cast<int>(cinfo->output_width);
+  JSAMPROW pointer[1] = {scratch};
+  for (int done = 0; done < rows; ++done) {
+    if (jpeg_read_scanlines(cinfo, pointer, 1) != 1) ERREXIT(cinfo, JERR_INPUT_EOF);
+    cmyk_row_to_rgb(scratch, dst + static_cast<std::size_t>(done) * stride, width, adobe_inverted);
+  }
+  return true;
+}
+
+// ---- header interpretation
+
+// Ratio of luma to chroma sampling, from the component sampling factors.
+ChromaSubsampling subsampling_of(const jpeg_decompress_struct& cinfo) {
+  if (cinfo.num_components == 1) return ChromaSubsampling::kGray;
+  if (cinfo.num_components != 3 && cinfo.num_components != 4) return ChromaSubsampling::kOther;
+  const jpeg_component_info* comp = cinfo.comp_info;
+  const bool chroma_alike = comp[1].h_samp_factor == comp[2].h_samp_factor &&
+                            comp[1].v_samp_factor == comp[2].v_samp_factor;
+  const bool fourth_like_luma = cinfo.num_components == 3 ||
+                                (comp[3].h_samp_factor == comp[0].h_samp_factor &&
+                                 comp[3].v_samp_factor == comp[0].v_samp_factor);
+  if (!chroma_alike || !fourth_like_luma || comp[0].h_samp_factor % comp[1].h_samp_factor != 0 ||
+      comp[0].v_samp_factor % comp[1].v_samp_factor != 0) {
+    return ChromaSubsampling::kOther;
+  }
+  const int h = comp[0].h_samp_factor / comp[1].h_samp_factor;
+  const int v = comp[0].v_samp_factor / comp[1].v_samp_factor;
+  if (h == 1 && v == 1) return ChromaSubsampling::k444;
+  if (h == 2 && v == 1) return ChromaSubsampling::k422;
+  if (h == 2 && v == 2) return ChromaSubsampling::k420;
+  if (h == 1 && v == 2) return ChromaSubsampling::k440;
+  if (h == 4 && v == 1) return ChromaSubsampling::k411;
+  return ChromaSubsampling::kOther;
+}
+
+bool is_cmyk(J_COLOR_SPACE space) { return space == JCS_CMYK || space == JCS_YCCK; }
+
+ImageHeader header_of(const jpeg_decompress_struct& cinfo) {
+  ImageHeader header;
+  header.width = static_cast<int>(cinfo.image_width);
+  header.height = static_cast<int>(cinfo.image_height);
+  header.file_channels = cinfo.num_components;
+  header.bit_depth = cinfo.data_precision;
+  header.format = cinfo.jpeg_color_space == JCS_GRAYSCALE ? PixelFormat::kGray8 : PixelFormat::kRgb8;
+  header.container = ContainerFormat::kJpeg;
+  header.subsampling = subsampling_of(cinfo);
+  header.restart_markers = cinfo.restart_interval != 0;
+  header.progressive = cinfo.progressive_mode != 0;
+  header.streamable = true;
+  return header;
+}
+
+J_COLOR_SPACE output_space_for(J_COLOR_SPACE file_space) {
+  if (file_space == JCS_GRAYSCALE) return JCS_GRAYSCALE;
+  if (is_cmyk(file_space)) return JCS_CMYK;
+  return JCS_EXT_RGB;
+}
+
+std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
+
+// A Huffman-coded scan spends at least one bit on every 8x8 luma block, so fewer bits than
+// blocks cannot be a complete image: reject it before libjpeg fills gigapixels with grey.
+// Arithmetic coding can go below a bit per block, so it is exempt.
+Status check_enough_data(const InputBytes& input, const jpeg_decompress_struct& cinfo,
+                         std::size_t bytes_after_header, const DecodeOptions& options) {
+  if (options.allow_truncated || cinfo.arith_code) return {};
+  const std::uint64_t blocks = ceil_div(cinfo.image_width, 8) * ceil_div(cinfo.image_height, 8);
+  const std::uint64_t bits = static_cast<std::uint64_t>(bytes_after_header) * 8;
+  if (bits >= blocks) return {};
+  return Error{ErrorCode::kTruncatedData,
+               fmt::format("{}: JPEG header claims {}x{} pixels but the file holds only {} bytes of "
+                           "image data, under one bit per 8x8 block; the file is truncated or "
+                           "hostile, re-fetch it",
+                           input.name(), cinfo.image_width, cinfo.image_height, bytes_after_header)};
+}
+
+class JpegDecoder final : public Decoder {
+ public:
+  JpegDecoder(InputBytes input, const DecodeOptions& options)
+      : input_(std::move(input)), options_(options) {
+    cinfo_.err = install_error_manager(errors_);
+  }
+
+  ~JpegDecoder() override {
+    if (created_) jpeg_destroy_decompress(&cinfo_);
+  }
+
+  Status open() {
+    if (!guarded_create(&cinfo_, &errors_)) return libjpeg_error("cannot start the JPEG decoder");
+    created_ = true;
+    const auto bytes = input_.bytes();
+    if (!guarded_read_header(&cinfo_, &errors_, bytes.data(), bytes.size())) {
+      return libjpeg_error("cannot read the JPEG header");
+    }
+    if (Status damage = take_warnings("in the JPEG header"); !damage) return damage;
+    header_ = header_of(cinfo_);
+    if (Status limit = check_pixel_limit(input_, kFormatName, header_.width, header_.height, options_);
+        !limit) {
+      return limit;
+    }
+    if (Status enough = check_enough_data(input_, cinfo_, cinfo_.src->bytes_in_buffer, options_); !enough) {
+      return enough;
+    }
+    if (cinfo_.jpeg_color_space == JCS_UNKNOWN) {
+      return Error{ErrorCode::kUnsupportedFormat,
+                   fmt::format("{}: JPEG with {} colour components of unknown meaning; convert it "
+                               "to RGB, gray or CMYK first",
+                               input_.name(), cinfo_.num_components)};
+    }
+    cinfo_.out_color_space = output_space_for(cinfo_.jpeg_color_space);
+    return {};
+  }
+
+  const ImageHeader& header() const noexcept override { return header_; }
+  int rows_read() const noexcept override { return rows_read_; }
+  const std::string& warnings() const noexcept override { return warnings_; }
+
+  Result<int> read_rows(std::uint8_t* dst, std::size_t stride, int max_rows) override {
+    if (failure_) return *failure_;
+    if (rows_read_ == header_.height) return 0;
+    const std::size_t row_bytes =
+        static_cast<std::size_t>(header_.width) * static_cast<std::size_t>(channel_count(header_.format));
+    if (dst == nullptr || max_rows <= 0 || stride < row_bytes) {
+      return Error{ErrorCode::kInvalidArgument,
+                   fmt::format("{}: read_rows needs a destination, max_rows > 0 and a stride of at "
+                               "least {} bytes (got {} rows, stride {})",
+                               input_.name(), row_bytes, max_rows, stride)};
+    }
+    if (!started_) {
+      if (Status started = start(); !started) return fail(std::move(started).error());
+    }
+    const int rows = std::min(max_rows, header_.height - rows_read_);
+    const bool ok = is_cmyk(cinfo_.jpeg_color_space)
+                        ? guarded_read_cmyk_rows(&cinfo_, &errors_, dst, stride, rows, cmyk_row_.data())
+                        : guarded_read_rows(&cinfo_, &errors_, dst, stride, rows);
+    if (!ok) return fail(libjpeg_error(fmt::format("cannot decode rows {}..{}", rows_read_, rows_read_ + rows - 1)));
+    if (Status damage = take_warnings(fmt::format("in rows {}..{}", rows_read_, rows_read_ + rows - 1));
+        !damage) {
+      return fail(std::move(damage).error());
+    }
+    rows_read_ += rows;
+    return rows;
+  }
+
+ private:
+  Status start() {
+    if (is_cmyk(cinfo_.jpeg_color_space)) cmyk_row_.resize(static_cast<std::size_t>(header_.width) * 4);
+    if (!guarded_start_decompress(&cinfo_, &errors_)) return libjpeg_error("cannot start decoding");
+    started_ = true;
+    const int expected = is_cmyk(cinfo_.jpeg_color_space) ? 4 : channel_count(header_.format);
+    if (cinfo_.output_components != expected || cinfo_.output_width != cinfo_.image_width) {
+      return Error{ErrorCode::kInternal,
+                   fmt::format("{}: libjpeg produces {} components per pixel where {} were expected",
+                               input_.name(), cinfo_.output_components, expected)};
+    }
+    return take_warnings("while decoding the image");
+  }
+
+  // A fatal error after libjpeg ran out of data is a symptom of the truncation, not its cause.
+  Error libjpeg_error(const std::string& what) const {
+    const ErrorCode code =
+        errors_.saw_truncation ? ErrorCode::kTruncatedData : decode_error_code(errors_.error_code);
+    return Error{code,
+                 fmt::format("{}: {}: {}; the file is damaged or not a JPEG tessera can read",
+                             input_.name(), what, errors_.error_message)};
+  }
+
+  // Moves libjpeg's warnings into warnings(). Truncation and corrupt data are errors unless
+  // the caller allowed truncated input: libjpeg has invented pixels to fill the gap.
+  Status take_warnings(const std::string& where) {
+    if (errors_.warning_length == 0) return {};
+    const bool damaged = errors_.saw_truncation || errors_.saw_corruption;
+    const ErrorCode code = errors_.saw_truncation ? ErrorCode::kTruncatedData : ErrorCode::kCorruptData;
+    std::string text = fmt::format("{} {}", errors_.warning_text, where);
+    reset_warnings(errors_);
+    if (damaged && !options_.allow_truncated) {
+      return Error{code, fmt::format("{}: {}; the JPEG is {}, re-fetch it or allow truncated input",
+                                     input_.name(), text,
+                                     code == ErrorCode::kTruncatedData ? "truncated" : "corrupt")};
+    }
+    if (!warnings_.empty()) warnings_ += "; ";
+    warnings_ += text;
+    return {};
+  }
+
+  Error fail(Error error) {
+    failure_ = error;
+    return error;
+  }
+
+  InputBytes input_;
+  DecodeOptions options_;
+  ImageHeader header_;
+  JpegErrorManager errors_{};
+  jpeg_decompress_struct cinfo_{};
+  bool created_ = false;
+  bool started_ = false;
+  int rows_read_ = 0;
+  std::string warnings_;
+  std::optional<Error> failure_;  // once libjpeg has failed, its state is undefined: stay failed
+  std::vector<std::uint8_t> cmyk_row_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Decoder>> open_jpeg_decoder(InputBytes input, const DecodeOptions& options) {
+  auto decoder = std::make_unique<JpegDecoder>(std::move(input), options);
+  if (Status opened = decoder->open(); !opened) return std::move(opened).error();
+  return std::unique_ptr<Decoder>(std::move(decoder));
+}
+
 }  // namespace tessera::detail
