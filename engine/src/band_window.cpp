@@ -1,0 +1,89 @@
+#include "band_window.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <numeric>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace tessera::detail {
+namespace {
+
+constexpr std::size_t kRowAlignment = 64;  // a cache line, and it keeps the page period short
+
+std::size_t round_up(std::size_t value, std::size_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
+
+Error map_error(const char* what, std::size_t bytes) {
+  return Error{ErrorCode::kTooLarge,
+               fmt::format("cannot {} a band window of {} MiB: {}; lower --band-rows or use smaller "
+                           "crops",
+                           what, bytes >> 20, std::strerror(errno))};
+}
+
+}  // namespace
+
+Result<BandWindow> BandWindow::create(std::size_t row_bytes, int min_capacity) {
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  BandWindow window;
+  window.stride_ = round_up(row_bytes, kRowAlignment);
+  // The ring must be a whole number of pages for the second mapping to line up.
+  const std::size_t rows_per_period = page / std::gcd(window.stride_, page);
+  window.capacity_ = static_cast<int>(round_up(static_cast<std::size_t>(min_capacity), rows_per_period));
+  const std::size_t ring = window.bytes();
+
+  const int fd = ::memfd_create("tessera-band-window", MFD_CLOEXEC);
+  if (fd < 0) return map_error("create", ring);
+  if (::ftruncate(fd, static_cast<off_t>(ring)) != 0) {
+    ::close(fd);
+    return map_error("size", ring);
+  }
+  void* reserve = ::mmap(nullptr, 2 * ring, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (reserve == MAP_FAILED) {
+    ::close(fd);
+    return map_error("reserve", 2 * ring);
+  }
+  auto* base = static_cast<std::uint8_t*>(reserve);
+  const bool mapped =
+      ::mmap(base, ring, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) != MAP_FAILED &&
+      ::mmap(base + ring, ring, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) != MAP_FAILED;
+  ::close(fd);  // the mappings keep the memory alive
+  if (!mapped) {
+    ::munmap(base, 2 * ring);
+    return map_error("map", ring);
+  }
+  window.base_ = base;
+  window.mapped_bytes_ = 2 * ring;
+  return window;
+}
+
+BandWindow::BandWindow(BandWindow&& other) noexcept
+    : base_(std::exchange(other.base_, nullptr)),
+      mapped_bytes_(std::exchange(other.mapped_bytes_, 0)),
+      stride_(other.stride_),
+      capacity_(other.capacity_) {}
+
+BandWindow& BandWindow::operator=(BandWindow&& other) noexcept {
+  if (this != &other) {
+    release();
+    base_ = std::exchange(other.base_, nullptr);
+    mapped_bytes_ = std::exchange(other.mapped_bytes_, 0);
+    stride_ = other.stride_;
+    capacity_ = other.capacity_;
+  }
+  return *this;
+}
+
+BandWindow::~BandWindow() { release(); }
+
+void BandWindow::release() noexcept {
+  if (base_ != nullptr) ::munmap(base_, mapped_bytes_);
+  base_ = nullptr;
+}
+
+}  // namespace tessera::detail

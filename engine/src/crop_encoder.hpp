@@ -1,0 +1,33 @@
+// The per-crop work, without TBB: take the crop's view out of the band window (padding it
+// when it reaches past the image), skip it if blank, and encode it into its pooled buffer.
+// One CropEncoder per worker thread: it holds that thread's codec handles and pad scratch,
+// created once and reused, so a crop in steady state allocates nothing.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "job_state.hpp"
+#include "tessera/codecs/encoder.hpp"
+
+namespace tessera::detail {
+
+// Standard deviation of all channel values of the view.
+double pixel_stddev(const ImageView& view);
+
+class CropEncoder {
+ public:
+  CropDone encode(const CropTask& task, std::atomic<std::uint64_t>& buffer_allocations);
+
+ private:
+  ImageView padded_view(const ImageView& inside, const Roi& roi, const Roi& inside_roi,
+                        const Rgba& fill, PixelFormat format);
+  Encoder& encoder_for(OutputFormat format);
+
+  std::unique_ptr<Encoder> jpeg_;
+  std::unique_ptr<Encoder> png_;
+  std::vector<std::uint8_t> pad_scratch_;
+};
+
+}  // namespace tessera::detail

@@ -1,0 +1,133 @@
+#include "delivery.hpp"
+
+#include <algorithm>
+#include <exception>
+
+#include <fmt/format.h>
+
+namespace tessera::detail {
+
+void RunCounters::set_fatal(Error error) {
+  std::lock_guard lock(mutex_);
+  if (!fatal_) fatal_ = std::move(error);
+  stop.store(true);
+}
+
+std::optional<Error> RunCounters::fatal() const {
+  std::lock_guard lock(mutex_);
+  return fatal_;
+}
+
+Delivery::Delivery(Sink& sink, RunCounters& counters, bool ordered, int tokens)
+    : sink_(sink), counters_(counters), ordered_(ordered) {
+  waiting_.reserve(static_cast<std::size_t>(tokens));
+}
+
+void Delivery::accept(DeliverMsg&& msg, ReleaseOutlet& out) {
+  if (auto* event = std::get_if<JobEvent>(&msg)) {
+    JobState& job = *event->job;
+    if (event->failed) {
+      job.failure = std::move(event->error);
+      job.fail_from = event->from;
+    }
+    if (!ordered_) {
+      if (job.failure) fail_remaining(job, job.fail_from, out);
+      return;
+    }
+    if (jobs_.size() <= job.info.index) jobs_.resize(job.info.index + 1, nullptr);
+    jobs_[job.info.index] = &job;
+  } else {
+    CropDone& done = std::get<CropDone>(msg);
+    if (!ordered_) {
+      deliver_crop(done, out);
+      return;
+    }
+    waiting_.push_back(std::move(done));
+  }
+  drain(out);
+}
+
+// Delivers everything that is next in order, job by job.
+void Delivery::drain(ReleaseOutlet& out) {
+  while (head_job_ < jobs_.size() && jobs_[head_job_] != nullptr) {
+    JobState& job = *jobs_[head_job_];
+    if (job.delivered >= job.fail_from) fail_remaining(job, job.delivered, out);
+    if (job.delivered == job.crop_count) {
+      jobs_[head_job_++] = nullptr;
+      continue;
+    }
+    auto next = std::find_if(waiting_.begin(), waiting_.end(), [&](const CropDone& d) {
+      return d.job == &job && d.position == job.delivered;
+    });
+    if (next == waiting_.end()) return;
+    CropDone done = std::move(*next);
+    *next = std::move(waiting_.back());
+    waiting_.pop_back();
+    ++job.delivered;
+    deliver_crop(done, out);
+  }
+}
+
+void Delivery::deliver_crop(CropDone& done, ReleaseOutlet& out) {
+  JobState& job = *done.job;
+  const PlannedCrop& crop = job.plan.crops[job.order[done.position]];
+  const int first = first_row(crop.roi);
+  if (done.skipped) {
+    counters_.crops_skipped.fetch_add(1, std::memory_order_relaxed);
+  } else if (done.error) {
+    report(CropFailure{&job.info, crop.index, crop.roi, &*done.error});
+    note_job_failed(job);
+  } else if (!counters_.stop.load(std::memory_order_relaxed)) {
+    const CropResult result{&job.info, crop.index, crop.roi, crop.key, job.job.encode.format,
+                            {done.buffer->data.get(), done.size}};
+    Status status;
+    try {
+      status = sink_.consume(result);
+    } catch (const std::exception& e) {
+      status = Error{ErrorCode::kIo, fmt::format("the sink failed: {}", e.what())};
+    } catch (...) {
+      status = Error{ErrorCode::kInternal, "the sink threw an unknown exception"};
+    }
+    if (status) {
+      counters_.crops.fetch_add(1, std::memory_order_relaxed);
+      counters_.bytes_out.fetch_add(done.size, std::memory_order_relaxed);
+    } else if (status.error().code == ErrorCode::kInvalidArgument) {
+      report(CropFailure{&job.info, crop.index, crop.roi, &status.error()});
+      note_job_failed(job);
+    } else {
+      counters_.set_fatal(std::move(status).error());
+    }
+  }
+  out.release(ReleaseMsg{&job, done.buffer, first, 1});
+}
+
+void Delivery::fail_remaining(JobState& job, std::size_t from, ReleaseOutlet& out) {
+  const Error& error = *job.failure;
+  if (job.open_error) {
+    report(CropFailure{&job.info, CropFailure::kWholeJob, Roi{}, &error});
+  }
+  for (std::size_t p = from; p < job.crop_count; ++p) {
+    const PlannedCrop& crop = job.plan.crops[job.order[p]];
+    report(CropFailure{&job.info, crop.index, crop.roi, &error});
+  }
+  note_job_failed(job);
+  const std::size_t count = job.crop_count - std::min(from, job.crop_count);
+  job.delivered = job.crop_count;
+  job.fail_from = SIZE_MAX;
+  if (count > 0) out.release(ReleaseMsg{&job, nullptr, -1, count});
+}
+
+void Delivery::report(const CropFailure& failure) {
+  if (failure.index != CropFailure::kWholeJob) counters_.crops_failed.fetch_add(1);
+  try {
+    sink_.on_failure(failure);
+  } catch (...) {
+    // A sink that cannot even record a failure must not stop the other jobs.
+  }
+}
+
+void Delivery::note_job_failed(JobState& job) {
+  if (!job.reported_failed.exchange(true)) counters_.jobs_failed.fetch_add(1);
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,62 @@
+#include "tessera/engine/engine.hpp"
+
+#include <algorithm>
+
+#include "flow_graph.hpp"
+
+namespace tessera {
+namespace {
+
+class SpanJobSource final : public JobSource {
+ public:
+  explicit SpanJobSource(std::span<const Job> jobs) : jobs_(jobs) {}
+  std::optional<Job> next() override {
+    if (next_ == jobs_.size()) return std::nullopt;
+    return jobs_[next_++];
+  }
+
+ private:
+  std::span<const Job> jobs_;
+  std::size_t next_ = 0;
+};
+
+// Keeps every crop in memory, and the first failure.
+class CollectingSink final : public Sink {
+ public:
+  Status consume(const CropResult& crop) override {
+    crops.push_back(EncodedCrop{crop.index, crop.roi, std::string(crop.key),
+                                std::vector<std::uint8_t>(crop.bytes.begin(), crop.bytes.end())});
+    return {};
+  }
+  void on_failure(const CropFailure& failure_) override {
+    if (!failure) failure = *failure_.error;
+  }
+
+  std::vector<EncodedCrop> crops;
+  std::optional<Error> failure;
+};
+
+}  // namespace
+
+Engine::Engine(EngineOptions options) : options_(std::move(options)) {}
+
+RunStats Engine::run(JobSource& jobs, Sink& sink) { return detail::run_graph(jobs, sink, options_); }
+
+RunStats Engine::run(std::span<const Job> jobs, Sink& sink) {
+  SpanJobSource source(jobs);
+  return run(source, sink);
+}
+
+Result<std::vector<EncodedCrop>> encode_crops(InputBytes input, const PlanSpec& plan,
+                                              const EncodeOptions& encode, const EngineOptions& options) {
+  const Job job{"", std::move(input), plan, encode, -1};
+  CollectingSink sink;
+  auto stats = Engine(options).run(std::span<const Job>(&job, 1), sink);
+  if (stats.fatal) return *stats.fatal;
+  if (sink.failure) return *sink.failure;
+  std::sort(sink.crops.begin(), sink.crops.end(),
+            [](const auto& a, const auto& b) { return a.index < b.index; });
+  return std::move(sink.crops);
+}
+
+}  // namespace tessera

@@ -1,0 +1,107 @@
+// The state of one job as it moves through the graph, and the messages that carry it.
+// Fields are grouped by who owns them: set once at open, then owned by the scheduler (under
+// its lock), the decoding step (one at a time per job), or the delivery step.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <variant>
+#include <vector>
+
+#include "band_window.hpp"
+#include "tessera/codecs/decoder.hpp"
+#include "tessera/engine/engine.hpp"
+
+namespace tessera::detail {
+
+// An encode buffer from the pool. It grows to the largest crop it has served and then stays.
+struct Buffer {
+  std::unique_ptr<std::uint8_t[]> data;
+  std::size_t capacity = 0;
+};
+
+struct JobState {
+  // Set once, before the job is opened.
+  JobInfo info;
+  Job job;
+
+  // Set by open_job(), read-only afterwards.
+  std::optional<Error> open_error;
+  std::unique_ptr<Decoder> decoder;  // released once the last needed row is decoded
+  BandWindow window;
+  PixelFormat format = PixelFormat::kRgb8;
+  Plan plan;
+  std::vector<std::uint32_t> order;     // plan positions in dispatch order: by bottom row, then index
+  std::vector<int> suffix_min_top;      // min first-needed row over order[p..]; INT_MAX past the end
+  std::size_t crop_count = 0;           // plan.crops.size(), kept after the plan is freed
+  int rows_needed = 0;                  // the last row any crop needs; decoding stops there
+  int band_rows = 0;
+  std::uint64_t bytes_in = 0;
+
+  // Owned by the scheduler.
+  int rows_decoded = 0;
+  std::size_t ready_end = 0;      // order[0, ready_end) have every row decoded
+  std::size_t next_dispatch = 0;  // order[0, next_dispatch) have been sent to encode
+  std::size_t accounted = 0;      // crops delivered, skipped or failed
+  std::vector<int> inflight_tops; // first rows of dispatched crops not yet accounted
+  bool decoding = false;          // a decode step is in flight
+  bool decode_done = false;
+  bool failed = false;
+  bool complete = false;
+
+  // Owned by the decoding step.
+  double decode_s = 0;
+
+  // Owned by the delivery step.
+  std::size_t fail_from = SIZE_MAX;  // order positions from here on failed (decode error)
+  std::optional<Error> failure;
+  std::size_t delivered = 0;         // ordered delivery: order positions handed to the sink
+  std::atomic<bool> reported_failed{false};
+};
+
+// First and one-past-last image rows a crop needs (a padded crop may reach past the image).
+inline int first_row(const Roi& roi) { return roi.y < 0 ? 0 : roi.y; }
+inline int end_row(const Roi& roi, int height) { return roi.bottom() > height ? height : roi.bottom(); }
+
+struct CropTask {
+  JobState* job = nullptr;
+  std::uint32_t position = 0;  // in job->order
+  Buffer* buffer = nullptr;
+};
+
+struct CropDone {
+  JobState* job = nullptr;
+  std::uint32_t position = 0;
+  Buffer* buffer = nullptr;
+  std::size_t size = 0;
+  bool skipped = false;
+  std::optional<Error> error;
+};
+
+// A job-level event for the delivery step: the job is open (its crops may follow), or it
+// failed, from order position `from` on (0 with an open error: the whole job).
+struct JobEvent {
+  JobState* job = nullptr;
+  bool failed = false;
+  std::size_t from = 0;
+  std::optional<Error> error;
+};
+
+using DeliverMsg = std::variant<CropDone, JobEvent>;
+
+// Sent after delivery: give back the buffer and account for `accounted` crops of the job.
+struct ReleaseMsg {
+  JobState* job = nullptr;
+  Buffer* buffer = nullptr;
+  int first_row = -1;  // of the delivered crop, or -1 when it held no rows (a failure)
+  std::size_t accounted = 0;
+};
+
+// Opens the input, reads the header, plans the crops and creates the band window; on failure
+// sets job.open_error. Never throws for bad input.
+void open_job(JobState& job, const EngineOptions& options);
+
+}  // namespace tessera::detail

@@ -1,0 +1,86 @@
+#include <algorithm>
+#include <climits>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "job_state.hpp"
+
+namespace tessera::detail {
+namespace {
+
+constexpr int kDefaultBandRows = 64;
+
+Result<InputBytes> job_input(const Job& job) {
+  if (!job.input.bytes().empty() || job.path.empty()) return job.input;
+  return InputBytes::open_file(job.path);
+}
+
+// Dispatch order: a crop can go as soon as its last row lands, so sort by that row.
+void plan_dispatch_order(JobState& job, int height) {
+  const auto& crops = job.plan.crops;
+  job.order.resize(crops.size());
+  std::iota(job.order.begin(), job.order.end(), 0u);
+  std::stable_sort(job.order.begin(), job.order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return end_row(crops[a].roi, height) < end_row(crops[b].roi, height);
+  });
+  job.suffix_min_top.assign(crops.size() + 1, INT_MAX);
+  for (std::size_t p = crops.size(); p-- > 0;) {
+    job.suffix_min_top[p] = std::min(job.suffix_min_top[p + 1], first_row(crops[job.order[p]].roi));
+  }
+  job.rows_needed = crops.empty() ? 0 : end_row(crops[job.order.back()].roi, height);
+}
+
+Status open_job_or_fail(JobState& job, const EngineOptions& options) {
+  auto input = job_input(job.job);
+  if (!input) return std::move(input).error();
+  job.bytes_in = input->bytes().size();
+  if (auto valid = validate(job.job.encode); !valid) {
+    return Error{valid.error().code, fmt::format("{}: {}", job.info.source, valid.error().message)};
+  }
+  auto decoder = open_decoder(*input, options.decode);
+  if (!decoder) return std::move(decoder).error();
+  const ImageHeader& header = (*decoder)->header();
+  job.info.image_width = header.width;
+  job.info.image_height = header.height;
+  job.format = header.format;
+
+  auto plan = make_plan(job.job.plan, header.width, header.height, options.plan_limits);
+  if (!plan) {
+    return Error{plan.error().code, fmt::format("{}: {}", job.info.source, plan.error().message)};
+  }
+  job.plan = std::move(plan).value();
+  job.crop_count = job.plan.crops.size();
+  plan_dispatch_order(job, header.height);
+  // A decoder that cannot stream delivers the whole image in one step.
+  if (!header.streamable && job.crop_count > 0) job.rows_needed = header.height;
+
+  int tallest = 0;
+  for (const PlannedCrop& crop : job.plan.crops) {
+    tallest = std::max(tallest, end_row(crop.roi, header.height) - first_row(crop.roi));
+  }
+  // A crop's rows must all be resident while it waits, plus one band being decoded after it.
+  job.band_rows = header.streamable ? (options.band_rows > 0 ? options.band_rows : kDefaultBandRows)
+                                    : header.height;
+  const int capacity = header.streamable ? std::min(header.height, tallest + job.band_rows) : header.height;
+  if (job.crop_count > 0) {
+    const auto row_bytes = static_cast<std::size_t>(header.width) * channel_count(header.format);
+    auto window = BandWindow::create(row_bytes, capacity);
+    if (!window) {
+      return Error{window.error().code, fmt::format("{}: {}", job.info.source, window.error().message)};
+    }
+    job.window = std::move(window).value();
+  }
+  job.decoder = std::move(decoder).value();
+  job.inflight_tops.reserve(static_cast<std::size_t>(std::max(options.crops_in_flight, 1)));
+  return {};
+}
+
+}  // namespace
+
+void open_job(JobState& job, const EngineOptions& options) {
+  auto status = open_job_or_fail(job, options);
+  if (!status) job.open_error = std::move(status).error();
+}
+
+}  // namespace tessera::detail
