@@ -1,0 +1,355 @@
+#include "tessera/engine/plan.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+namespace tessera {
+namespace {
+
+// Tiles and strides beyond this are almost certainly a typo (a pixel count typed as a side),
+// and keeping them small keeps every coordinate sum far from int overflow.
+constexpr std::int64_t kMaxGridStep = std::int64_t{1} << 20;
+constexpr std::int64_t kMaxIndex = std::numeric_limits<std::uint32_t>::max();
+constexpr std::int64_t kMaxCoordinate = std::numeric_limits<int>::max();
+
+Error invalid(std::string message) { return Error{ErrorCode::kInvalidArgument, std::move(message)}; }
+
+std::string roi_text(const Roi& roi) {
+  return fmt::format("x={} y={} w={} h={}", roi.x, roi.y, roi.w, roi.h);
+}
+
+std::string size_text(int width, int height) { return fmt::format("{}x{}", width, height); }
+
+// PlannedCrop::index is 32-bit, so a plan can never hold more than that, whatever the limit says.
+std::int64_t effective_limit(const PlanLimits& limits) {
+  const auto wanted = static_cast<std::uint64_t>(limits.max_crops);
+  return static_cast<std::int64_t>(std::min<std::uint64_t>(wanted, kMaxIndex));
+}
+
+Status check_count(std::int64_t count, const PlanLimits& limits, const char* advice) {
+  const std::int64_t limit = effective_limit(limits);
+  if (count <= limit) return {};
+  return Error{ErrorCode::kTooLarge,
+               fmt::format("plan has {} crops, over the limit of {}; {} or raise --max-crops",
+                           count, limit, advice)};
+}
+
+// ---- grid ----------------------------------------------------------------------------------
+
+// Start positions along one axis are 0, stride, 2*stride, ... while start < extent.
+struct AxisSteps {
+  std::int64_t tile = 0;
+  std::int64_t stride = 0;
+  std::int64_t all = 0;   // every start position inside the image
+  std::int64_t full = 0;  // those whose tile ends inside the image
+};
+
+AxisSteps axis_steps(int tile, int stride, int extent) {
+  AxisSteps steps;
+  steps.tile = tile;
+  steps.stride = stride == 0 ? tile : stride;
+  steps.all = (extent + steps.stride - 1) / steps.stride;
+  steps.full = steps.tile > extent ? 0 : (extent - steps.tile) / steps.stride + 1;
+  return steps;
+}
+
+Status check_grid_step(const char* name, int value, bool zero_allowed) {
+  const std::int64_t low = zero_allowed ? 0 : 1;
+  if (value >= low && value <= kMaxGridStep) return {};
+  return invalid(fmt::format("grid {} is {}; it must be between {} and {}{}", name, value, low,
+                             kMaxGridStep, zero_allowed ? " (0 means the tile size)" : ""));
+}
+
+Status check_grid_spec(const GridSpec& spec) {
+  if (auto s = check_grid_step("tile width", spec.tile_width, false); !s) return s;
+  if (auto s = check_grid_step("tile height", spec.tile_height, false); !s) return s;
+  if (auto s = check_grid_step("stride x", spec.stride_x, true); !s) return s;
+  return check_grid_step("stride y", spec.stride_y, true);
+}
+
+Roi grid_tile(const AxisSteps& xs, const AxisSteps& ys, std::int64_t col, std::int64_t row) {
+  return Roi{static_cast<int>(col * xs.stride), static_cast<int>(row * ys.stride),
+             static_cast<int>(xs.tile), static_cast<int>(ys.tile)};
+}
+
+// The first tile in plan order that reaches past the edge, for the kError message.
+Error grid_edge_error(const AxisSteps& xs, const AxisSteps& ys, int width, int height) {
+  std::int64_t row = 0;
+  std::int64_t col = 0;
+  if (ys.full > 0) {
+    if (xs.full < xs.all) col = xs.full;
+    else row = ys.full;
+  }
+  const Roi tile = grid_tile(xs, ys, col, row);
+  return Error{ErrorCode::kOutOfBounds,
+               fmt::format("grid tile {} ({}) reaches past the edge of the {} image; use --edge "
+                           "clip, --edge pad or --edge drop, or a tile and stride that fit the image",
+                           row * xs.all + col, roi_text(tile), size_text(width, height))};
+}
+
+Result<Plan> make_grid_plan(const GridSpec& spec, int width, int height, const PlanLimits& limits) {
+  if (auto s = check_grid_spec(spec); !s) return std::move(s).error();
+  const AxisSteps xs = axis_steps(spec.tile_width, spec.stride_x, width);
+  const AxisSteps ys = axis_steps(spec.tile_height, spec.stride_y, height);
+
+  const bool full_only = spec.edge == EdgePolicy::kDrop;
+  if (spec.edge == EdgePolicy::kError && (xs.full < xs.all || ys.full < ys.all)) {
+    return grid_edge_error(xs, ys, width, height);
+  }
+  const std::int64_t cols = full_only ? xs.full : xs.all;
+  const std::int64_t rows = full_only ? ys.full : ys.all;
+  // Both factors are below 2^31, so the product fits in 64 bits.
+  if (auto s = check_count(cols * rows, limits, "use a larger tile or stride"); !s) {
+    return std::move(s).error();
+  }
+  if (spec.edge == EdgePolicy::kPad &&
+      ((cols - 1) * xs.stride + xs.tile > kMaxCoordinate ||
+       (rows - 1) * ys.stride + ys.tile > kMaxCoordinate)) {
+    return invalid(fmt::format("padded grid tiles of the {} image would reach past the largest "
+                               "supported coordinate; use --edge clip or --edge drop",
+                               size_text(width, height)));
+  }
+
+  Plan plan;
+  plan.fill = spec.fill;
+  plan.crops.reserve(static_cast<std::size_t>(cols * rows));
+  for (std::int64_t row = 0; row < rows; ++row) {
+    for (std::int64_t col = 0; col < cols; ++col) {
+      Roi roi = grid_tile(xs, ys, col, row);
+      if (spec.edge == EdgePolicy::kClip) {
+        roi.w = std::min(roi.w, width - roi.x);
+        roi.h = std::min(roi.h, height - roi.y);
+      }
+      const auto index = static_cast<std::uint32_t>(plan.crops.size());
+      plan.crops.push_back(PlannedCrop{roi, index, {}});
+    }
+  }
+  return plan;
+}
+
+// ---- ROI list ------------------------------------------------------------------------------
+
+struct Extent {
+  std::int64_t x0, y0, x1, y1;  // half-open, in 64 bits so that x + w cannot overflow
+};
+
+Extent extent_of(const Roi& roi) {
+  return Extent{roi.x, roi.y, std::int64_t{roi.x} + roi.w, std::int64_t{roi.y} + roi.h};
+}
+
+bool inside(const Extent& e, int width, int height) {
+  return e.x0 >= 0 && e.y0 >= 0 && e.x1 <= width && e.y1 <= height;
+}
+
+bool overlaps(const Extent& e, int width, int height) {
+  return e.x0 < width && e.y0 < height && e.x1 > 0 && e.y1 > 0;
+}
+
+Roi clip_to(const Extent& e, int width, int height) {
+  const std::int64_t x0 = std::max<std::int64_t>(e.x0, 0);
+  const std::int64_t y0 = std::max<std::int64_t>(e.y0, 0);
+  const std::int64_t x1 = std::min<std::int64_t>(e.x1, width);
+  const std::int64_t y1 = std::min<std::int64_t>(e.y1, height);
+  return Roi{static_cast<int>(x0), static_cast<int>(y0), static_cast<int>(x1 - x0),
+             static_cast<int>(y1 - y0)};
+}
+
+Error roi_error(ErrorCode code, std::size_t index, const Roi& roi, std::string_view problem) {
+  return Error{code, fmt::format("ROI {} ({}) {}", index, roi_text(roi), problem)};
+}
+
+// Applies the edge policy to one region; keep == false means the policy dropped it.
+struct RoiOutcome {
+  bool keep = false;
+  Roi roi;
+};
+
+Result<RoiOutcome> place_roi(const Roi& roi, std::size_t index, EdgePolicy edge, int width,
+                             int height) {
+  if (roi.w <= 0 || roi.h <= 0) {
+    return roi_error(ErrorCode::kInvalidArgument, index, roi,
+                     "has an empty size; width and height must be at least 1");
+  }
+  const Extent e = extent_of(roi);
+  if (inside(e, width, height)) return RoiOutcome{true, roi};
+  const std::string image = size_text(width, height);
+  if (edge == EdgePolicy::kDrop) return RoiOutcome{false, roi};
+  if (edge == EdgePolicy::kError) {
+    return roi_error(ErrorCode::kOutOfBounds, index, roi,
+                     fmt::format("lies outside the {} image; use --edge clip or --edge drop", image));
+  }
+  if (!overlaps(e, width, height)) {
+    return roi_error(ErrorCode::kOutOfBounds, index, roi,
+                     fmt::format("lies entirely outside the {} image; fix the region or use "
+                                 "--edge drop", image));
+  }
+  if (edge == EdgePolicy::kClip) return RoiOutcome{true, clip_to(e, width, height)};
+  if (e.x1 > kMaxCoordinate || e.y1 > kMaxCoordinate) {
+    return roi_error(ErrorCode::kOutOfBounds, index, roi,
+                     "reaches past the largest supported coordinate; use --edge clip");
+  }
+  return RoiOutcome{true, roi};
+}
+
+// Indices stay the positions in the ROI list, so a dropped region leaves a gap and every output
+// can be matched to the line it came from.
+Result<Plan> make_roi_plan(const RoiListSpec& spec, int width, int height,
+                           const PlanLimits& limits) {
+  if (spec.rois.empty()) return invalid("the ROI list is empty; give at least one region");
+  const auto count = static_cast<std::int64_t>(
+      std::min<std::uint64_t>(spec.rois.size(), std::numeric_limits<std::int64_t>::max()));
+  if (auto s = check_count(count, limits, "split the ROI list"); !s) return std::move(s).error();
+
+  Plan plan;
+  plan.fill = spec.fill;
+  plan.crops.reserve(spec.rois.size());
+  for (std::size_t i = 0; i < spec.rois.size(); ++i) {
+    const RoiEntry& entry = spec.rois[i];
+    auto outcome = place_roi(entry.roi, i, spec.edge, width, height);
+    if (!outcome) return std::move(outcome).error();
+    if (!outcome->keep) continue;
+    plan.crops.push_back(PlannedCrop{outcome->roi, static_cast<std::uint32_t>(i), entry.key});
+  }
+  return plan;
+}
+
+// ---- random --------------------------------------------------------------------------------
+
+// xoshiro256** seeded through splitmix64: both fully specified, so a seed means the same crops
+// with every compiler and standard library.
+class CropRandom {
+ public:
+  explicit CropRandom(std::uint64_t seed) {
+    for (auto& word : state_) word = splitmix(seed);
+  }
+
+  std::uint64_t next() {
+    const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
+    const std::uint64_t t = state_[1] << 17;
+    state_[2] ^= state_[0];
+    state_[3] ^= state_[1];
+    state_[1] ^= state_[2];
+    state_[0] ^= state_[3];
+    state_[2] ^= t;
+    state_[3] = rotl(state_[3], 45);
+    return result;
+  }
+
+  // Uniform in [low, high] without modulo bias: draws below 2^64 mod span would make the
+  // smallest values more likely, so they are redrawn.
+  int between(int low, int high) {
+    const auto span = static_cast<std::uint64_t>(std::int64_t{high} - low) + 1;
+    const std::uint64_t reject_below = (0 - span) % span;
+    std::uint64_t draw = next();
+    while (draw < reject_below) draw = next();
+    return static_cast<int>(low + static_cast<std::int64_t>(draw % span));
+  }
+
+ private:
+  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+  static std::uint64_t splitmix(std::uint64_t& seed) {
+    std::uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+
+  std::uint64_t state_[4] = {};
+};
+
+Status check_random_spec(const RandomSpec& spec, int width, int height) {
+  if (spec.count == 0) return invalid("random plan has a count of 0; ask for at least one crop");
+  if (spec.min_size < 1) {
+    return invalid(fmt::format("random crop min size is {}; it must be at least 1", spec.min_size));
+  }
+  if (spec.min_size > spec.max_size) {
+    return invalid(fmt::format("random crop min size {} is larger than max size {}; swap them",
+                               spec.min_size, spec.max_size));
+  }
+  const int shorter_side = std::min(width, height);
+  if (spec.max_size > shorter_side) {
+    return invalid(fmt::format("random crop max size {} does not fit in the {} image; use a max "
+                               "size of at most {}",
+                               spec.max_size, size_text(width, height), shorter_side));
+  }
+  return {};
+}
+
+Result<Plan> make_random_plan(const RandomSpec& spec, int width, int height,
+                              const PlanLimits& limits) {
+  if (auto s = check_random_spec(spec, width, height); !s) return std::move(s).error();
+  const auto count = static_cast<std::int64_t>(
+      std::min<std::uint64_t>(spec.count, std::numeric_limits<std::int64_t>::max()));
+  if (auto s = check_count(count, limits, "ask for fewer crops"); !s) return std::move(s).error();
+
+  CropRandom random(spec.seed);
+  Plan plan;
+  plan.crops.reserve(spec.count);
+  for (std::size_t i = 0; i < spec.count; ++i) {
+    const int side = random.between(spec.min_size, spec.max_size);
+    const int x = random.between(0, width - side);
+    const int y = random.between(0, height - side);
+    plan.crops.push_back(PlannedCrop{Roi{x, y, side, side}, static_cast<std::uint32_t>(i), {}});
+  }
+  return plan;
+}
+
+}  // namespace
+
+const char* to_string(EdgePolicy policy) noexcept {
+  switch (policy) {
+    case EdgePolicy::kError: return "error";
+    case EdgePolicy::kDrop: return "drop";
+    case EdgePolicy::kPad: return "pad";
+    case EdgePolicy::kClip: return "clip";
+  }
+  return "unknown";
+}
+
+// Grids: with kClip (and kPad) every start position inside the image yields a tile, even when
+// an overlapping stride makes the clipped edge tile lie wholly inside its neighbour; with kDrop
+// only tiles that fit entirely are planned. Order is row-major, index = position in the plan.
+Result<Plan> make_plan(const PlanSpec& spec, int width, int height, const PlanLimits& limits) {
+  if (width < 1 || height < 1) {
+    return invalid(fmt::format("cannot plan crops for an image of {}; the image is empty",
+                               size_text(width, height)));
+  }
+  return std::visit(
+      [&](const auto& s) -> Result<Plan> {
+        using Spec = std::decay_t<decltype(s)>;
+        if constexpr (std::is_same_v<Spec, GridSpec>) {
+          return make_grid_plan(s, width, height, limits);
+        } else if constexpr (std::is_same_v<Spec, RoiListSpec>) {
+          return make_roi_plan(s, width, height, limits);
+        } else {
+          return make_random_plan(s, width, height, limits);
+        }
+      },
+      spec);
+}
+
+std::string describe(const PlanSpec& spec) {
+  return std::visit(
+      [](const auto& s) -> std::string {
+        using Spec = std::decay_t<decltype(s)>;
+        if constexpr (std::is_same_v<Spec, GridSpec>) {
+          return fmt::format("grid {}x{} stride {}x{} edge {}", s.tile_width, s.tile_height,
+                             s.stride_x == 0 ? s.tile_width : s.stride_x,
+                             s.stride_y == 0 ? s.tile_height : s.stride_y, to_string(s.edge));
+        } else if constexpr (std::is_same_v<Spec, RoiListSpec>) {
+          return fmt::format("rois {} edge {}", s.rois.size(), to_string(s.edge));
+        } else {
+          return fmt::format("random {} size {}..{} seed {}", s.count, s.min_size, s.max_size,
+                             s.seed);
+        }
+      },
+      spec);
+}
+
+}  // namespace tessera
