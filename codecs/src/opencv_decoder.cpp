@@ -1,7 +1,153 @@
-// Placeholder until the OpenCV fallback lands.
+// Fallback decoder for every format that is neither JPEG nor PNG (TIFF, WebP, BMP, PNM, ...):
+// OpenCV decodes the whole image at open, then read_rows() copies rows out in tessera's order
+// (R, G, B, A; 16-bit samples keep their high byte, as for PNG).
+// Memory: OpenCV offers no header-only read, so the pixel limit can only be checked on the
+// decoded image. What bounds the allocation itself is OpenCV's own header check
+// (OPENCV_IO_MAX_IMAGE_PIXELS, default 2^30 pixels, read once per process), which makes
+// imdecode fail before allocating; tessera's max_pixels then rejects anything above it.
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+
 #include "codec_factories.hpp"
+
 namespace tessera::detail {
-Result<std::unique_ptr<Decoder>> open_opencv_decoder(InputBytes, const DecodeOptions&) {
-  return Error{ErrorCode::kUnsupportedFormat, "other formats are not built yet"};
+namespace {
+
+std::optional<PixelFormat> pixel_format_for(int channels) {
+  switch (channels) {
+    case 1: return PixelFormat::kGray8;
+    case 2: return PixelFormat::kGrayAlpha8;
+    case 3: return PixelFormat::kRgb8;
+    case 4: return PixelFormat::kRgba8;
+    default: return std::nullopt;
+  }
 }
+
+// OpenCV stores colour as B, G, R(, A); gray and gray+alpha keep their order.
+template <class Sample, int kShift>
+void copy_row(const Sample* src, int width, int channels, std::uint8_t* dst) {
+  const bool swap_red_blue = channels >= 3;
+  for (int x = 0; x < width; ++x) {
+    const Sample* in = src + static_cast<std::size_t>(x) * channels;
+    std::uint8_t* out = dst + static_cast<std::size_t>(x) * channels;
+    for (int c = 0; c < channels; ++c) {
+      const int from = swap_red_blue && c < 3 ? 2 - c : c;
+      out[c] = static_cast<std::uint8_t>(in[from] >> kShift);
+    }
+  }
+}
+
+class OpencvDecoder final : public Decoder {
+ public:
+  OpencvDecoder(InputBytes input, cv::Mat image, ImageHeader header)
+      : input_(std::move(input)), image_(std::move(image)), header_(header) {}
+
+  static Result<std::unique_ptr<Decoder>> open(InputBytes input, const DecodeOptions& options);
+
+  const ImageHeader& header() const noexcept override { return header_; }
+  int rows_read() const noexcept override { return rows_read_; }
+  const std::string& warnings() const noexcept override { return warnings_; }
+  Result<int> read_rows(std::uint8_t* dst, std::size_t stride, int max_rows) override;
+
+ private:
+  InputBytes input_;
+  cv::Mat image_;  // released once the last row is copied out
+  ImageHeader header_;
+  int rows_read_ = 0;
+  std::string warnings_;
+};
+
+Error unreadable(const InputBytes& input) {
+  return Error{ErrorCode::kUnsupportedFormat,
+               fmt::format("{}: not a JPEG, PNG or other image OpenCV can read ({} bytes); check "
+                           "that the file is an image and is complete",
+                           input.name(), input.bytes().size())};
+}
+
+Result<cv::Mat> decode_whole(const InputBytes& input) {
+  const auto bytes = input.bytes();
+  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+    return Error{ErrorCode::kTooLarge,
+                 fmt::format("{}: {} bytes is more than the OpenCV fallback can decode (2 GiB); "
+                             "convert the image to PNG or JPEG",
+                             input.name(), bytes.size())};
+  }
+  try {
+    // imdecode only reads the buffer; the Mat header merely borrows it.
+    const cv::Mat encoded(1, static_cast<int>(bytes.size()), CV_8UC1,
+                          const_cast<std::uint8_t*>(bytes.data()));
+    cv::Mat image = cv::imdecode(encoded, cv::IMREAD_UNCHANGED);
+    if (image.empty()) return unreadable(input);
+    return image;
+  } catch (const cv::Exception& e) {
+    return Error{ErrorCode::kCorruptData,
+                 fmt::format("{}: OpenCV could not decode the image ({}); re-export it as PNG or "
+                             "JPEG",
+                             input.name(), e.what())};
+  }
+}
+
+Result<std::unique_ptr<Decoder>> OpencvDecoder::open(InputBytes input, const DecodeOptions& options) {
+  auto image = decode_whole(input);
+  if (!image) return std::move(image).error();
+  cv::Mat& mat = *image;
+  if (Status limit = check_pixel_limit(input, "image", mat.cols, mat.rows, options); !limit) {
+    return std::move(limit).error();
+  }
+  const auto format = pixel_format_for(mat.channels());
+  if (!format || (mat.depth() != CV_8U && mat.depth() != CV_16U)) {
+    return Error{ErrorCode::kUnsupportedFormat,
+                 fmt::format("{}: OpenCV decoded {} channels of type {}; tessera reads 1 to 4 "
+                             "channels of 8 or 16 bits, convert the image first",
+                             input.name(), mat.channels(), cv::depthToString(mat.depth()))};
+  }
+  ImageHeader header;
+  header.width = mat.cols;
+  header.height = mat.rows;
+  header.file_channels = mat.channels();
+  header.bit_depth = mat.depth() == CV_16U ? 16 : 8;
+  header.format = *format;
+  header.container = ContainerFormat::kOther;
+  header.streamable = false;
+  return std::unique_ptr<Decoder>(std::make_unique<OpencvDecoder>(std::move(input), std::move(mat), header));
+}
+
+Result<int> OpencvDecoder::read_rows(std::uint8_t* dst, std::size_t stride, int max_rows) {
+  if (rows_read_ >= header_.height || max_rows <= 0) return 0;
+  const std::size_t row_bytes = static_cast<std::size_t>(header_.width) * channel_count(header_.format);
+  if (dst == nullptr || stride < row_bytes) {
+    return Error{ErrorCode::kInvalidArgument,
+                 fmt::format("{}: read_rows needs a stride of at least {} bytes, got {}",
+                             input_.name(), row_bytes, stride)};
+  }
+  const int rows = std::min(max_rows, header_.height - rows_read_);
+  const int channels = image_.channels();
+  for (int i = 0; i < rows; ++i) {
+    std::uint8_t* out = dst + static_cast<std::size_t>(i) * stride;
+    const int y = rows_read_ + i;
+    if (image_.depth() == CV_16U) {
+      copy_row<std::uint16_t, 8>(image_.ptr<std::uint16_t>(y), header_.width, channels, out);
+    } else {
+      copy_row<std::uint8_t, 0>(image_.ptr<std::uint8_t>(y), header_.width, channels, out);
+    }
+  }
+  rows_read_ += rows;
+  if (rows_read_ == header_.height) image_.release();
+  return rows;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Decoder>> open_opencv_decoder(InputBytes input, const DecodeOptions& options) {
+  return OpencvDecoder::open(std::move(input), options);
+}
+
 }  // namespace tessera::detail
