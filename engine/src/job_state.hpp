@@ -100,6 +100,9 @@ struct ReleaseMsg {
   std::size_t accounted = 0;
 };
 
+// Sorts the plan into dispatch order and derives what the scheduler needs from it.
+void plan_dispatch_order(JobState& job, int height);
+
 // Opens the input, reads the header, plans the crops and creates the band window; on failure
 // sets job.open_error. Never throws for bad input.
 void open_job(JobState& job, const EngineOptions& options);

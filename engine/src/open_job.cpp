@@ -16,6 +16,8 @@ Result<InputBytes> job_input(const Job& job) {
   return InputBytes::open_file(job.path);
 }
 
+}  // namespace
+
 // Dispatch order: a crop can go as soon as its last row lands, so sort by that row.
 void plan_dispatch_order(JobState& job, int height) {
   const auto& crops = job.plan.crops;
@@ -30,6 +32,8 @@ void plan_dispatch_order(JobState& job, int height) {
   }
   job.rows_needed = crops.empty() ? 0 : end_row(crops[job.order.back()].roi, height);
 }
+
+namespace {
 
 Status open_job_or_fail(JobState& job, const EngineOptions& options) {
   auto input = job_input(job.job);
