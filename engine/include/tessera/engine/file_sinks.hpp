@@ -18,6 +18,10 @@ namespace tessera {
 struct DirectorySinkOptions {
   std::string directory;
   std::string name_template = "{stem}/{x}_{y}.{ext}";
+  // fsync each file and its directory before consume() returns, so outputs survive a power
+  // loss. Off by default: a flush per crop costs far more than encoding it, and the rename
+  // already guarantees that a crash of tessera never leaves a partial file under a final name.
+  bool fsync = false;
 };
 
 // Checks the template (unknown placeholders, absolute paths) and creates the directory.

@@ -55,7 +55,10 @@ class Sink {
   virtual bool concurrent() const noexcept { return false; }
 
   // Takes one crop. A failed Status (or an exception) is fatal: the run stops, and
-  // abort() is called so that partial outputs are removed.
+  // abort() is called so that partial outputs are removed. The one non-fatal code is
+  // kInvalidArgument: this crop's own data is unusable (e.g. a key that would escape the
+  // output directory), the sink has written nothing for it, and the engine counts it as a
+  // failed crop and goes on.
   virtual Status consume(const CropResult& crop) = 0;
 
   // A crop or job that failed; the run goes on. Called like consume().

@@ -1,0 +1,186 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <span>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "output_names.hpp"
+#include "tessera/engine/file_sinks.hpp"
+
+namespace tessera {
+
+namespace {
+
+// Keeps the temporary name, plus ".NAME.tmp-XXXXXX", within NAME_MAX.
+constexpr std::size_t kMaxTempStem = 200;
+constexpr mode_t kDefaultUmask = 022;
+
+// umask() can only be read by setting it, which races with other threads creating files;
+// /proc/self/status shows it without changing it.
+mode_t current_umask() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("Umask:", 0) == 0) {
+      return static_cast<mode_t>(std::strtoul(line.c_str() + 6, nullptr, 8) & 0777);
+    }
+  }
+  return kDefaultUmask;
+}
+
+std::string parent_of(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+}
+
+std::string file_name_of(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+Status write_all(int fd, std::span<const std::uint8_t> bytes, const std::string& path) {
+  while (!bytes.empty()) {
+    const ssize_t written = ::write(fd, bytes.data(), bytes.size());
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return detail::io_error("write", path, errno);
+    }
+    bytes = bytes.subspan(static_cast<std::size_t>(written));
+  }
+  return {};
+}
+
+Status sync_directory(const std::string& directory) {
+  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return detail::io_error("open directory", directory, errno);
+  const int result = ::fsync(fd);
+  const int error_number = errno;
+  ::close(fd);
+  if (result != 0) return detail::io_error("sync directory", directory, error_number);
+  return {};
+}
+
+// A file written under a hidden temporary name next to its final name. Unless commit()
+// succeeds, the destructor closes and removes it, on every path out of consume().
+class TempFile {
+ public:
+  TempFile() = default;
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  ~TempFile() { discard(); }
+
+  Status open(const std::string& final_path, mode_t mode) {
+    path_ = parent_of(final_path) + "/." + file_name_of(final_path).substr(0, kMaxTempStem) + ".tmp-XXXXXX";
+    fd_ = ::mkostemp(path_.data(), O_CLOEXEC);
+    if (fd_ < 0) {
+      const int error_number = errno;
+      path_.clear();
+      return detail::io_error("create a temporary file for", final_path, error_number);
+    }
+    // mkstemp creates 0600; outputs get the mode any new file would get.
+    if (::fchmod(fd_, mode) != 0) return detail::io_error("set the mode of", path_, errno);
+    return {};
+  }
+
+  Status write(std::span<const std::uint8_t> bytes, const std::string& final_path) {
+    return write_all(fd_, bytes, final_path);
+  }
+
+  Status commit(const std::string& final_path, bool sync) {
+    if (sync && ::fsync(fd_) != 0) return detail::io_error("sync", final_path, errno);
+    const int fd = std::exchange(fd_, -1);
+    if (::close(fd) != 0) return detail::io_error("write", final_path, errno);
+    if (::rename(path_.c_str(), final_path.c_str()) != 0) {
+      return detail::io_error("rename " + path_ + " to", final_path, errno);
+    }
+    path_.clear();
+    if (sync) return sync_directory(parent_of(final_path));
+    return {};
+  }
+
+  void discard() noexcept {
+    if (fd_ >= 0) ::close(std::exchange(fd_, -1));
+    if (!path_.empty()) {
+      ::unlink(path_.c_str());
+      path_.clear();
+    }
+  }
+
+ private:
+  int fd_ = -1;
+  std::string path_;
+};
+
+class DirectorySink final : public Sink {
+ public:
+  DirectorySink(std::string directory, detail::NameTemplate names, bool sync)
+      : directory_(std::move(directory)), names_(std::move(names)), sync_(sync),
+        file_mode_(static_cast<mode_t>(0666 & ~current_umask())) {}
+
+  Status consume(const CropResult& crop) override {
+    auto relative = names_.expand(crop);
+    if (!relative) return std::move(relative).error();
+    const std::string path = directory_ + "/" + *relative;
+    if (Status made = make_parent(path); !made) return made;
+
+    TempFile file;
+    if (Status s = file.open(path, file_mode_); !s) return s;
+    if (Status s = file.write(crop.bytes, path); !s) return s;
+    return file.commit(path, sync_);
+  }
+
+  // Nothing to do: a temporary file never outlives the consume() call that made it.
+  void abort() noexcept override {}
+
+ private:
+  Status make_parent(const std::string& path) {
+    std::string parent = parent_of(path);
+    // Crops of one image usually share a directory: skip the stat calls when it is the last one.
+    if (parent == last_parent_) return {};
+    std::error_code error;
+    std::filesystem::create_directories(parent, error);
+    if (error) return detail::io_error("create directory", parent, error.value());
+    last_parent_ = std::move(parent);
+    return {};
+  }
+
+  std::string directory_;
+  detail::NameTemplate names_;
+  bool sync_;
+  mode_t file_mode_;
+  std::string last_parent_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Sink>> make_directory_sink(const DirectorySinkOptions& options) {
+  if (options.directory.empty()) {
+    return Error{ErrorCode::kInvalidArgument, "the output directory is empty; name a directory to write into"};
+  }
+  auto names = detail::NameTemplate::parse(options.name_template);
+  if (!names) return std::move(names).error();
+
+  std::error_code error;
+  std::filesystem::create_directories(options.directory, error);
+  if (error) return detail::io_error("create the output directory", options.directory, error.value());
+  if (!std::filesystem::is_directory(options.directory, error)) {
+    return detail::io_error("use the output directory", options.directory, ENOTDIR);
+  }
+
+  std::string directory = options.directory;
+  while (directory.size() > 1 && directory.back() == '/') directory.pop_back();
+  return std::unique_ptr<Sink>(std::make_unique<DirectorySink>(std::move(directory), std::move(*names), options.fsync));
+}
+
+}  // namespace tessera
