@@ -1,2 +1,214 @@
+// The tessera command line: parses arguments with CLI11 and hands them to one command.
+// Parsing errors exit with 2; everything else is decided by the command.
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
-int main() { fmt::print("tessera 0.1.0\n"); return 0; }
+
+#include "commands.hpp"
+
+namespace tessera::cli {
+namespace {
+
+constexpr const char* kVersion = "tessera 0.1.0";
+
+constexpr const char* kOutputHelp = R"(
+Output (-o):
+  (none)        nothing is written: the null sink, only the summary
+  DIR           one file per crop under DIR, named by --name (placeholders {stem} {job}
+                {index} {x} {y} {w} {h} {key} {ext})
+  NAME.tar      WebDataset shards NAME-000000.tar, NAME-000001.tar, ...; --shard-size
+                starts a new shard at a byte size (500MB, 1GB, 64KiB; KB/MB/GB are powers of
+                1000, KiB/MiB/GiB of 1024; a plain number is bytes) or a sample count
+                (10000samples, or "10000 samples")
+  -             one tar stream on stdout; --json and the summary then go to stderr
+Exit codes: 0 all crops written, 1 some images or crops failed (or the output failed),
+  2 usage error, 130 interrupted (completed outputs are kept, partial ones removed).
+--json prints one object: images, failed_images, crops, failed (crops), skipped, bytes_out,
+  wall_s, decode_s, encode_cpu_s, peak_rss_mb, peak_window_mb, ...)";
+
+void add_encode_options(CLI::App& app, EncodeArgs& args) {
+  app.add_option("-f,--format", args.format, "Output format: jpeg or png (default: the input's own when JPEG or PNG, else jpeg)")
+      ->check(CLI::IsMember({"jpeg", "jpg", "png"}))->group("Encoding");
+  app.add_option("-q,--quality", args.quality, "JPEG quality 1..100")->check(CLI::Range(1, 100))
+      ->capture_default_str()->group("Encoding");
+  app.add_option("--subsampling", args.subsampling, "JPEG chroma subsampling: 444, 422, 420 or gray")
+      ->check(CLI::IsMember({"444", "422", "420", "gray"}))->capture_default_str()->group("Encoding");
+  app.add_flag("--fast-dct", args.fast_dct, "JPEG: the fast, less accurate DCT")->group("Encoding");
+  app.add_flag("--progressive", args.progressive, "JPEG: progressive")->group("Encoding");
+  app.add_flag("--optimize", args.optimize, "JPEG: optimised Huffman tables")->group("Encoding");
+  app.add_option("--png-level", args.png_level, "PNG zlib level 0..9")->check(CLI::Range(0, 9))
+      ->capture_default_str()->group("Encoding");
+  app.add_option("--png-filter", args.png_filter, "PNG row filter: none, sub, up, avg, paeth or all (adaptive)")
+      ->check(CLI::IsMember({"none", "sub", "up", "avg", "paeth", "all"}))->capture_default_str()->group("Encoding");
+  app.add_option("--png-strategy", args.png_strategy, "zlib strategy: default, filtered, huffman, rle or fixed")
+      ->check(CLI::IsMember({"default", "filtered", "huffman", "rle", "fixed"}))->capture_default_str()
+      ->group("Encoding");
+}
+
+void add_output_options(CLI::App& app, OutputArgs& args) {
+  app.add_option("-o,--output", args.out, "DIR, NAME.tar or - (see below); default: write nothing")->group("Output");
+  app.add_option("--name", args.name_template, "File name template for DIR output, e.g. \"{stem}/{x}_{y}.{ext}\"")
+      ->group("Output");
+  app.add_option("--shard-size", args.shard_size, "Tar shard limit: 1GB, 500MB, 64KiB or 10000samples")
+      ->group("Output");
+}
+
+void add_run_options(CLI::App& app, RunArgs& args) {
+  app.add_option("-j,--threads", args.threads, "Worker threads (default: every core)")->check(CLI::NonNegativeNumber)
+      ->group("Run");
+  app.add_option("--crops-in-flight", args.crops_in_flight, "Encode buffers in flight (default: 4 per thread)")
+      ->check(CLI::NonNegativeNumber)->group("Run");
+  app.add_option("--band-rows", args.band_rows, "Rows decoded per step (default: 64)")->check(CLI::NonNegativeNumber)
+      ->group("Run");
+  app.add_option("--max-pixels", args.max_pixels, "Refuse images with more pixels than this")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group("Run");
+  app.add_option("--max-crops", args.max_crops, "Refuse plans with more crops than this")->check(CLI::PositiveNumber)
+      ->capture_default_str()->group("Run");
+  app.add_option("--skip-blank", args.skip_blank, "Skip crops whose pixel standard deviation is below T (counted)")
+      ->check(CLI::NonNegativeNumber)->group("Run");
+  app.add_flag("--quiet", args.quiet, "No progress and no human summary")->group("Run");
+  app.add_flag("--json", args.json, "Print one JSON summary object at the end (stderr when -o -)")->group("Run");
+}
+
+void add_common(CLI::App& app, CommonArgs& args) {
+  add_encode_options(app, args.encode);
+  add_output_options(app, args.output);
+  add_run_options(app, args.run);
+}
+
+void add_grid_options(CLI::App& app, PlanArgs& plan, bool required) {
+  auto* tile = app.add_option("--tile", plan.tile, "Tile size: S or WxH pixels")->group("Plan");
+  if (required) tile->required();
+  app.add_option("--stride", plan.stride, "Step between tiles: S or SXxSY (default: the tile size)")->group("Plan");
+  app.add_option("--overlap", plan.overlap, "Overlap between tiles: O or OXxOY (stride = tile - overlap)")
+      ->group("Plan");
+  app.add_option("--edge", plan.edge, "Tiles past the edge: drop (default), pad or clip")
+      ->check(CLI::IsMember({"drop", "pad", "clip"}))->group("Plan");
+  app.add_option("--fill", plan.fill, "Pad colour R,G,B[,A] (default 0,0,0,255)")->group("Plan");
+}
+
+void add_random_options(CLI::App& app, PlanArgs& plan, bool required) {
+  auto* count = app.add_option("--count", plan.count, "Crops per image")->check(CLI::PositiveNumber)->group("Plan");
+  auto* size = app.add_option("--size", plan.size, "Square side: MIN or MIN:MAX pixels")->group("Plan");
+  app.add_option("--seed", plan.seed, "Random seed: the same seed gives the same crops")->capture_default_str()
+      ->group("Plan");
+  if (required) {
+    count->required();
+    size->required();
+  }
+}
+
+struct Arguments {
+  CommonArgs common;
+  PlanArgs plan;
+  std::vector<std::string> inputs;
+  std::string single;
+  std::string rois;
+  std::string edge;
+  std::string fill;
+  bool info_json = false;
+  std::uint64_t info_max_pixels = std::uint64_t{1} << 30;
+};
+
+int run(int argc, char** argv) {
+  CLI::App app{"tessera: decode a large image once, cut many regions out of it and encode them in parallel.", "tessera"};
+  app.set_version_flag("--version", kVersion);
+  app.require_subcommand(1);
+  app.footer("Run 'tessera COMMAND --help' for a command's options and examples.\n"
+             "Start with: tessera demo");
+  Arguments a;
+
+  auto* tile = app.add_subcommand("tile", "Cut every image into a grid of tiles");
+  tile->add_option("INPUT", a.inputs, "Images (JPEG, PNG, or others through OpenCV); - reads stdin")->required();
+  add_grid_options(*tile, a.plan, true);
+  add_common(*tile, a.common);
+  tile->footer(std::string("Examples:\n"
+                           "  tessera tile big.jpg --tile 256 -o tiles/\n"
+                           "  tessera tile *.png --tile 512x256 --overlap 64 --edge pad --fill 255,255,255 -o shards.tar --shard-size 1GB\n"
+                           "  cat big.jpg | tessera tile - --tile 256 -o - > out.tar\n") + kOutputHelp);
+
+  auto* crop = app.add_subcommand("crop", "Cut the regions listed in a CSV or JSON file");
+  crop->add_option("INPUT", a.single, "Image; - reads stdin")->required();
+  crop->add_option("--rois", a.rois, "ROI file: CSV lines x,y,w,h[,key] or a JSON list of {x,y,w,h,key}")->required()
+      ->group("Plan");
+  crop->add_option("--edge", a.edge, "Regions past the edge: error (default), drop, pad or clip")
+      ->check(CLI::IsMember({"error", "drop", "pad", "clip"}))->group("Plan");
+  crop->add_option("--fill", a.fill, "Pad colour R,G,B[,A]")->group("Plan");
+  add_common(*crop, a.common);
+  crop->footer(std::string("Examples:\n"
+                           "  tessera crop scan.jpg --rois boxes.csv -o crops/       (keys name files: {stem}/{key}.{ext})\n"
+                           "  tessera crop scan.png --rois boxes.json --edge clip -f png -o crops.tar\n"
+                           "Keys may use only A-Z a-z 0-9 _ -; other keys are refused.\n") + kOutputHelp);
+
+  auto* random = app.add_subcommand("random", "Cut seeded random square crops");
+  random->add_option("INPUT", a.inputs, "Images; - reads stdin")->required();
+  add_random_options(*random, a.plan, true);
+  add_common(*random, a.common);
+  random->footer(std::string("Examples:\n"
+                             "  tessera random photo.jpg --count 100 --size 64:128 --seed 7 -o crops/\n"
+                             "  tessera random a.jpg b.jpg --count 1000 --size 224 --seed 1 -o train.tar --shard-size 10000samples\n") +
+                 kOutputHelp);
+
+  auto* info = app.add_subcommand("info", "Print image headers (size, format, channels, subsampling, ...) without decoding");
+  info->add_option("INPUT", a.inputs, "Images; - reads stdin")->required();
+  info->add_flag("--json", a.info_json, "Print a JSON array, one object per image");
+  info->add_option("--max-pixels", a.info_max_pixels, "Report images with more pixels than this as errors")
+      ->check(CLI::PositiveNumber);
+  info->footer("Examples:\n  tessera info photo.jpg scan.png\n  tessera info --json *.jpg | jq '.[].width'\n"
+               "Exit code 1 when an input cannot be read.");
+
+  auto* demo = app.add_subcommand("demo", "Tile a generated 4096x4096 image and print the speed");
+  add_common(*demo, a.common);
+  demo->footer(std::string("Examples:\n"
+                           "  tessera demo                     (nothing written; prints crops, bytes, time, MP/s)\n"
+                           "  tessera demo -j 1 --json\n"
+                           "  tessera demo -f png -o demo_tiles/\n") + kOutputHelp);
+
+  auto* manifest = app.add_subcommand("manifest", "Run the jobs of a JSON-lines file, one image per line");
+  manifest->add_option("JOBS", a.single, "JSON lines: {\"input\": \"a.jpg\", \"plan\": {...}, \"key_prefix\": \"p\"}")
+      ->required();
+  add_grid_options(*manifest, a.plan, false);
+  add_random_options(*manifest, a.plan, false);
+  add_common(*manifest, a.common);
+  manifest->footer(std::string(
+      "Each line: {\"input\": PATH} plus an optional plan, either {\"plan\": {\"tile\": 256, \"stride\": 128,\n"
+      "\"overlap\": .., \"edge\": \"pad\"}}, {\"plan\": {\"rois\": \"boxes.csv\", \"edge\": \"clip\"}} or\n"
+      "{\"plan\": {\"random\": {\"count\": 10, \"size\": \"64:128\", \"seed\": 1}}}, and an optional\n"
+      "\"key_prefix\" that starts the key of every crop of that line. Lines without a plan use\n"
+      "--tile or --count from the command line. Relative paths are relative to the manifest's\n"
+      "directory. A bad line is reported with its line number and skipped (exit 1).\n"
+      "Examples:\n"
+      "  tessera manifest jobs.jsonl --tile 256 -o shards.tar --shard-size 1GB\n"
+      "  tessera manifest jobs.jsonl --count 50 --size 128 --seed 3 -o crops/ --json\n") + kOutputHelp);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+
+  if (tile->parsed()) return run_tile(a.inputs, a.plan, a.common);
+  if (crop->parsed()) return run_crop(a.single, a.rois, a.edge, a.fill, a.common);
+  if (random->parsed()) return run_random(a.inputs, a.plan, a.common);
+  if (info->parsed()) return run_info(a.inputs, a.info_json, a.info_max_pixels);
+  if (demo->parsed()) return run_demo(a.common);
+  return run_manifest(a.single, a.plan, a.common);
+}
+
+}  // namespace
+}  // namespace tessera::cli
+
+int main(int argc, char** argv) {
+  try {
+    return tessera::cli::run(argc, argv);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "tessera: error: {}\n", e.what());
+    return tessera::cli::kExitFailed;
+  }
+}

@@ -1,0 +1,259 @@
+#include "cli_options.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <limits>
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace tessera::cli {
+namespace {
+
+Error usage(std::string message) { return Error{ErrorCode::kInvalidArgument, std::move(message)}; }
+
+template <class T>
+std::optional<T> parse_number(std::string_view text) {
+  T value{};
+  const auto* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || ptr != end || text.empty()) return std::nullopt;
+  return value;
+}
+
+std::optional<int> parse_positive(std::string_view text) {
+  auto value = parse_number<int>(text);
+  if (!value || *value <= 0) return std::nullopt;
+  return value;
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  return text;
+}
+
+// Multipliers for byte units; the empty unit and "b" mean bytes.
+std::optional<std::uint64_t> byte_unit(const std::string& unit) {
+  static constexpr std::pair<std::string_view, std::uint64_t> kUnits[] = {
+      {"", 1},          {"b", 1},
+      {"kb", 1000},     {"mb", 1000'000},     {"gb", 1000'000'000},     {"tb", 1000'000'000'000},
+      {"k", 1000},      {"m", 1000'000},      {"g", 1000'000'000},      {"t", 1000'000'000'000},
+      {"kib", 1ull << 10}, {"mib", 1ull << 20}, {"gib", 1ull << 30}, {"tib", 1ull << 40},
+  };
+  for (const auto& [name, factor] : kUnits) {
+    if (unit == name) return factor;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::pair<int, int>> parse_dimensions(const std::string& text, const std::string& option) {
+  const auto x = text.find_first_of("xX");
+  const std::string_view first = std::string_view(text).substr(0, x);
+  const std::string_view second = x == std::string::npos ? first : std::string_view(text).substr(x + 1);
+  auto w = parse_positive(first);
+  auto h = parse_positive(second);
+  if (!w || !h) {
+    return usage(fmt::format("{} \"{}\" is not a size; write a positive number of pixels such as 256, "
+                             "or WIDTHxHEIGHT such as 256x128", option, text));
+  }
+  return std::pair{*w, *h};
+}
+
+Result<std::pair<int, int>> parse_size_range(const std::string& text, const std::string& option) {
+  const auto colon = text.find(':');
+  const std::string_view first = std::string_view(text).substr(0, colon);
+  const std::string_view second = colon == std::string::npos ? first : std::string_view(text).substr(colon + 1);
+  auto lo = parse_positive(first);
+  auto hi = parse_positive(second);
+  if (!lo || !hi || *lo > *hi) {
+    return usage(fmt::format("{} \"{}\" is not a size range; write MIN or MIN:MAX in pixels with "
+                             "0 < MIN <= MAX, such as 64:128", option, text));
+  }
+  return std::pair{*lo, *hi};
+}
+
+Result<Rgba> parse_fill(const std::string& text) {
+  Rgba fill = {0, 0, 0, 255};
+  std::size_t count = 0;
+  std::string_view rest = text;
+  bool ok = !text.empty();
+  while (ok && !rest.empty()) {
+    const auto comma = rest.find(',');
+    auto value = parse_number<int>(trim(rest.substr(0, comma)));
+    ok = value && *value >= 0 && *value <= 255 && count < 4;
+    if (ok) fill[count++] = static_cast<std::uint8_t>(*value);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  if (!ok || count < 3) {
+    return usage(fmt::format("--fill \"{}\" is not a colour; write R,G,B or R,G,B,A with values "
+                             "0..255, such as 255,255,255", text));
+  }
+  return fill;
+}
+
+Result<EdgePolicy> parse_edge(const std::string& text, bool allow_error) {
+  if (text == "drop") return EdgePolicy::kDrop;
+  if (text == "pad") return EdgePolicy::kPad;
+  if (text == "clip") return EdgePolicy::kClip;
+  if (text == "error" && allow_error) return EdgePolicy::kError;
+  return usage(fmt::format("--edge \"{}\" is not an edge policy; use {}drop, pad or clip", text,
+                           allow_error ? "error, " : ""));
+}
+
+Result<ShardLimit> parse_shard_size(const std::string& text) {
+  const std::string_view spec = trim(text);
+  std::size_t digits = 0;
+  while (digits < spec.size() && std::isdigit(static_cast<unsigned char>(spec[digits]))) ++digits;
+  const auto number = parse_number<std::uint64_t>(spec.substr(0, digits));
+  const std::string unit = lower(trim(spec.substr(digits)));
+  ShardLimit limit;
+  if (number && *number > 0) {
+    if (unit == "samples" || unit == "sample") {
+      limit.samples = *number;
+      return limit;
+    }
+    if (auto factor = byte_unit(unit);
+        factor && *number <= std::numeric_limits<std::uint64_t>::max() / *factor) {
+      limit.bytes = *number * *factor;
+      return limit;
+    }
+  }
+  return usage(fmt::format("--shard-size \"{}\" is not a shard size; write bytes with an optional unit "
+                           "(500MB, 1GB, 64KiB; KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024) "
+                           "or a sample count such as 10000samples",
+                           text));
+}
+
+Result<GridSpec> grid_from(const PlanArgs& args) {
+  if (args.tile.empty()) return usage("a grid needs --tile; for example --tile 256 or --tile 512x256");
+  GridSpec grid;
+  auto tile = parse_dimensions(args.tile, "--tile");
+  if (!tile) return std::move(tile).error();
+  std::tie(grid.tile_width, grid.tile_height) = *tile;
+  if (!args.stride.empty() && !args.overlap.empty()) {
+    return usage("--stride and --overlap say the same thing in two ways; give only one of them");
+  }
+  if (!args.stride.empty()) {
+    auto stride = parse_dimensions(args.stride, "--stride");
+    if (!stride) return std::move(stride).error();
+    std::tie(grid.stride_x, grid.stride_y) = *stride;
+  }
+  if (!args.overlap.empty()) {
+    const auto x = args.overlap.find_first_of("xX");
+    const std::string_view first = std::string_view(args.overlap).substr(0, x);
+    const std::string_view second = x == std::string::npos ? first : std::string_view(args.overlap).substr(x + 1);
+    auto ox = parse_number<int>(first);
+    auto oy = parse_number<int>(second);
+    if (!ox || !oy || *ox < 0 || *oy < 0 || *ox >= grid.tile_width || *oy >= grid.tile_height) {
+      return usage(fmt::format("--overlap \"{}\" must be O or OXxOY pixels, at least 0 and smaller than "
+                               "the tile ({}x{})", args.overlap, grid.tile_width, grid.tile_height));
+    }
+    grid.stride_x = grid.tile_width - *ox;
+    grid.stride_y = grid.tile_height - *oy;
+  }
+  if (!args.edge.empty()) {
+    auto edge = parse_edge(args.edge, false);
+    if (!edge) return std::move(edge).error();
+    grid.edge = *edge;
+  }
+  if (!args.fill.empty()) {
+    auto fill = parse_fill(args.fill);
+    if (!fill) return std::move(fill).error();
+    grid.fill = *fill;
+  }
+  return grid;
+}
+
+Result<RandomSpec> random_from(const PlanArgs& args) {
+  if (!args.count || args.size.empty()) {
+    return usage("random crops need --count and --size; for example --count 100 --size 64:128 --seed 7");
+  }
+  auto size = parse_size_range(args.size, "--size");
+  if (!size) return std::move(size).error();
+  return RandomSpec{*args.count, size->first, size->second, args.seed};
+}
+
+std::optional<Result<PlanSpec>> plan_from(const PlanArgs& args) {
+  if (!args.tile.empty() && args.count) {
+    return Result<PlanSpec>(usage("--tile and --count ask for two different plans; give only one"));
+  }
+  if (!args.tile.empty()) {
+    auto grid = grid_from(args);
+    if (!grid) return Result<PlanSpec>(std::move(grid).error());
+    return Result<PlanSpec>(PlanSpec(*grid));
+  }
+  if (args.count) {
+    auto random = random_from(args);
+    if (!random) return Result<PlanSpec>(std::move(random).error());
+    return Result<PlanSpec>(PlanSpec(*random));
+  }
+  return std::nullopt;
+}
+
+Result<EncodeOptions> encode_options_from(const EncodeArgs& args, ContainerFormat input_format) {
+  EncodeOptions options;
+  if (args.format.empty()) {
+    options.format = input_format == ContainerFormat::kPng ? OutputFormat::kPng : OutputFormat::kJpeg;
+  } else if (args.format == "jpeg" || args.format == "jpg") {
+    options.format = OutputFormat::kJpeg;
+  } else if (args.format == "png") {
+    options.format = OutputFormat::kPng;
+  } else {
+    return usage(fmt::format("-f \"{}\" is not an output format; use jpeg or png", args.format));
+  }
+
+  options.jpeg.quality = args.quality;
+  if (args.subsampling == "444") options.jpeg.subsampling = JpegSubsampling::k444;
+  else if (args.subsampling == "422") options.jpeg.subsampling = JpegSubsampling::k422;
+  else if (args.subsampling == "420") options.jpeg.subsampling = JpegSubsampling::k420;
+  else if (args.subsampling == "gray") options.jpeg.subsampling = JpegSubsampling::kGray;
+  else return usage(fmt::format("--subsampling \"{}\" is unknown; use 444, 422, 420 or gray", args.subsampling));
+  options.jpeg.fast_dct = args.fast_dct;
+  options.jpeg.progressive = args.progressive;
+  options.jpeg.optimize_huffman = args.optimize;
+
+  options.png.compression_level = args.png_level;
+  static constexpr std::pair<std::string_view, PngFilter> kFilters[] = {
+      {"none", PngFilter::kNone}, {"sub", PngFilter::kSub},     {"up", PngFilter::kUp},
+      {"avg", PngFilter::kAverage}, {"paeth", PngFilter::kPaeth}, {"all", PngFilter::kAdaptive}};
+  static constexpr std::pair<std::string_view, ZlibStrategy> kStrategies[] = {
+      {"default", ZlibStrategy::kDefault}, {"filtered", ZlibStrategy::kFiltered},
+      {"huffman", ZlibStrategy::kHuffmanOnly}, {"rle", ZlibStrategy::kRle}, {"fixed", ZlibStrategy::kFixed}};
+  auto filter = std::find_if(std::begin(kFilters), std::end(kFilters), [&](auto& f) { return f.first == args.png_filter; });
+  if (filter == std::end(kFilters)) {
+    return usage(fmt::format("--png-filter \"{}\" is unknown; use none, sub, up, avg, paeth or all", args.png_filter));
+  }
+  options.png.filter = filter->second;
+  auto strategy = std::find_if(std::begin(kStrategies), std::end(kStrategies),
+                               [&](auto& s) { return s.first == args.png_strategy; });
+  if (strategy == std::end(kStrategies)) {
+    return usage(fmt::format("--png-strategy \"{}\" is unknown; use default, filtered, huffman, rle or fixed",
+                             args.png_strategy));
+  }
+  options.png.strategy = strategy->second;
+
+  if (Status valid = validate(options); !valid) return std::move(valid).error();
+  return options;
+}
+
+EngineOptions engine_options_from(const RunArgs& args) {
+  EngineOptions options;
+  options.threads = args.threads;
+  options.crops_in_flight = args.crops_in_flight;
+  options.band_rows = args.band_rows;
+  options.decode.max_pixels = args.max_pixels;
+  options.plan_limits.max_crops = args.max_crops;
+  return options;
+}
+
+}  // namespace tessera::cli

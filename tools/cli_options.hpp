@@ -1,0 +1,94 @@
+// The command line's option values as plain structs, and the small parsers that turn option
+// text ("256x128", "64:128", "1GB", "255,0,0") into tessera's plan, encode and engine types.
+// Nothing here runs anything; every parser returns an error that says what to type instead.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tessera/codecs/decoder.hpp"
+#include "tessera/codecs/encoder.hpp"
+#include "tessera/engine/engine.hpp"
+#include "tessera/engine/plan.hpp"
+
+namespace tessera::cli {
+
+// Encode settings as typed on the command line; `format` empty means "like the input".
+struct EncodeArgs {
+  std::string format;
+  int quality = 90;
+  std::string subsampling = "420";
+  bool fast_dct = false;
+  bool progressive = false;
+  bool optimize = false;
+  int png_level = 6;
+  std::string png_filter = "all";
+  std::string png_strategy = "default";
+};
+
+struct OutputArgs {
+  std::string out;            // empty: null sink; "-": tar to stdout; "*.tar": shards; else a directory
+  std::string name_template;  // empty: the command's default
+  std::string shard_size;     // empty: no limit
+};
+
+struct RunArgs {
+  int threads = 0;
+  int crops_in_flight = 0;
+  int band_rows = 0;
+  std::uint64_t max_pixels = std::uint64_t{1} << 30;
+  std::size_t max_crops = 10'000'000;
+  double skip_blank = -1;
+  bool quiet = false;
+  bool json = false;
+};
+
+// Grid and random plan options; empty strings mean "not given".
+struct PlanArgs {
+  std::string tile;
+  std::string stride;
+  std::string overlap;
+  std::string edge;
+  std::string fill;
+  std::optional<std::size_t> count;
+  std::string size;
+  std::uint64_t seed = 0;
+};
+
+struct CommonArgs {
+  EncodeArgs encode;
+  OutputArgs output;
+  RunArgs run;
+};
+
+// "256" or "256x128" -> {256, 128}; both positive.
+Result<std::pair<int, int>> parse_dimensions(const std::string& text, const std::string& option);
+// "64" or "64:128" -> {64, 128}; both positive, min <= max.
+Result<std::pair<int, int>> parse_size_range(const std::string& text, const std::string& option);
+// "R,G,B" or "R,G,B,A", each 0..255; alpha defaults to 255.
+Result<Rgba> parse_fill(const std::string& text);
+Result<EdgePolicy> parse_edge(const std::string& text, bool allow_error);
+
+// Shard limits: a byte size with an optional unit (B, KB/MB/GB/TB = powers of 1000,
+// KiB/MiB/GiB/TiB = powers of 1024), or a sample count written "10000samples" or "10000 samples".
+struct ShardLimit {
+  std::uint64_t bytes = 0;
+  std::uint64_t samples = 0;
+};
+Result<ShardLimit> parse_shard_size(const std::string& text);
+
+// The grid plan from --tile/--stride/--overlap/--edge/--fill; --tile is required.
+Result<GridSpec> grid_from(const PlanArgs& args);
+// The random plan from --count/--size/--seed; --count and --size are required.
+Result<RandomSpec> random_from(const PlanArgs& args);
+// Whichever plan the options describe: a grid when --tile is given, random when --count is.
+std::optional<Result<PlanSpec>> plan_from(const PlanArgs& args);
+
+// Encode options for one input; `input_format` is what detect_format() found in its bytes.
+Result<EncodeOptions> encode_options_from(const EncodeArgs& args, ContainerFormat input_format);
+
+EngineOptions engine_options_from(const RunArgs& args);
+
+}  // namespace tessera::cli

@@ -1,0 +1,287 @@
+#include "commands.hpp"
+
+#include <algorithm>
+#include <memory>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "job_sources.hpp"
+#include "output.hpp"
+#include "progress.hpp"
+#include "report.hpp"
+#include "signals.hpp"
+#include "tessera/engine/demo_image.hpp"
+#include "tessera/engine/file_sinks.hpp"
+
+namespace tessera::cli {
+namespace {
+
+constexpr int kDemoSide = 4096;
+constexpr int kDemoTile = 256;
+constexpr int kDemoQuality = 95;
+constexpr const char* kGridTemplate = "{stem}/{x}_{y}.{ext}";
+constexpr const char* kKeyTemplate = "{stem}/{key}.{ext}";
+
+int usage_error(const std::string& command, const std::string& message) {
+  fmt::print(stderr, "tessera {}: {}\nRun 'tessera {} --help' for usage and examples.\n", command, message,
+             command);
+  return kExitUsage;
+}
+
+// Everything a run needs besides its jobs.
+struct RunSetup {
+  std::string command;
+  std::string default_template = kGridTemplate;
+  ProgressTotals totals;
+  JobNotes* notes = nullptr;        // set by manifest runs
+  std::size_t extra_failures = 0;   // e.g. bad manifest lines, counted after the run
+};
+
+int exit_code(const RunStats& stats, std::size_t extra_failures) {
+  if (stats.cancelled) return kExitInterrupted;
+  if (stats.fatal || stats.jobs_failed > 0 || stats.crops_failed > 0 || extra_failures > 0) return kExitFailed;
+  return kExitOk;
+}
+
+// Builds the sink chain (progress -> failure log -> key prefixes -> output), runs the
+// engine, then reports failures and the summary.
+int run_jobs(JobSource& source, Output& output, const CommonArgs& common, const RunSetup& setup,
+             const std::function<std::size_t()>& late_failures = {}) {
+  JobNotes no_notes;
+  const JobNotes& notes = setup.notes != nullptr ? *setup.notes : no_notes;
+  std::unique_ptr<KeyPrefixSink> prefixes;
+  Sink* sink = output.sink.get();
+  if (setup.notes != nullptr) {
+    prefixes = std::make_unique<KeyPrefixSink>(*sink, notes);
+    sink = prefixes.get();
+  }
+  FailureLog failures(*sink, notes);
+  sink = &failures;
+  std::unique_ptr<ProgressSink> progress;
+  std::unique_ptr<ProgressReporter> reporter;
+  if (!common.run.quiet) {
+    progress = std::make_unique<ProgressSink>(*sink);
+    sink = progress.get();
+    reporter = std::make_unique<ProgressReporter>(*progress, setup.totals, stderr);
+  }
+
+  EngineOptions options = engine_options_from(common.run);
+  options.cancel = &install_interrupt_handlers();
+  const RunStats stats = Engine(options).run(source, *sink);
+  if (reporter) reporter->stop();
+
+  failures.print(stderr);
+  if (stats.fatal) fmt::print(stderr, "tessera: error: {}\n", stats.fatal->message);
+  if (stats.cancelled) fmt::print(stderr, "tessera: interrupted\n");
+
+  std::FILE* summary = output.to_stdout ? stderr : stdout;
+  const SummaryContext context{setup.command, output.description, output.discards};
+  if (common.run.json) {
+    print_json_summary(summary, stats, context);
+  } else if (!common.run.quiet) {
+    print_human_summary(summary, stats, context);
+  }
+  const std::size_t extra = setup.extra_failures + (late_failures ? late_failures() : 0);
+  return exit_code(stats, extra);
+}
+
+// Catches encode option mistakes before any job starts.
+Status check_encode_args(const EncodeArgs& args) {
+  auto options = encode_options_from(args, ContainerFormat::kJpeg);
+  if (!options) return std::move(options).error();
+  return {};
+}
+
+Status check_inputs(const std::vector<std::string>& inputs) {
+  if (std::count(inputs.begin(), inputs.end(), "-") > 1) {
+    return Error{ErrorCode::kInvalidArgument, "stdin (-) can be read only once; give '-' at most one time"};
+  }
+  return {};
+}
+
+int run_list(const std::string& command, const std::vector<std::string>& inputs, const PlanSpec& plan,
+             const CommonArgs& common, RunSetup setup) {
+  if (Status s = check_inputs(inputs); !s) return usage_error(command, s.error().message);
+  if (Status s = check_encode_args(common.encode); !s) return usage_error(command, s.error().message);
+  auto output = make_output(common.output, setup.default_template);
+  if (!output) return usage_error(command, output.error().message);
+  setup.command = command;
+  setup.totals.images = inputs.size();
+  InputListSource source(inputs, JobDefaults{plan, common.encode, common.run.skip_blank});
+  return run_jobs(source, *output, common, setup);
+}
+
+// Keys name files and tar members, so a key that could escape is refused before any work.
+Status check_roi_keys(const RoiListSpec& rois, const std::string& file) {
+  for (std::size_t i = 0; i < rois.rois.size(); ++i) {
+    const std::string& key = rois.rois[i].key;
+    if (key.empty()) continue;
+    if (auto checked = checked_key(key); !checked) {
+      return Error{ErrorCode::kInvalidArgument, fmt::format("{}: ROI {}: {}", file, i, checked.error().message)};
+    }
+  }
+  return {};
+}
+
+std::string yes_no(bool value) { return value ? "yes" : "no"; }
+
+nlohmann::json header_json(const std::string& name, const ImageHeader& h) {
+  return {{"input", name},
+          {"width", h.width},
+          {"height", h.height},
+          {"format", to_string(h.container)},
+          {"channels", h.file_channels},
+          {"bit_depth", h.bit_depth},
+          {"pixel_format", to_string(h.format)},
+          {"subsampling", to_string(h.subsampling)},
+          {"progressive", h.progressive},
+          {"restart_markers", h.restart_markers},
+          {"streamable", h.streamable}};
+}
+
+void print_header(const std::string& name, const ImageHeader& h) {
+  fmt::print("{}: {}x{} {}, {} channel{} ({}-bit), decodes to {}", name, h.width, h.height, to_string(h.container),
+             h.file_channels, h.file_channels == 1 ? "" : "s", h.bit_depth, to_string(h.format));
+  if (h.container == ContainerFormat::kJpeg) {
+    fmt::print(", subsampling {}, progressive {}, restart markers {}", to_string(h.subsampling),
+               yes_no(h.progressive), yes_no(h.restart_markers));
+  } else if (h.container == ContainerFormat::kPng) {
+    fmt::print(", interlaced {}", yes_no(h.progressive));
+  }
+  fmt::print("\n");
+}
+
+Result<InputBytes> open_input(const std::string& name) {
+  if (name == "-") return InputBytes::read_stream(stdin, "-");
+  return InputBytes::open_file(name);
+}
+
+// The demo's input: a photo-like picture encoded in memory by tessera's own JPEG encoder.
+Result<InputBytes> make_demo_input() {
+  const OwnedImage image = make_demo_image(kDemoSide, kDemoSide, PixelFormat::kRgb8);
+  EncodeOptions options;
+  options.format = OutputFormat::kJpeg;
+  options.jpeg.quality = kDemoQuality;
+  options.jpeg.subsampling = JpegSubsampling::k444;
+  std::vector<std::uint8_t> bytes(max_encoded_size(image.width, image.height, image.format, options));
+  auto encoder = make_encoder(OutputFormat::kJpeg);
+  auto size = encoder->encode(image.view(), options, bytes);
+  if (!size) return std::move(size).error();
+  bytes.resize(*size);
+  return InputBytes::from_vector(std::move(bytes), "demo.jpg");
+}
+
+}  // namespace
+
+int run_tile(const std::vector<std::string>& inputs, const PlanArgs& plan, const CommonArgs& common) {
+  auto grid = grid_from(plan);
+  if (!grid) return usage_error("tile", grid.error().message);
+  return run_list("tile", inputs, PlanSpec(*grid), common, RunSetup{});
+}
+
+int run_random(const std::vector<std::string>& inputs, const PlanArgs& plan, const CommonArgs& common) {
+  auto random = random_from(plan);
+  if (!random) return usage_error("random", random.error().message);
+  RunSetup setup;
+  setup.totals.crops = random->count * inputs.size();
+  return run_list("random", inputs, PlanSpec(*random), common, setup);
+}
+
+int run_crop(const std::string& input, const std::string& rois_file, const std::string& edge, const std::string& fill,
+             const CommonArgs& common) {
+  auto rois = load_roi_file(rois_file);
+  if (!rois) return usage_error("crop", rois.error().message);
+  if (Status s = check_roi_keys(*rois, rois_file); !s) return usage_error("crop", s.error().message);
+  if (!edge.empty()) {
+    auto policy = parse_edge(edge, true);
+    if (!policy) return usage_error("crop", policy.error().message);
+    rois->edge = *policy;
+  }
+  if (!fill.empty()) {
+    auto colour = parse_fill(fill);
+    if (!colour) return usage_error("crop", colour.error().message);
+    rois->fill = *colour;
+  }
+  const bool keyed = std::any_of(rois->rois.begin(), rois->rois.end(), [](const RoiEntry& e) { return !e.key.empty(); });
+  RunSetup setup;
+  setup.default_template = keyed ? kKeyTemplate : kGridTemplate;
+  if (rois->edge != EdgePolicy::kDrop) setup.totals.crops = rois->rois.size();
+  return run_list("crop", {input}, PlanSpec(std::move(rois).value()), common, setup);
+}
+
+int run_info(const std::vector<std::string>& inputs, bool json, std::uint64_t max_pixels) {
+  if (Status s = check_inputs(inputs); !s) return usage_error("info", s.error().message);
+  DecodeOptions options;
+  options.max_pixels = max_pixels;
+  nlohmann::json all = nlohmann::json::array();
+  int code = kExitOk;
+  for (const std::string& name : inputs) {
+    auto input = open_input(name);
+    auto decoder = input ? open_decoder(*input, options) : Result<std::unique_ptr<Decoder>>(input.error());
+    if (!decoder) {
+      const std::string& message = decoder.error().message;
+      fmt::print(stderr, "tessera: {}\n", message.starts_with(name + ":") ? message : name + ": " + message);
+      code = kExitFailed;
+      continue;
+    }
+    if (json) {
+      all.push_back(header_json(name, (*decoder)->header()));
+    } else {
+      print_header(name, (*decoder)->header());
+    }
+  }
+  if (json) fmt::print("{}\n", all.dump(2));
+  return code;
+}
+
+int run_demo(const CommonArgs& common) {
+  if (Status s = check_encode_args(common.encode); !s) return usage_error("demo", s.error().message);
+  auto output = make_output(common.output, kGridTemplate);
+  if (!output) return usage_error("demo", output.error().message);
+  auto input = make_demo_input();
+  if (!input) {
+    fmt::print(stderr, "tessera: demo: cannot encode the demo image: {}\n", input.error().message);
+    return kExitFailed;
+  }
+  auto encode = encode_options_from(common.encode, ContainerFormat::kJpeg);
+  GridSpec grid;
+  grid.tile_width = grid.tile_height = kDemoTile;
+  const std::vector<Job> jobs{Job{"", std::move(input).value(), PlanSpec(grid), *encode, common.run.skip_blank}};
+  if (!common.run.quiet && !common.run.json) {
+    fmt::print(output->to_stdout ? stderr : stdout,
+               "demo: a {}x{} RGB image, JPEG q{} 4:4:4 in memory, cut into {}x{} tiles\n", kDemoSide, kDemoSide,
+               kDemoQuality, kDemoTile, kDemoTile);
+  }
+  struct VectorSource final : JobSource {
+    explicit VectorSource(const std::vector<Job>& all) : jobs(all) {}
+    std::optional<Job> next() override { return i < jobs.size() ? std::optional<Job>(jobs[i++]) : std::nullopt; }
+    const std::vector<Job>& jobs;
+    std::size_t i = 0;
+  } source(jobs);
+  RunSetup setup;
+  setup.command = "demo";
+  setup.totals = {1, static_cast<std::size_t>((kDemoSide / kDemoTile) * (kDemoSide / kDemoTile))};
+  return run_jobs(source, *output, common, setup);
+}
+
+int run_manifest(const std::string& manifest, const PlanArgs& plan, const CommonArgs& common) {
+  std::optional<PlanSpec> defaults;
+  if (auto spec = plan_from(plan)) {
+    if (!*spec) return usage_error("manifest", spec->error().message);
+    defaults = std::move(*spec).value();
+  }
+  if (Status s = check_encode_args(common.encode); !s) return usage_error("manifest", s.error().message);
+  JobNotes notes;
+  auto source = ManifestSource::open(manifest, JobDefaults{defaults, common.encode, common.run.skip_blank}, notes);
+  if (!source) return usage_error("manifest", source.error().message);
+  auto output = make_output(common.output, kGridTemplate);
+  if (!output) return usage_error("manifest", output.error().message);
+  RunSetup setup;
+  setup.command = "manifest";
+  setup.notes = &notes;
+  ManifestSource& lines = **source;
+  return run_jobs(lines, *output, common, setup, [&lines] { return lines.bad_lines(); });
+}
+
+}  // namespace tessera::cli

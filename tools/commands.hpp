@@ -1,0 +1,26 @@
+// The tessera subcommands, each a function from parsed arguments to an exit code:
+// 0 everything written, 1 some jobs or crops failed (or the output failed), 2 a usage error,
+// 130 interrupted. None of them parse argv; main.cpp does that with CLI11.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli_options.hpp"
+
+namespace tessera::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitInterrupted = 130;
+
+int run_tile(const std::vector<std::string>& inputs, const PlanArgs& plan, const CommonArgs& common);
+int run_crop(const std::string& input, const std::string& rois, const std::string& edge, const std::string& fill,
+             const CommonArgs& common);
+int run_random(const std::vector<std::string>& inputs, const PlanArgs& plan, const CommonArgs& common);
+int run_info(const std::vector<std::string>& inputs, bool json, std::uint64_t max_pixels);
+int run_demo(const CommonArgs& common);
+int run_manifest(const std::string& manifest, const PlanArgs& plan, const CommonArgs& common);
+
+}  // namespace tessera::cli

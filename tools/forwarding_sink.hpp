@@ -1,0 +1,25 @@
+// A Sink that passes every call to another sink: the base of the CLI's decorators (progress,
+// failure log, key prefixes). It is concurrent exactly when the sink it wraps is.
+#pragma once
+
+#include "tessera/engine/sink.hpp"
+
+namespace tessera::cli {
+
+class ForwardingSink : public Sink {
+ public:
+  explicit ForwardingSink(Sink& inner) : inner_(inner) {}
+  bool concurrent() const noexcept override { return inner_.concurrent(); }
+  Status consume(const CropResult& crop) override { return inner_.consume(crop); }
+  void on_failure(const CropFailure& failure) override { inner_.on_failure(failure); }
+  Status finish() override { return inner_.finish(); }
+  void abort() noexcept override { inner_.abort(); }
+
+ protected:
+  Sink& inner() noexcept { return inner_; }
+
+ private:
+  Sink& inner_;
+};
+
+}  // namespace tessera::cli

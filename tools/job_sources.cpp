@@ -1,0 +1,210 @@
+#include "job_sources.hpp"
+
+#include <array>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "tessera/engine/file_sinks.hpp"
+
+namespace tessera::cli {
+namespace {
+
+using nlohmann::json;
+
+Error line_error(std::string message) { return Error{ErrorCode::kInvalidArgument, std::move(message)}; }
+
+// Plan options in a manifest may be numbers or strings ("256" and 256 alike).
+std::optional<std::string> text_of(const json& object, const char* name) {
+  auto it = object.find(name);
+  if (it == object.end() || it->is_null()) return std::nullopt;
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number_integer()) return std::to_string(it->get<std::int64_t>());
+  return it->dump();
+}
+
+Result<PlanSpec> grid_plan_from_json(const json& plan) {
+  PlanArgs args;
+  args.tile = text_of(plan, "tile").value_or("");
+  args.stride = text_of(plan, "stride").value_or("");
+  args.overlap = text_of(plan, "overlap").value_or("");
+  args.edge = text_of(plan, "edge").value_or("");
+  if (auto fill = plan.find("fill"); fill != plan.end() && fill->is_array()) {
+    std::string joined;
+    for (const auto& v : *fill) joined += (joined.empty() ? "" : ",") + v.dump();
+    args.fill = joined;
+  } else {
+    args.fill = text_of(plan, "fill").value_or("");
+  }
+  auto grid = grid_from(args);
+  if (!grid) return std::move(grid).error();
+  return PlanSpec(*grid);
+}
+
+Result<PlanSpec> random_plan_from_json(const json& random) {
+  if (!random.is_object()) return line_error("\"random\" must be an object such as {\"count\": 10, \"size\": \"64:128\", \"seed\": 1}");
+  PlanArgs args;
+  auto count = random.find("count");
+  if (count != random.end() && count->is_number_unsigned()) args.count = count->get<std::size_t>();
+  args.size = text_of(random, "size").value_or("");
+  auto seed = random.find("seed");
+  if (seed != random.end()) {
+    if (!seed->is_number_unsigned()) return line_error("\"seed\" must be a whole number of at least 0");
+    args.seed = seed->get<std::uint64_t>();
+  }
+  auto spec = random_from(args);
+  if (!spec) return std::move(spec).error();
+  return PlanSpec(*spec);
+}
+
+}  // namespace
+
+ContainerFormat sniff_file(const std::string& path) {
+  std::array<std::uint8_t, 16> head{};
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return ContainerFormat::kOther;
+  const std::size_t n = std::fread(head.data(), 1, head.size(), file);
+  std::fclose(file);
+  return detect_format(std::span<const std::uint8_t>(head.data(), n));
+}
+
+void JobNotes::set_line(std::size_t job, std::size_t line) {
+  std::lock_guard lock(mutex_);
+  lines_[job] = line;
+}
+
+void JobNotes::set_key_prefix(std::size_t job, std::string prefix) {
+  std::lock_guard lock(mutex_);
+  prefixes_[job] = std::move(prefix);
+  has_prefix_.store(true);
+}
+
+std::optional<std::size_t> JobNotes::line(std::size_t job) const {
+  std::lock_guard lock(mutex_);
+  auto it = lines_.find(job);
+  if (it == lines_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string JobNotes::key_prefix(std::size_t job) const {
+  std::lock_guard lock(mutex_);
+  auto it = prefixes_.find(job);
+  return it == prefixes_.end() ? std::string() : it->second;
+}
+
+InputListSource::InputListSource(std::vector<std::string> inputs, JobDefaults defaults)
+    : inputs_(std::move(inputs)), defaults_(std::move(defaults)) {}
+
+std::optional<Job> InputListSource::next() {
+  if (next_ == inputs_.size()) return std::nullopt;
+  const std::string& name = inputs_[next_++];
+  Job job;
+  job.plan = *defaults_.plan;
+  job.skip_blank = defaults_.skip_blank;
+  ContainerFormat format = ContainerFormat::kOther;
+  if (name == "-") {
+    auto bytes = InputBytes::read_stream(stdin, "-");
+    // An unreadable stdin stays an empty input, which fails this job with a message naming "-".
+    job.input = bytes ? std::move(bytes).value() : InputBytes::from_vector({}, "-");
+    format = detect_format(job.input.bytes());
+  } else {
+    job.path = name;
+    format = sniff_file(name);
+  }
+  // Checked before the run, so this cannot fail here; a failure would still only fail the job.
+  auto encode = encode_options_from(defaults_.encode, format);
+  if (encode) job.encode = *encode;
+  return job;
+}
+
+Result<std::unique_ptr<ManifestSource>> ManifestSource::open(const std::string& path, JobDefaults defaults,
+                                                             JobNotes& notes) {
+  std::ifstream stream(path);
+  if (!stream) {
+    return Error{ErrorCode::kIo, fmt::format("cannot open the manifest {}; check the path and its permissions", path)};
+  }
+  return std::unique_ptr<ManifestSource>(new ManifestSource(path, std::move(stream), std::move(defaults), notes));
+}
+
+ManifestSource::ManifestSource(std::string path, std::ifstream stream, JobDefaults defaults, JobNotes& notes)
+    : path_(std::move(path)), stream_(std::move(stream)), defaults_(std::move(defaults)), notes_(notes) {
+  directory_ = std::filesystem::path(path_).parent_path().string();
+}
+
+std::string ManifestSource::resolve(const std::string& path) const {
+  if (path.empty() || path.front() == '/' || directory_.empty()) return path;
+  return directory_ + "/" + path;
+}
+
+std::optional<Job> ManifestSource::next() {
+  std::string text;
+  while (std::getline(stream_, text)) {
+    ++line_number_;
+    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto job = parse_line(text);
+    if (!job) {
+      ++bad_lines_;
+      fmt::print(stderr, "tessera: {}:{}: {}\n", path_, line_number_, job.error().message);
+      continue;
+    }
+    notes_.set_line(jobs_++, line_number_);
+    return std::move(job).value();
+  }
+  return std::nullopt;
+}
+
+Result<Job> ManifestSource::parse_line(const std::string& text) {
+  const json line = json::parse(text, nullptr, false);
+  if (line.is_discarded() || !line.is_object()) {
+    return line_error("not a JSON object; each line must look like {\"input\": \"image.jpg\"}");
+  }
+  auto input = line.find("input");
+  if (input == line.end() || !input->is_string() || input->get<std::string>().empty()) {
+    return line_error("missing \"input\": each line names its image, e.g. {\"input\": \"image.jpg\"}");
+  }
+  Job job;
+  job.path = resolve(input->get<std::string>());
+  job.skip_blank = defaults_.skip_blank;
+
+  // The plan may sit under "plan" or at the top level of the line.
+  const json* plan = &line;
+  if (auto p = line.find("plan"); p != line.end()) {
+    if (!p->is_object()) return line_error("\"plan\" must be an object such as {\"tile\": 256}");
+    plan = &*p;
+  }
+  std::optional<Result<PlanSpec>> spec;
+  if (plan->contains("tile")) {
+    spec = grid_plan_from_json(*plan);
+  } else if (auto rois = text_of(*plan, "rois")) {
+    auto list = load_roi_file(resolve(*rois));
+    if (!list) return line_error(list.error().message);
+    if (auto edge = text_of(*plan, "edge")) {
+      auto policy = parse_edge(*edge, true);
+      if (!policy) return std::move(policy).error();
+      list->edge = *policy;
+    }
+    spec = Result<PlanSpec>(PlanSpec(std::move(list).value()));
+  } else if (auto random = plan->find("random"); random != plan->end()) {
+    spec = random_plan_from_json(*random);
+  } else if (defaults_.plan) {
+    spec = Result<PlanSpec>(*defaults_.plan);
+  } else {
+    return line_error("no plan: give this line a \"plan\" ({\"tile\": 256}, {\"rois\": \"file.csv\"} or "
+                      "{\"random\": {...}}), or pass --tile or --count on the command line");
+  }
+  if (!*spec) return std::move(*spec).error();
+  job.plan = std::move(*spec).value();
+
+  if (auto prefix = text_of(line, "key_prefix"); prefix && !prefix->empty()) {
+    auto checked = checked_key(*prefix);
+    if (!checked) return line_error(fmt::format("\"key_prefix\": {}", checked.error().message));
+    notes_.set_key_prefix(jobs_, *checked);
+  }
+  auto encode = encode_options_from(defaults_.encode, sniff_file(job.path));
+  if (!encode) return std::move(encode).error();
+  job.encode = *encode;
+  return job;
+}
+
+}  // namespace tessera::cli

@@ -1,0 +1,84 @@
+// Where the CLI's jobs come from: a list of inputs with one plan, or a JSON-lines manifest
+// read one line per next() call, so a manifest of millions of images never sits in memory.
+// A source never decodes pixels; it only sniffs the first bytes to pick the output format.
+#pragma once
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli_options.hpp"
+#include "tessera/engine/engine.hpp"
+
+namespace tessera::cli {
+
+// What every job of a run shares unless its manifest line says otherwise.
+struct JobDefaults {
+  std::optional<PlanSpec> plan;
+  EncodeArgs encode;
+  double skip_blank = -1;
+};
+
+// The container format of the first bytes of a file (kOther when it cannot be read).
+ContainerFormat sniff_file(const std::string& path);
+
+// Per-job notes the report needs after the run: the manifest line and the key prefix.
+// Written by the source (one thread), read by sinks (possibly several): hence the mutex.
+class JobNotes {
+ public:
+  void set_line(std::size_t job, std::size_t line);
+  void set_key_prefix(std::size_t job, std::string prefix);
+  std::optional<std::size_t> line(std::size_t job) const;
+  // Empty when the job has none.
+  std::string key_prefix(std::size_t job) const;
+  bool any_key_prefix() const noexcept { return has_prefix_.load(); }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::size_t, std::size_t> lines_;
+  std::map<std::size_t, std::string> prefixes_;
+  std::atomic<bool> has_prefix_{false};
+};
+
+class InputListSource final : public JobSource {
+ public:
+  InputListSource(std::vector<std::string> inputs, JobDefaults defaults);
+  std::optional<Job> next() override;
+
+ private:
+  std::vector<std::string> inputs_;
+  JobDefaults defaults_;
+  std::size_t next_ = 0;
+};
+
+class ManifestSource final : public JobSource {
+ public:
+  // Fails when the manifest cannot be opened.
+  static Result<std::unique_ptr<ManifestSource>> open(const std::string& path, JobDefaults defaults,
+                                                      JobNotes& notes);
+  std::optional<Job> next() override;
+
+  // Lines that were not jobs (bad JSON, bad plan): each was reported on stderr when read.
+  std::size_t bad_lines() const noexcept { return bad_lines_; }
+
+ private:
+  ManifestSource(std::string path, std::ifstream stream, JobDefaults defaults, JobNotes& notes);
+  Result<Job> parse_line(const std::string& text);
+  std::string resolve(const std::string& path) const;
+
+  std::string path_;
+  std::string directory_;
+  std::ifstream stream_;
+  JobDefaults defaults_;
+  JobNotes& notes_;
+  std::size_t line_number_ = 0;
+  std::size_t jobs_ = 0;
+  std::size_t bad_lines_ = 0;
+};
+
+}  // namespace tessera::cli

@@ -1,0 +1,64 @@
+#include "output.hpp"
+
+#include <fmt/format.h>
+
+#include "tessera/engine/file_sinks.hpp"
+
+namespace tessera::cli {
+
+Result<Output> make_output(const OutputArgs& args, const std::string& default_template) {
+  Output output;
+  const bool tar = args.out == "-" || args.out.ends_with(".tar");
+  if (!args.shard_size.empty() && !tar) {
+    return Error{ErrorCode::kInvalidArgument,
+                 "--shard-size only applies to tar output; use -o out.tar (shards) or -o - (stdout)"};
+  }
+  if (args.out.empty()) {
+    output.sink = std::make_unique<NullSink>();
+    output.description = "nothing written (null sink; pass -o DIR, -o out.tar or -o - to keep the crops)";
+    output.discards = true;
+    return output;
+  }
+  if (tar) {
+    TarSinkOptions options;
+    options.path = args.out;
+    if (!args.shard_size.empty()) {
+      if (args.out == "-") {
+        return Error{ErrorCode::kInvalidArgument, "--shard-size needs shard files; use -o out.tar instead of -o -"};
+      }
+      auto limit = parse_shard_size(args.shard_size);
+      if (!limit) return std::move(limit).error();
+      options.max_shard_bytes = limit->bytes;
+      options.max_shard_samples = limit->samples;
+    }
+    auto sink = make_tar_sink(options);
+    if (!sink) return std::move(sink).error();
+    output.sink = std::move(sink).value();
+    output.to_stdout = args.out == "-";
+    output.description = output.to_stdout ? std::string("tar stream on stdout")
+                                          : fmt::format("tar shards {}-NNNNNN.tar",
+                                                        args.out.substr(0, args.out.size() - 4));
+    return output;
+  }
+  DirectorySinkOptions options;
+  options.directory = args.out;
+  options.name_template = args.name_template.empty() ? default_template : args.name_template;
+  auto sink = make_directory_sink(options);
+  if (!sink) return std::move(sink).error();
+  output.sink = std::move(sink).value();
+  output.description = fmt::format("directory {} (names {})", args.out, options.name_template);
+  return output;
+}
+
+Status KeyPrefixSink::consume(const CropResult& crop) {
+  const std::string prefix = crop.job == nullptr ? std::string() : notes_.key_prefix(crop.job->index);
+  if (prefix.empty()) return inner().consume(crop);
+  const std::string key = crop.key.empty()
+                              ? fmt::format("{}_{}_{}_{}_{}", prefix, crop.roi.x, crop.roi.y, crop.roi.w, crop.roi.h)
+                              : fmt::format("{}_{}", prefix, crop.key);
+  CropResult renamed = crop;
+  renamed.key = key;
+  return inner().consume(renamed);
+}
+
+}  // namespace tessera::cli

@@ -1,0 +1,36 @@
+// Chooses the sink behind -o: a directory of files, WebDataset tar shards, one tar stream on
+// stdout, or the null sink. Also the sink decorator that applies manifest key prefixes.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "cli_options.hpp"
+#include "forwarding_sink.hpp"
+#include "job_sources.hpp"
+
+namespace tessera::cli {
+
+struct Output {
+  std::unique_ptr<Sink> sink;
+  std::string description;  // for the human summary, e.g. "directory out/"
+  bool to_stdout = false;   // the tar stream owns stdout: summaries go to stderr
+  bool discards = false;    // the null sink
+};
+
+// `default_template` is the command's directory name template when --name is not given.
+// Errors (a bad template, an invalid shard size, an uncreatable directory) are usage errors.
+Result<Output> make_output(const OutputArgs& args, const std::string& default_template);
+
+// Gives the crops of jobs with a manifest "key_prefix" the key PREFIX_KEY, or
+// PREFIX_X_Y_W_H when the crop has no key of its own.
+class KeyPrefixSink final : public ForwardingSink {
+ public:
+  KeyPrefixSink(Sink& inner, const JobNotes& notes) : ForwardingSink(inner), notes_(notes) {}
+  Status consume(const CropResult& crop) override;
+
+ private:
+  const JobNotes& notes_;
+};
+
+}  // namespace tessera::cli

@@ -1,0 +1,100 @@
+#include "report.hpp"
+
+#include <sys/resource.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace tessera::cli {
+namespace {
+
+constexpr double kMega = 1e6;
+
+// Engine messages usually start with the input's name already; the log adds it only once.
+std::string without_source_prefix(const std::string& message, const std::string& source) {
+  const std::string prefix = source + ": ";
+  return message.starts_with(prefix) ? message.substr(prefix.size()) : message;
+}
+
+std::string plural(std::size_t n, const char* word) {
+  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
+}
+
+}  // namespace
+
+void FailureLog::on_failure(const CropFailure& failure) {
+  if (failure.job != nullptr && failure.error != nullptr) {
+    std::lock_guard lock(mutex_);
+    JobFailure& job = jobs_[failure.job->index];
+    if (job.reason.empty()) {
+      job.source = failure.job->source;
+      job.reason = without_source_prefix(failure.error->message, job.source);
+      if (auto line = notes_.line(failure.job->index)) job.source = fmt::format("{} (manifest line {})", job.source, *line);
+    }
+    if (failure.index != CropFailure::kWholeJob) ++job.crops;
+  }
+  ForwardingSink::on_failure(failure);
+}
+
+std::size_t FailureLog::print(std::FILE* stream) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& [index, job] : jobs_) {
+    if (job.crops > 1) {
+      fmt::print(stream, "tessera: {}: {} ({} failed)\n", job.source, job.reason, plural(job.crops, "crop"));
+    } else {
+      fmt::print(stream, "tessera: {}: {}\n", job.source, job.reason);
+    }
+  }
+  return jobs_.size();
+}
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports kilobytes
+}
+
+void print_human_summary(std::FILE* stream, const RunStats& stats, const SummaryContext& context) {
+  const double wall = stats.wall_s > 0 ? stats.wall_s : 1e-9;
+  const std::size_t images_ok = stats.jobs - stats.jobs_failed;
+  fmt::print(stream, "{}: {} ({} ok), {} written, {} failed, {} skipped as blank\n", context.command,
+             plural(stats.jobs, "image"), images_ok, plural(stats.crops, "crop"), stats.crops_failed,
+             stats.crops_skipped);
+  fmt::print(stream, "  {:.1f} MB out in {:.2f} s: {:.1f} MP/s decoded, {:.0f} crops/s, {:.1f} MB/s\n",
+             static_cast<double>(stats.bytes_out) / kMega, stats.wall_s,
+             static_cast<double>(stats.pixels_decoded) / kMega / wall, static_cast<double>(stats.crops) / wall,
+             static_cast<double>(stats.bytes_out) / kMega / wall);
+  fmt::print(stream, "  decode {:.2f} s, encode {:.2f} s CPU; peak RSS {:.0f} MB, peak band window {:.1f} MB\n",
+             stats.decode_s, stats.encode_cpu_s, peak_rss_mb(),
+             static_cast<double>(stats.peak_window_bytes) / kMega);
+  fmt::print(stream, "  output: {}\n", context.output);
+  if (stats.cancelled) fmt::print(stream, "  interrupted: completed outputs were kept, partial ones removed\n");
+}
+
+void print_json_summary(std::FILE* stream, const RunStats& stats, const SummaryContext& context) {
+  const nlohmann::json summary = {
+      {"command", context.command},
+      {"images", stats.jobs},
+      {"failed_images", stats.jobs_failed},
+      {"crops", stats.crops},
+      {"failed", stats.crops_failed},
+      {"skipped", stats.crops_skipped},
+      {"bytes_in", stats.bytes_in},
+      {"bytes_out", stats.bytes_out},
+      {"pixels_decoded", stats.pixels_decoded},
+      {"wall_s", stats.wall_s},
+      {"decode_s", stats.decode_s},
+      {"encode_cpu_s", stats.encode_cpu_s},
+      {"peak_rss_mb", peak_rss_mb()},
+      {"peak_window_mb", static_cast<double>(stats.peak_window_bytes) / kMega},
+      {"peak_window_rows", stats.peak_window_rows},
+      {"pool_buffers", stats.pool_buffers},
+      {"output", context.output},
+      {"cancelled", stats.cancelled},
+      {"error", stats.fatal ? nlohmann::json(stats.fatal->message) : nlohmann::json(nullptr)},
+  };
+  fmt::print(stream, "{}\n", summary.dump());
+  std::fflush(stream);
+}
+
+}  // namespace tessera::cli

@@ -1,0 +1,46 @@
+// What the user reads after a run: one stderr line per failed job, the human summary and the
+// --json summary object. The failure log is a sink decorator, so it sees every CropFailure.
+#pragma once
+
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "forwarding_sink.hpp"
+#include "job_sources.hpp"
+#include "tessera/engine/engine.hpp"
+
+namespace tessera::cli {
+
+class FailureLog final : public ForwardingSink {
+ public:
+  FailureLog(Sink& inner, const JobNotes& notes) : ForwardingSink(inner), notes_(notes) {}
+  void on_failure(const CropFailure& failure) override;
+
+  // "tessera: FILE: reason" once per failed job, in job order; returns how many jobs failed.
+  std::size_t print(std::FILE* stream) const;
+
+ private:
+  struct JobFailure {
+    std::string source;
+    std::string reason;
+    std::size_t crops = 0;
+  };
+  const JobNotes& notes_;
+  mutable std::mutex mutex_;
+  std::map<std::size_t, JobFailure> jobs_;
+};
+
+struct SummaryContext {
+  std::string command;
+  std::string output;  // Output::description
+  bool discards = false;
+};
+
+double peak_rss_mb();
+
+void print_human_summary(std::FILE* stream, const RunStats& stats, const SummaryContext& context);
+void print_json_summary(std::FILE* stream, const RunStats& stats, const SummaryContext& context);
+
+}  // namespace tessera::cli
