@@ -27,7 +27,8 @@ struct ImageHeader {
   int width = 0;
   int height = 0;
   int file_channels = 0;   // channels stored in the file (4 for CMYK JPEG)
-  int bit_depth = 8;       // per channel, in the file; 16-bit PNG is reduced to 8 on decode
+  int bit_depth = 8;       // per channel, in the file; 16-bit samples are reduced to 8 on
+                           // decode by keeping the high byte (v >> 8), as libspng does
   PixelFormat format = PixelFormat::kRgb8;  // what read_rows() writes
   ContainerFormat container = ContainerFormat::kOther;
   ChromaSubsampling subsampling = ChromaSubsampling::kNotApplicable;
