@@ -1,0 +1,52 @@
+// Command-line options of tessera_e2e and the codec settings derived from them, for both
+// sides of the comparison. Both sides' settings come from this one place so they cannot drift.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tessera/codecs/encoder.hpp"
+#include "tessera/engine/plan.hpp"
+
+namespace tessera::bench {
+
+struct E2eOptions {
+  std::string input;                 // empty: generate the demo image
+  std::string input_format = "jpeg";  // of the generated input: jpeg (q95 4:4:4) or png
+  int size = 8192;                   // side of the generated square image
+  bool keep_input = false;           // keep the generated file (its path is printed)
+  int tile = 256;
+  std::size_t random_count = 0;      // > 0: random crops instead of the grid
+  int random_min = 64;
+  int random_max = 512;
+  std::uint64_t seed = 1;
+  std::string format = "jpeg";       // output: jpeg or png
+  int quality = 90;
+  int subsampling = 420;             // 444, 422, 420 or 0 for grey
+  int png_level = 6;
+  std::string png_strategy = "default";
+  int repeat = 3;
+  int threads = 0;                   // 0: every core
+  std::string json;                  // write every figure here when set
+};
+
+// Parses argv; on --help or a bad argument prints the reason and returns nullopt with exit_code set.
+std::optional<E2eOptions> parse_options(int argc, char** argv, int& exit_code);
+
+EncodeOptions tessera_encode_options(const E2eOptions& options);
+PlanSpec plan_spec(const E2eOptions& options);
+
+// cv::imencode's extension and parameters for the same settings.
+std::string opencv_extension(const E2eOptions& options);
+std::vector<int> opencv_params(const E2eOptions& options);
+
+// One line per side naming every setting that affects the bytes.
+std::string describe_tessera_settings(const E2eOptions& options);
+std::string describe_opencv_settings(const E2eOptions& options);
+// Empty when both sides encode with equal settings, else why they cannot.
+std::string settings_mismatch(const E2eOptions& options);
+
+}  // namespace tessera::bench

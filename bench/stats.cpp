@@ -1,0 +1,24 @@
+#include "stats.hpp"
+
+#include <algorithm>
+
+namespace tessera::bench {
+
+Summary summarize(std::vector<double> samples) {
+  if (samples.empty()) return {};
+  std::sort(samples.begin(), samples.end());
+  const std::size_t n = samples.size();
+  const double median = n % 2 == 1 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
+  return Summary{median, samples.front(), samples.back()};
+}
+
+nlohmann::json to_json(const Summary& summary, const std::vector<double>& samples) {
+  return {{"median", summary.median}, {"min", summary.min}, {"max", summary.max}, {"samples", samples}};
+}
+
+Summary summary_from_json(const nlohmann::json& json) {
+  if (!json.is_object()) return {};
+  return Summary{json.value("median", 0.0), json.value("min", 0.0), json.value("max", 0.0)};
+}
+
+}  // namespace tessera::bench
