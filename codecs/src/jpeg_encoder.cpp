@@ -139,16 +139,46 @@ bool guarded_create(jpeg_compress_struct* cinfo, JpegErrorManager* errors) {
   return true;
 }
 
+// The standard Huffman tables, as jpeg_set_defaults installs them in a fresh struct.
+struct StandardHuffmanTables {
+  JHUFF_TBL dc[2];
+  JHUFF_TBL ac[2];
+};
+
+bool guarded_capture_standard_tables(jpeg_compress_struct* cinfo, JpegErrorManager* errors,
+                                     StandardHuffmanTables* tables) {
+  if (setjmp(errors->jump) != 0) return false;
+  cinfo->in_color_space = JCS_RGB;
+  cinfo->input_components = 3;
+  jpeg_set_defaults(cinfo);
+  for (int i = 0; i < 2; ++i) {
+    tables->dc[i] = *cinfo->dc_huff_tbl_ptrs[i];
+    tables->ac[i] = *cinfo->ac_huff_tbl_ptrs[i];
+  }
+  return true;
+}
+
+// Optimised coding rewrites the Huffman tables in place, and libjpeg-turbo's
+// jpeg_set_defaults keeps any table that already exists, so the next crop would inherit the
+// previous crop's tables. Copying the standard ones back costs no allocation per crop.
+void restore_standard_tables(jpeg_compress_struct* cinfo, const StandardHuffmanTables& tables) {
+  for (int i = 0; i < 2; ++i) {
+    if (cinfo->dc_huff_tbl_ptrs[i] != nullptr) *cinfo->dc_huff_tbl_ptrs[i] = tables.dc[i];
+    if (cinfo->ac_huff_tbl_ptrs[i] != nullptr) *cinfo->ac_huff_tbl_ptrs[i] = tables.ac[i];
+  }
+}
+
 bool guarded_configure(jpeg_compress_struct* cinfo, JpegErrorManager* errors, const ImageView& view,
-                       const JpegOptions& options) {
+                       const JpegOptions& options, const StandardHuffmanTables& tables) {
   if (setjmp(errors->jump) != 0) return false;
   cinfo->image_width = static_cast<JDIMENSION>(view.width);
   cinfo->image_height = static_cast<JDIMENSION>(view.height);
   cinfo->input_components = input_components_for(view.format);
   cinfo->in_color_space = input_space_for(view.format);
-  // Also resets everything the previous crop changed: no restart markers, standard Huffman
-  // tables, a JFIF header and nothing else, as libjpeg (and so cv::imencode) writes by default.
+  // Also resets what the previous crop changed: no restart markers, a JFIF header and
+  // nothing else, as libjpeg (and so cv::imencode) writes by default.
   jpeg_set_defaults(cinfo);
+  restore_standard_tables(cinfo, tables);
   jpeg_set_quality(cinfo, options.quality, TRUE);
   apply_subsampling(cinfo, view.format, options.subsampling);
   cinfo->dct_method = options.fast_dct ? JDCT_IFAST : JDCT_ISLOW;
@@ -197,6 +227,8 @@ class JpegEncoder final : public Encoder {
     cinfo_.err = install_error_manager(errors_);
     created_ = guarded_create(&cinfo_, &errors_);
     if (!created_) return;
+    ready_ = guarded_capture_standard_tables(&cinfo_, &errors_, &standard_tables_);
+    if (!ready_) return;
     destination_.pub.init_destination = init_span_destination;
     destination_.pub.empty_output_buffer = empty_span_destination;
     destination_.pub.term_destination = term_span_destination;
@@ -209,7 +241,7 @@ class JpegEncoder final : public Encoder {
 
   Result<std::size_t> encode(const ImageView& view, const EncodeOptions& options,
                              std::span<std::uint8_t> out) override {
-    if (!created_) {
+    if (!ready_) {
       return Error{ErrorCode::kInternal,
                    fmt::format("the JPEG encoder could not be created: {}", errors_.error_message)};
     }
@@ -222,7 +254,7 @@ class JpegEncoder final : public Encoder {
       gray_row = gray_row_.data();
     }
     reset_warnings(errors_);
-    const bool ok = guarded_configure(&cinfo_, &errors_, view, options.jpeg) &&
+    const bool ok = guarded_configure(&cinfo_, &errors_, view, options.jpeg, standard_tables_) &&
                     guarded_compress(&cinfo_, &errors_, view, gray_row);
     if (!ok) {
       // Back to a clean state, so the next crop can use this encoder again.
@@ -250,7 +282,9 @@ class JpegEncoder final : public Encoder {
   JpegErrorManager errors_{};
   jpeg_compress_struct cinfo_{};
   SpanDestination destination_{};
+  StandardHuffmanTables standard_tables_{};
   bool created_ = false;
+  bool ready_ = false;
   std::vector<std::uint8_t> gray_row_;  // grows to the widest gray+alpha crop, then stays
 };
 
