@@ -102,10 +102,9 @@ std::string_view unquote(std::string_view key) {
   return key;
 }
 
-Status check_size(int value, std::size_t field, std::string_view prefix) {
+Status check_size(int value, std::string_view name, std::string_view prefix) {
   if (value >= 1) return {};
-  return corrupt(fmt::format("{}: {} must be at least 1, found {}", prefix, kFieldNames[field],
-                             value));
+  return corrupt(fmt::format("{}: {} must be at least 1, found {}", prefix, name, value));
 }
 
 Result<RoiEntry> parse_csv_fields(const std::string_view (&fields)[kMaxCsvFields],
@@ -117,7 +116,7 @@ Result<RoiEntry> parse_csv_fields(const std::string_view (&fields)[kMaxCsvFields
     values[i] = *value;
   }
   for (std::size_t i = 2; i < 4; ++i) {
-    if (auto s = check_size(values[i], i, at(line)); !s) return std::move(s).error();
+    if (auto s = check_size(values[i], kFieldNames[i], at(line)); !s) return std::move(s).error();
   }
   RoiEntry entry;
   entry.roi = Roi{values[0], values[1], values[2], values[3]};
@@ -281,7 +280,8 @@ class RoiJsonReader final : public nlohmann::json_sax<Json> {
     const auto field = static_cast<std::size_t>(field_);
     if (field >= 2) {
       const std::string prefix = fmt::format("{}: element {}", source_, element());
-      if (auto s = check_size(v, field, prefix); !s) return fail(s.error().message);
+      const std::string name = fmt::format("\"{}\"", kFieldNames[field]);
+      if (auto s = check_size(v, name, prefix); !s) return fail(s.error().message);
     }
     int* const slots[] = {&entry_.roi.x, &entry_.roi.y, &entry_.roi.w, &entry_.roi.h};
     *slots[field] = v;

@@ -171,7 +171,7 @@ TEST_CASE("JSON errors name the file and element", "[plan]") {
   CHECK(json_error(R"([{"x":1,"y":2,"w":3,"h":4,"x":5}])") ==
         R"(rois.json: element 0: "x" appears twice)");
   CHECK(json_error(R"([{"x":1,"y":2,"w":-3,"h":4}])") ==
-        "rois.json: element 0: w must be at least 1, found -3");
+        R"(rois.json: element 0: "w" must be at least 1, found -3)");
   CHECK(json_error(R"([{"x":2147483648,"y":2,"w":3,"h":4}])") ==
         R"(rois.json: element 0: "x" value 2147483648 is out of range; it must fit in a 32-bit integer)");
   CHECK(json_error(R"([{"x":-2147483649,"y":2,"w":3,"h":4}])").find("out of range") !=
