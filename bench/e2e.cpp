@@ -78,6 +78,14 @@ Summary wall(const ChildOutcome& outcome, const char* key = "wall_s") {
   return outcome.ok ? summary_from_json(outcome.result[key]) : Summary{};
 }
 
+// "CPU 3.1 s = 1.8 cores": how much of the machine a variant actually got.
+std::string cpu_use(const ChildOutcome& outcome) {
+  if (!outcome.ok || !outcome.result.contains("cpu_s")) return "";
+  const double cpu = summary_from_json(outcome.result["cpu_s"]).median;
+  const double seconds = wall(outcome).median;
+  return fmt::format("CPU {:.2f} s = {:.2f} cores; ", cpu, seconds > 0 ? cpu / seconds : 0);
+}
+
 std::string mark(bool ok) { return ok ? "ok" : "BELOW TARGET"; }
 
 double rss_share(const ChildOutcome& outcome, const InputInfo& input) {
@@ -171,22 +179,35 @@ int run(const E2eOptions& options) {
   fmt::print("OpenCV settings:  {}; cv::setNumThreads(0) so OpenCV's pool does not compete\n",
              describe_opencv_settings(options));
   const nlohmann::json machine = machine_info();
-  fmt::print("machine: {} x {}; load {}\n\n", machine["nproc"].get<unsigned>(),
+  fmt::print("machine: {} x {}; load {}\n", machine["nproc"].get<unsigned>(),
              machine["cpu_model"].get<std::string>(), machine["loadavg"].get<std::string>());
+  if (std::stod(machine["loadavg"].get<std::string>()) > double(machine["nproc"].get<unsigned>())) {
+    fmt::print("WARNING: the machine is busier than its core count; wall times are inflated "
+               "(compare each variant's CPU s and cores)\n");
+  }
+  fmt::print("\n");
 
   fmt::print("{:<44} {:>8}  {:^17} {:>8} {:>7}\n", "variant", "median s", "min..max s", "RSS MiB", "% dec");
   print_row("D  tessera decode, 1 thread (warm memory)", d, &de, input,
-            de.ok ? fmt::format("first decode (fresh memory) {:.3f} s", de.result.value("decode_fresh_s", 0.0)) : "");
+            de.ok ? fmt::format("CPU {:.3f} s (mean); first decode (fresh memory) {:.3f} s",
+                                de.result.value("decode_cpu_mean_s", 0.0), de.result.value("decode_fresh_s", 0.0))
+                  : "");
   print_row("E  tessera encode sum, 1 thread", e, nullptr, input,
-            de.ok ? fmt::format("{} crops, {:.1f} MiB", de.result.value("crops", 0), de.result.value("bytes", 0.0) / kMiB) : "");
+            de.ok ? fmt::format("CPU {:.3f} s (mean); {} crops, {:.1f} MiB", de.result.value("encode_cpu_mean_s", 0.0),
+                                de.result.value("crops", 0), de.result.value("bytes", 0.0) / kMiB)
+                  : "");
   print_row(fmt::format("W  tessera engine, {} threads", threads), ws, &w, input,
-            w.ok ? fmt::format("{} crops, {:.1f} MiB", tessera_crops, w.result.value("bytes", 0.0) / kMiB) : "");
-  print_row("W1 tessera engine, 1 thread", w1s, &w1, input, "");
+            w.ok ? fmt::format("{}{} crops, {:.1f} MiB; window peak {:.1f} MiB, pool {:.1f} MiB", cpu_use(w),
+                               tessera_crops, w.result.value("bytes", 0.0) / kMiB,
+                               w.result.value("peak_window_bytes", 0.0) / kMiB,
+                               w.result.value("pool_bytes", 0.0) / kMiB)
+                 : "");
+  print_row("W1 tessera engine, 1 thread", w1s, &w1, input, cpu_use(w1));
   print_row("OpenCV naive: imread + imencode loop", naive_s, &naive, input,
-            naive.ok ? fmt::format("imread {:.3f} s; {:.1f} MiB", wall(naive, "imread_s").median,
+            naive.ok ? fmt::format("{}imread {:.3f} s; {:.1f} MiB", cpu_use(naive), wall(naive, "imread_s").median,
                                    naive.result.value("bytes", 0.0) / kMiB) : "");
   print_row(fmt::format("OpenCV parallel: imread + {} threads", threads), parallel_s, &parallel, input,
-            parallel.ok ? fmt::format("{:.1f} MiB", parallel.result.value("bytes", 0.0) / kMiB) : "");
+            parallel.ok ? fmt::format("{}{:.1f} MiB", cpu_use(parallel), parallel.result.value("bytes", 0.0) / kMiB) : "");
 
   fmt::print("\nbound max(D, (D+E)/c) = {:.3f} s (no overlap D + E/c = {:.3f} s)\n", bound, no_overlap);
   fmt::print("efficiency bound / W  = {:.2f}   (target >= {:.1f}: {})\n", efficiency, kTargetEfficiency,

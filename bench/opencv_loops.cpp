@@ -129,16 +129,20 @@ nlohmann::json measure_opencv(const E2eOptions& options, const std::string& path
   OpenCvCase c{opencv_extension(options), opencv_params(options), {}};
   std::vector<double> wall_s;
   std::vector<double> imread_s;
+  std::vector<double> cpu_s;
   std::uint64_t bytes = 0;
   for (int i = 0; i < options.repeat; ++i) {
+    const double cpu_start = process_cpu_seconds();
     Stopwatch watch;
     const cv::Mat image = read_image(path);
     imread_s.push_back(watch.seconds());
     if (c.rects.empty()) c.rects = to_rects(plan_for(options, image.cols, image.rows));
     bytes = threads <= 1 ? encode_sequential(image, c) : encode_parallel(image, c, threads);
     wall_s.push_back(watch.seconds());
+    cpu_s.push_back(process_cpu_seconds() - cpu_start);
   }
   return {{"threads", threads},
+          {"cpu_s", to_json(summarize(cpu_s), cpu_s)},
           {"crops", c.rects.size()},
           {"bytes", bytes},
           {"imread_s", to_json(summarize(imread_s), imread_s)},

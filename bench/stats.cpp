@@ -1,5 +1,7 @@
 #include "stats.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 
 namespace tessera::bench {
@@ -14,6 +16,12 @@ Summary summarize(std::vector<double> samples) {
 
 nlohmann::json to_json(const Summary& summary, const std::vector<double>& samples) {
   return {{"median", summary.median}, {"min", summary.min}, {"max", summary.max}, {"samples", samples}};
+}
+
+double process_cpu_seconds() {
+  timespec now{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return double(now.tv_sec) + double(now.tv_nsec) * 1e-9;
 }
 
 Summary summary_from_json(const nlohmann::json& json) {

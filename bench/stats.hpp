@@ -18,6 +18,9 @@ Summary summarize(std::vector<double> samples);
 nlohmann::json to_json(const Summary& summary, const std::vector<double>& samples);
 Summary summary_from_json(const nlohmann::json& json);
 
+// CPU time of every thread of this process, to tell a slow run from one starved of cores.
+double process_cpu_seconds();
+
 class Stopwatch {
  public:
   Stopwatch() : start_(std::chrono::steady_clock::now()) {}

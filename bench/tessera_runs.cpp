@@ -79,7 +79,9 @@ nlohmann::json measure_decode_and_encode(const E2eOptions& options, const std::s
 
   const double fresh_s = timed_decode(path, pixels.get(), stride);
   std::vector<double> decode_s;
+  const double decode_cpu_start = process_cpu_seconds();
   for (int i = 0; i < options.repeat; ++i) decode_s.push_back(timed_decode(path, pixels.get(), stride));
+  const double decode_cpu_s = (process_cpu_seconds() - decode_cpu_start) / options.repeat;
 
   const Plan plan = take(make_plan(plan_spec(options), header.width, header.height), "plan");
   const EncodeOptions encode = tessera_encode_options(options);
@@ -93,6 +95,7 @@ nlohmann::json measure_decode_and_encode(const E2eOptions& options, const std::s
 
   std::vector<double> encode_s;
   std::uint64_t bytes = 0;
+  const double encode_cpu_start = process_cpu_seconds();
   for (int i = 0; i < options.repeat; ++i) {
     bytes = 0;
     Stopwatch watch;
@@ -102,7 +105,10 @@ nlohmann::json measure_decode_and_encode(const E2eOptions& options, const std::s
     }
     encode_s.push_back(watch.seconds());
   }
+  const double encode_cpu_s = (process_cpu_seconds() - encode_cpu_start) / options.repeat;
   return {{"decode_fresh_s", fresh_s},
+          {"decode_cpu_mean_s", decode_cpu_s},
+          {"encode_cpu_mean_s", encode_cpu_s},
           {"decode_s", to_json(summarize(decode_s), decode_s)},
           {"encode_s", to_json(summarize(encode_s), encode_s)},
           {"crops", plan.crops.size()},
@@ -119,12 +125,15 @@ nlohmann::json measure_engine(const E2eOptions& options, const std::string& path
   job.encode = tessera_encode_options(options);
 
   std::vector<double> wall_s;
+  std::vector<double> cpu_s;
   nlohmann::json last;
   for (int i = 0; i < options.repeat; ++i) {
     NullSink sink;
+    const double cpu_start = process_cpu_seconds();
     Stopwatch watch;
     const RunStats stats = engine.run(std::span<const Job>(&job, 1), sink);
     wall_s.push_back(watch.seconds());
+    cpu_s.push_back(process_cpu_seconds() - cpu_start);
     if (stats.fatal) throw std::runtime_error("engine: " + stats.fatal->message);
     if (stats.jobs_failed != 0 || stats.crops_failed != 0) {
       throw std::runtime_error(fmt::format("engine: {} jobs and {} crops failed", stats.jobs_failed,
@@ -142,6 +151,7 @@ nlohmann::json measure_engine(const E2eOptions& options, const std::string& path
   }
   last["threads"] = threads;
   last["wall_s"] = to_json(summarize(wall_s), wall_s);
+  last["cpu_s"] = to_json(summarize(cpu_s), cpu_s);
   return last;
 }
 
