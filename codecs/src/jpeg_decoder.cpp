@@ -240,11 +240,19 @@ class JpegDecoder final : public Decoder {
 
   // A fatal error after libjpeg ran out of data is a symptom of the truncation, not its cause.
   Error libjpeg_error(const std::string& what) const {
-    const ErrorCode code =
-        errors_.saw_truncation ? ErrorCode::kTruncatedData : decode_error_code(errors_.error_code);
-    return Error{code,
-                 fmt::format("{}: {}: {}; the file is damaged or not a JPEG tessera can read",
-                             input_.name(), what, errors_.error_message)};
+    const ErrorCode code = errors_.saw_truncation && errors_.truncation_came_first
+                               ? ErrorCode::kTruncatedData
+                               : decode_error_code(errors_.error_code);
+    return Error{code, fmt::format("{}: {}: {}; {}", input_.name(), what, errors_.error_message, advice_for(code))};
+  }
+
+  static const char* advice_for(ErrorCode code) {
+    switch (code) {
+      case ErrorCode::kTruncatedData: return "the file ends early, re-fetch it";
+      case ErrorCode::kUnsupportedFormat: return "convert it to an 8-bit baseline or progressive JPEG";
+      case ErrorCode::kTooLarge: return "the image is too large for libjpeg";
+      default: return "the file is damaged or not a JPEG";
+    }
   }
 
   // Moves libjpeg's warnings into warnings(). Truncation and corrupt data are errors unless
@@ -252,7 +260,8 @@ class JpegDecoder final : public Decoder {
   Status take_warnings(const std::string& where) {
     if (errors_.warning_length == 0) return {};
     const bool damaged = errors_.saw_truncation || errors_.saw_corruption;
-    const ErrorCode code = errors_.saw_truncation ? ErrorCode::kTruncatedData : ErrorCode::kCorruptData;
+    const ErrorCode code = errors_.saw_truncation && errors_.truncation_came_first ? ErrorCode::kTruncatedData
+                                                                                   : ErrorCode::kCorruptData;
     std::string text = fmt::format("{} {}", errors_.warning_text, where);
     reset_warnings(errors_);
     if (damaged && !options_.allow_truncated) {

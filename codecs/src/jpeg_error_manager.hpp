@@ -34,6 +34,8 @@ struct JpegErrorManager {
   int last_warning_code;
   bool saw_truncation;  // "premature end of JPEG file": the data ran out
   bool saw_corruption;  // any "Corrupt JPEG data" warning: libjpeg guessed some pixels
+  // Whichever of the two came first is the cause; the other is usually its echo.
+  bool truncation_came_first;
 };
 
 inline bool is_corrupt_data_warning(int code) noexcept {
@@ -57,6 +59,7 @@ inline void reset_warnings(JpegErrorManager& manager) noexcept {
   manager.last_warning_code = -1;
   manager.saw_truncation = false;
   manager.saw_corruption = false;
+  manager.truncation_came_first = false;
 }
 
 inline void append_warning(JpegErrorManager& manager, const char* text) noexcept {
@@ -87,6 +90,7 @@ inline void tessera_jpeg_emit_message(j_common_ptr cinfo, int msg_level) {
   auto* manager = reinterpret_cast<JpegErrorManager*>(cinfo->err);
   ++manager->pub.num_warnings;
   const int code = manager->pub.msg_code;
+  if (!manager->saw_truncation && !manager->saw_corruption) manager->truncation_came_first = code == JWRN_JPEG_EOF;
   if (code == JWRN_JPEG_EOF) manager->saw_truncation = true;
   if (is_corrupt_data_warning(code)) manager->saw_corruption = true;
   // libjpeg repeats the same warning for every refill past the end; say it once.
