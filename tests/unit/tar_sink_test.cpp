@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <cstdint>
@@ -324,6 +325,14 @@ TEST_CASE("tar shards stay under the byte limit; an oversized sample goes alone"
                                         "img_2_0_1_1.jpg", "img_2_0_1_1.json", "img_3_0_1_1.jpg", "img_3_0_1_1.json",
                                         "img_4_0_1_1.jpg", "img_4_0_1_1.json"});
   CHECK(read_with_libarchive(tmp.path() / "ds-000002.tar").front().bytes == as_string(huge));
+
+  // One byte less and the end-of-archive blocks no longer fit after two samples.
+  auto tighter = tar_sink((tmp.path() / "tight" / "ds.tar").string(), limit - 1, 0);
+  REQUIRE(tighter->consume(make_crop(job, 0, {0, 0, 1, 1}, "", image)).ok());
+  REQUIRE(tighter->consume(make_crop(job, 1, {1, 0, 1, 1}, "", image)).ok());
+  REQUIRE(tighter->finish().ok());
+  CHECK(directory_listing(tmp.path() / "tight") == std::vector<std::string>{"ds-000000.tar", "ds-000001.tar"});
+  CHECK(fs::file_size(tmp.path() / "tight" / "ds-000000.tar") == sample_bytes + 1024);
 }
 
 TEST_CASE("tar byte limit counts the pax header of long keys", "[sink][tar]") {
@@ -351,6 +360,14 @@ TEST_CASE("tar byte limit counts the pax header of long keys", "[sink][tar]") {
   CHECK(names_of(read_with_python(shard0)) ==
         std::vector<std::string>{key_a + ".jpg", key_a + ".json", key_b + ".jpg", key_b + ".json"});
   CHECK(read_with_gnu_tar(shard0) == read_with_libarchive(shard0));
+
+  // One byte less: a sample counted without its pax headers would still squeeze in.
+  auto tighter = tar_sink((tmp.path() / "tight" / "x.tar").string(), 2 * (single - 1024) + 1024 - 1, 0);
+  REQUIRE(tighter->consume(make_crop(job, 0, {}, key_a, image)).ok());
+  REQUIRE(tighter->consume(make_crop(job, 1, {}, key_b, image)).ok());
+  REQUIRE(tighter->finish().ok());
+  CHECK(directory_listing(tmp.path() / "tight") == std::vector<std::string>{"x-000000.tar", "x-000001.tar"});
+  CHECK(fs::file_size(tmp.path() / "tight" / "x-000000.tar") == single);
 }
 
 TEST_CASE("tar sink keeps generated keys unique and refuses unsafe keys", "[sink][tar]") {
