@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 #include <oneapi/tbb/enumerable_thread_specific.h>
 #include <oneapi/tbb/flow_graph.h>
+#include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/task_arena.h>
 
@@ -233,6 +234,9 @@ RunStats run_graph(JobSource& source, Sink& sink, const EngineOptions& options) 
   EngineOptions resolved = options;
   resolved.crops_in_flight = tokens;
   Run run(sink, resolved, source, tokens, ordered);
+  // TBB caps workers at the core count unless told otherwise; -j 8 on 2 cores means 8.
+  oneapi::tbb::global_control allow(oneapi::tbb::global_control::max_allowed_parallelism,
+                                    static_cast<std::size_t>(std::max(threads, oneapi::tbb::info::default_concurrency())));
   oneapi::tbb::task_arena arena(threads);
   arena.execute([&] { run_flow_graph(run, ordered); });
 
