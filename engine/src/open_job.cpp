@@ -64,9 +64,12 @@ Status open_job_or_fail(JobState& job, const EngineOptions& options) {
     tallest = std::max(tallest, end_row(crop.roi, header.height) - first_row(crop.roi));
   }
   // A crop's rows must all be resident while it waits, plus one band being decoded after it.
+  // A second crop height of slack lets decoding run a whole row of crops ahead while the
+  // previous row encodes; with less, decode and encode take turns instead of overlapping.
   job.band_rows = header.streamable ? (options.band_rows > 0 ? options.band_rows : kDefaultBandRows)
                                     : header.height;
-  const int capacity = header.streamable ? std::min(header.height, tallest + job.band_rows) : header.height;
+  const int capacity =
+      header.streamable ? std::min(header.height, 2 * tallest + job.band_rows) : header.height;
   if (job.crop_count > 0) {
     const auto row_bytes = static_cast<std::size_t>(header.width) * channel_count(header.format);
     auto window = BandWindow::create(row_bytes, capacity);
