@@ -35,6 +35,9 @@ struct ImageHeader {
   bool restart_markers = false;  // JPEG: restart interval present
   bool progressive = false;      // JPEG progressive, or PNG interlaced
   bool streamable = true;        // rows can be decoded in bands, top to bottom
+  // EXIF orientation tag (1..8, 1 = upright) as stored in a JPEG's APP1 segment, else 1.
+  // Decoders never apply it: rows come out as stored; the engine maps crops on request.
+  int orientation = 1;
 };
 
 struct DecodeOptions {
