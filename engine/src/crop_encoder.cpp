@@ -1,5 +1,7 @@
 #include "crop_encoder.hpp"
 
+#include "orientation.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -57,21 +59,42 @@ ImageView CropEncoder::padded_view(const ImageView& inside, const Roi& roi, cons
   return ImageView{pad_scratch_.data(), roi.w, roi.h, stride, format};
 }
 
+ImageView CropEncoder::upright_view(const ImageView& stored, int orientation) {
+  const int width = swaps_axes(orientation) ? stored.height : stored.width;
+  const int height = swaps_axes(orientation) ? stored.width : stored.height;
+  const std::size_t stride = static_cast<std::size_t>(width) * static_cast<std::size_t>(stored.channels());
+  orient_scratch_.resize(std::max(orient_scratch_.size(), stride * static_cast<std::size_t>(height)));
+  write_upright(stored, orientation, orient_scratch_.data(), stride);
+  return ImageView{orient_scratch_.data(), width, height, stride, stored.format};
+}
+
+// The crop's pixels as they are to be encoded: a zero-copy view into the band window unless
+// the crop reaches past the image (padded copy) or must be turned upright (oriented copy).
+ImageView CropEncoder::crop_view(const JobState& job, std::uint32_t plan_index) {
+  const Roi& roi = job.source_roi(plan_index);
+  const Roi inside_roi = clip_to_image(roi, job.stored_width, job.stored_height);
+  ImageView view = job.window.view(inside_roi.x, inside_roi.y, inside_roi.w, inside_roi.h, job.format);
+  if (inside_roi != roi) view = padded_view(view, roi, inside_roi, job.plan.fill, job.format);
+  if (job.orientation != 1) view = upright_view(view, job.orientation);
+  return view;
+}
+
 Encoder& CropEncoder::encoder_for(OutputFormat format) {
   auto& slot = format == OutputFormat::kJpeg ? jpeg_ : png_;
   if (!slot) slot = make_encoder(format);
   return *slot;
 }
 
-CropDone CropEncoder::encode(const CropTask& task, std::atomic<std::uint64_t>& buffer_allocations) {
+CropDone CropEncoder::encode(const CropTask& task, const Sink& sink,
+                             std::atomic<std::uint64_t>& buffer_allocations) {
   JobState& job = *task.job;
   const PlannedCrop& crop = job.plan.crops[job.order[task.position]];
-  CropDone done{task.job, task.position, task.buffer, 0, false, std::nullopt};
-
-  const Roi inside_roi = clip_to_image(crop.roi, job.info.image_width, job.info.image_height);
-  ImageView view = job.window.view(inside_roi.x, inside_roi.y, inside_roi.w, inside_roi.h, job.format);
-  if (inside_roi != crop.roi) view = padded_view(view, crop.roi, inside_roi, job.plan.fill, job.format);
-
+  CropDone done{task.job, task.position, task.buffer, 0, false, false, std::nullopt};
+  if (sink.exists(CropResult{&job.info, crop.index, crop.roi, crop.key, job.job.encode.format, {}})) {
+    done.resumed = true;
+    return done;
+  }
+  const ImageView view = crop_view(job, job.order[task.position]);
   if (job.job.skip_blank >= 0 && pixel_stddev(view) < job.job.skip_blank) {
     done.skipped = true;
     return done;

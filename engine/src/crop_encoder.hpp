@@ -10,6 +10,7 @@
 
 #include "job_state.hpp"
 #include "tessera/codecs/encoder.hpp"
+#include "tessera/engine/sink.hpp"
 
 namespace tessera::detail {
 
@@ -18,16 +19,20 @@ double pixel_stddev(const ImageView& view);
 
 class CropEncoder {
  public:
-  CropDone encode(const CropTask& task, std::atomic<std::uint64_t>& buffer_allocations);
+  // Skips crops the sink already holds (resume) and blank ones, else encodes.
+  CropDone encode(const CropTask& task, const Sink& sink, std::atomic<std::uint64_t>& buffer_allocations);
 
  private:
+  ImageView crop_view(const JobState& job, std::uint32_t plan_index);
   ImageView padded_view(const ImageView& inside, const Roi& roi, const Roi& inside_roi,
                         const Rgba& fill, PixelFormat format);
+  ImageView upright_view(const ImageView& stored, int orientation);
   Encoder& encoder_for(OutputFormat format);
 
   std::unique_ptr<Encoder> jpeg_;
   std::unique_ptr<Encoder> png_;
   std::vector<std::uint8_t> pad_scratch_;
+  std::vector<std::uint8_t> orient_scratch_;
 };
 
 }  // namespace tessera::detail

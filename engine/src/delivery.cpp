@@ -71,9 +71,11 @@ void Delivery::drain(ReleaseOutlet& out) {
 void Delivery::deliver_crop(CropDone& done, ReleaseOutlet& out) {
   JobState& job = *done.job;
   const PlannedCrop& crop = job.plan.crops[job.order[done.position]];
-  const int first = first_row(crop.roi);
+  const int first = first_row(job.source_roi_at(done.position));
   if (done.skipped) {
     counters_.crops_skipped.fetch_add(1, std::memory_order_relaxed);
+  } else if (done.resumed) {
+    counters_.crops_resumed.fetch_add(1, std::memory_order_relaxed);
   } else if (done.error) {
     report(CropFailure{&job.info, crop.index, crop.roi, &*done.error});
     note_job_failed(job);

@@ -100,7 +100,7 @@ class ReleasePort final : public ReleaseOutlet {
 // Decodes the job's next band straight into its window. A decoder that stops early is an error.
 Result<int> decode_band(JobState& job) {
   const double start = thread_seconds();
-  const int height = job.info.image_height;
+  const int height = job.stored_height;
   const int wanted = job.decoder->header().streamable
                          ? std::min(job.band_rows, job.rows_needed - job.rows_decoded)
                          : height;
@@ -120,11 +120,12 @@ Result<int> decode_band(JobState& job) {
 }
 
 struct Run {
-  Run(Sink& sink, const EngineOptions& resolved, JobSource& source, int tokens, bool ordered)
+  Run(Sink& output, const EngineOptions& resolved, JobSource& source, int tokens, bool ordered)
       : options(resolved),
+        sink(output),
         feeder(source, counters.stop),
         scheduler(SchedulerOptions{tokens, ordered}, counters.stop),
-        delivery(sink, counters, ordered, tokens) {}
+        delivery(output, counters, ordered, tokens) {}
 
   // Turns an outside cancellation into the run's stop flag.
   void check_cancel() {
@@ -134,6 +135,7 @@ struct Run {
   }
 
   const EngineOptions& options;
+  const Sink& sink;
   RunCounters counters;
   JobFeeder feeder;
   Scheduler scheduler;
@@ -164,7 +166,7 @@ void run_flow_graph(Run& run, bool ordered_delivery) {
   // unlimited; bounded by the tokens in flight. Owns the crop's buffer until delivery.
   flow::function_node<CropTask, DeliverMsg> encode_node(g, flow::unlimited, [&](const CropTask& task) {
     const double start = thread_seconds();
-    CropDone done = run.encoders.local().encode(task, run.counters.buffer_allocations);
+    CropDone done = run.encoders.local().encode(task, run.sink, run.counters.buffer_allocations);
     run.encode_ns.fetch_add(static_cast<std::uint64_t>((thread_seconds() - start) * 1e9),
                             std::memory_order_relaxed);
     return DeliverMsg(std::move(done));
@@ -208,12 +210,13 @@ RunStats collect_stats(const Run& run) {
     stats.bytes_in += job->bytes_in;
     stats.decode_s += job->decode_s;
     stats.pixels_decoded += static_cast<std::uint64_t>(job->rows_decoded) *
-                            static_cast<std::uint64_t>(job->info.image_width);
+                            static_cast<std::uint64_t>(job->stored_width);
   }
   stats.jobs_failed = run.counters.jobs_failed.load();
   stats.crops = run.counters.crops.load();
   stats.crops_failed = run.counters.crops_failed.load();
   stats.crops_skipped = run.counters.crops_skipped.load();
+  stats.crops_resumed = run.counters.crops_resumed.load();
   stats.bytes_out = run.counters.bytes_out.load();
   stats.encode_cpu_s = static_cast<double>(run.encode_ns.load()) * 1e-9;
   stats.peak_window_rows = run.scheduler.peak_window_rows();

@@ -33,7 +33,11 @@ struct JobState {
   std::unique_ptr<Decoder> decoder;  // released once the last needed row is decoded
   BandWindow window;
   PixelFormat format = PixelFormat::kRgb8;
+  int stored_width = 0;   // as decoded; info.image_* is the upright size crops are planned in
+  int stored_height = 0;
+  int orientation = 1;    // EXIF tag applied to crops: 1 unless auto-orient asked for another
   Plan plan;
+  std::vector<Roi> stored_rois;         // by plan index, when orientation != 1
   std::vector<std::uint32_t> order;     // plan positions in dispatch order: by bottom row, then index
   std::vector<int> suffix_min_top;      // min first-needed row over order[p..]; INT_MAX past the end
   std::size_t crop_count = 0;           // plan.crops.size(), kept after the plan is freed
@@ -51,6 +55,13 @@ struct JobState {
   bool decode_done = false;
   bool failed = false;
   bool complete = false;
+
+  // The stored pixels a crop reads: its ROI, or with auto-orient the ROI mapped back from the
+  // upright image.
+  const Roi& source_roi(std::uint32_t plan_index) const {
+    return stored_rois.empty() ? plan.crops[plan_index].roi : stored_rois[plan_index];
+  }
+  const Roi& source_roi_at(std::size_t order_position) const { return source_roi(order[order_position]); }
 
   // Owned by the decoding step.
   double decode_s = 0;
@@ -78,6 +89,7 @@ struct CropDone {
   Buffer* buffer = nullptr;
   std::size_t size = 0;
   bool skipped = false;
+  bool resumed = false;  // the sink already holds this crop
   std::optional<Error> error;
 };
 
@@ -101,7 +113,7 @@ struct ReleaseMsg {
 };
 
 // Sorts the plan into dispatch order and derives what the scheduler needs from it.
-void plan_dispatch_order(JobState& job, int height);
+void plan_dispatch_order(JobState& job);
 
 // Opens the input, reads the header, plans the crops and creates the band window; on failure
 // sets job.open_error. Never throws for bad input.

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "job_state.hpp"
+#include "orientation.hpp"
 
 namespace tessera::detail {
 namespace {
@@ -19,18 +20,19 @@ Result<InputBytes> job_input(const Job& job) {
 }  // namespace
 
 // Dispatch order: a crop can go as soon as its last row lands, so sort by that row.
-void plan_dispatch_order(JobState& job, int height) {
-  const auto& crops = job.plan.crops;
-  job.order.resize(crops.size());
+void plan_dispatch_order(JobState& job) {
+  const std::size_t count = job.plan.crops.size();
+  const int height = job.stored_height;
+  job.order.resize(count);
   std::iota(job.order.begin(), job.order.end(), 0u);
   std::stable_sort(job.order.begin(), job.order.end(), [&](std::uint32_t a, std::uint32_t b) {
-    return end_row(crops[a].roi, height) < end_row(crops[b].roi, height);
+    return end_row(job.source_roi(a), height) < end_row(job.source_roi(b), height);
   });
-  job.suffix_min_top.assign(crops.size() + 1, INT_MAX);
-  for (std::size_t p = crops.size(); p-- > 0;) {
-    job.suffix_min_top[p] = std::min(job.suffix_min_top[p + 1], first_row(crops[job.order[p]].roi));
+  job.suffix_min_top.assign(count + 1, INT_MAX);
+  for (std::size_t p = count; p-- > 0;) {
+    job.suffix_min_top[p] = std::min(job.suffix_min_top[p + 1], first_row(job.source_roi_at(p)));
   }
-  job.rows_needed = crops.empty() ? 0 : end_row(crops[job.order.back()].roi, height);
+  job.rows_needed = count == 0 ? 0 : end_row(job.source_roi_at(count - 1), height);
 }
 
 namespace {
@@ -45,23 +47,34 @@ Status open_job_or_fail(JobState& job, const EngineOptions& options) {
   auto decoder = open_decoder(*input, options.decode);
   if (!decoder) return std::move(decoder).error();
   const ImageHeader& header = (*decoder)->header();
-  job.info.image_width = header.width;
-  job.info.image_height = header.height;
+  job.stored_width = header.width;
+  job.stored_height = header.height;
+  job.orientation = job.job.auto_orient ? header.orientation : 1;
+  const bool swap = swaps_axes(job.orientation);
+  job.info.image_width = swap ? header.height : header.width;
+  job.info.image_height = swap ? header.width : header.height;
   job.format = header.format;
 
-  auto plan = make_plan(job.job.plan, header.width, header.height, options.plan_limits);
+  auto plan = make_plan(job.job.plan, job.info.image_width, job.info.image_height, options.plan_limits);
   if (!plan) {
     return Error{plan.error().code, fmt::format("{}: {}", job.info.source, plan.error().message)};
   }
   job.plan = std::move(plan).value();
   job.crop_count = job.plan.crops.size();
-  plan_dispatch_order(job, header.height);
+  if (job.orientation != 1) {
+    job.stored_rois.reserve(job.crop_count);
+    for (const PlannedCrop& crop : job.plan.crops) {
+      job.stored_rois.push_back(to_stored(crop.roi, job.orientation, header.width, header.height));
+    }
+  }
+  plan_dispatch_order(job);
   // A decoder that cannot stream delivers the whole image in one step.
   if (!header.streamable && job.crop_count > 0) job.rows_needed = header.height;
 
   int tallest = 0;
-  for (const PlannedCrop& crop : job.plan.crops) {
-    tallest = std::max(tallest, end_row(crop.roi, header.height) - first_row(crop.roi));
+  for (std::uint32_t i = 0; i < job.crop_count; ++i) {
+    const Roi& roi = job.source_roi(i);
+    tallest = std::max(tallest, end_row(roi, header.height) - first_row(roi));
   }
   // A crop's rows must all be resident while it waits, plus one band being decoded after it.
   // A second crop height of slack lets decoding run a whole row of crops ahead while the

@@ -47,9 +47,8 @@ void Scheduler::on_band(JobState* job, Result<int> rows, Outlet& out) {
     out.deliver(JobEvent{job, true, job->ready_end, std::move(rows).error()});
   } else {
     job->rows_decoded += *rows;
-    const int height = job->info.image_height;
     while (job->ready_end < job->crop_count &&
-           end_row(job->plan.crops[job->order[job->ready_end]].roi, height) <= job->rows_decoded) {
+           end_row(job->source_roi_at(job->ready_end), job->stored_height) <= job->rows_decoded) {
       ++job->ready_end;
     }
     if (job->rows_decoded >= job->rows_needed) {
@@ -113,7 +112,7 @@ void Scheduler::dispatch_ready(Outlet& out) {
   for (JobState* job : active_) {
     while (job->next_dispatch < job->ready_end && may_take_token(*job)) {
       const auto position = static_cast<std::uint32_t>(job->next_dispatch++);
-      job->inflight_tops.push_back(first_row(job->plan.crops[job->order[position]].roi));
+      job->inflight_tops.push_back(first_row(job->source_roi_at(position)));
       out.encode(CropTask{job, position, take_buffer()});
     }
   }

@@ -32,13 +32,13 @@ std::unique_ptr<JobState> make_job(std::size_t index, int width, int height, std
                                    int band_rows, int capacity) {
   auto job = std::make_unique<JobState>();
   job->info.index = index;
-  job->info.image_width = width;
-  job->info.image_height = height;
+  job->info.image_width = job->stored_width = width;
+  job->info.image_height = job->stored_height = height;
   for (std::size_t i = 0; i < rois.size(); ++i) {
     job->plan.crops.push_back(PlannedCrop{rois[i], static_cast<std::uint32_t>(i), ""});
   }
   job->crop_count = rois.size();
-  plan_dispatch_order(*job, height);
+  plan_dispatch_order(*job);
   job->band_rows = band_rows;
   job->window = std::move(BandWindow::create(1, capacity).value());
   return job;
@@ -73,7 +73,7 @@ void simulate(std::vector<std::unique_ptr<JobState>>& jobs, int tokens, bool ord
       peak_in_flight = std::max(peak_in_flight, ++in_flight);
       const Roi roi = job.plan.crops[job.order[task->position]].roi;
       const auto& slots = ring[job.info.index];
-      for (int y = first_row(roi); y < end_row(roi, job.info.image_height); ++y) {
+      for (int y = first_row(roi); y < end_row(roi, job.stored_height); ++y) {
         REQUIRE(slots[y % slots.size()] == y);
       }
       // Delivery: straight to release (order is Delivery's business, tested end to end).

@@ -24,6 +24,9 @@ struct Job {
   PlanSpec plan;
   EncodeOptions encode;
   double skip_blank = -1;   // crops whose pixel standard deviation is below this are skipped
+  // Plan and cut in the upright image given by the JPEG's EXIF orientation. Off by default:
+  // crops are then cut from the pixels as stored, and EXIF orientation is ignored.
+  bool auto_orient = false;
 };
 
 // Jobs are pulled one at a time, only when the graph has room, so a manifest of millions of
@@ -50,6 +53,7 @@ struct RunStats {
   std::size_t crops = 0;          // encoded and delivered
   std::size_t crops_failed = 0;
   std::size_t crops_skipped = 0;  // below the blank threshold
+  std::size_t crops_resumed = 0;  // already in the output (Sink::exists), not encoded again
   std::uint64_t bytes_in = 0;     // encoded input bytes
   std::uint64_t bytes_out = 0;    // encoded crop bytes delivered
   std::uint64_t pixels_decoded = 0;

@@ -61,6 +61,11 @@ class Sink {
   // failed crop and goes on.
   virtual Status consume(const CropResult& crop) = 0;
 
+  // Whether this crop's output is already complete from an earlier run (--resume). Called
+  // before the crop is encoded, from any thread at once (so it must be thread-safe); `crop`
+  // carries everything but the bytes, which are empty. A crop that exists is not encoded.
+  virtual bool exists(const CropResult& /*crop*/) const { return false; }
+
   // A crop or job that failed; the run goes on. Called like consume().
   virtual void on_failure(const CropFailure& /*failure*/) {}
 
