@@ -59,7 +59,18 @@ Result<InputBytes> InputBytes::open_file(const std::string& path) {
   }
   input.bytes_ = {static_cast<const std::uint8_t*>(mapping->address), mapping->size};
   input.owner_ = std::move(mapping);
+  input.mapped_ = true;
   return input;
+}
+
+void InputBytes::release_before(const std::uint8_t* position) noexcept {
+  if (!mapped_ || position < bytes_.data() || position > bytes_.data() + bytes_.size()) return;
+  static const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::size_t end = static_cast<std::size_t>(position - bytes_.data()) / page * page;
+  if (end <= released_) return;
+  // The mapping starts on a page boundary, so [released_, end) is whole pages.
+  ::madvise(const_cast<std::uint8_t*>(bytes_.data()) + released_, end - released_, MADV_DONTNEED);
+  released_ = end;
 }
 
 Result<InputBytes> InputBytes::read_stream(std::FILE* stream, const std::string& name) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,10 @@ namespace {
 constexpr const char* kFormatName = "JPEG";
 // How many row pointers are handed to libjpeg per call; it returns fewer when it likes.
 constexpr int kRowsPerCall = 16;
+// EXIF lives in APP1. Only IFD0 is read, and an APP1 segment cannot exceed 65533 bytes, so
+// libjpeg keeps at most this much of it.
+constexpr int kExifMarker = JPEG_APP0 + 1;
+constexpr unsigned kMaxExifBytes = 0xffff;
 
 // ---- guarded calls into libjpeg: only trivially destructible locals between setjmp and
 // ---- any longjmp; each returns false after a fatal libjpeg error.
@@ -32,6 +37,7 @@ bool guarded_read_header(jpeg_decompress_struct* cinfo, JpegErrorManager* errors
                          const std::uint8_t* data, std::size_t size) {
   if (setjmp(errors->jump) != 0) return false;
   jpeg_mem_src(cinfo, data, static_cast<unsigned long>(size));
+  jpeg_save_markers(cinfo, kExifMarker, kMaxExifBytes);
   jpeg_read_header(cinfo, TRUE);
   return true;
 }
@@ -89,6 +95,76 @@ bool guarded_read_cmyk_rows(jpeg_decompress_struct* cinfo, JpegErrorManager* err
   return true;
 }
 
+// ---- EXIF orientation. Every offset in the segment comes from the file, so each one is
+// ---- checked against the segment's length before it is followed.
+
+constexpr std::uint8_t kExifSignature[] = {'E', 'x', 'i', 'f', 0, 0};
+constexpr std::uint16_t kTiffMagic = 42;
+constexpr std::uint16_t kOrientationTag = 0x0112;
+constexpr std::uint16_t kTiffShort = 3;
+constexpr std::size_t kTiffHeaderBytes = 8;
+constexpr std::size_t kIfdEntryBytes = 12;
+
+class TiffReader {
+ public:
+  TiffReader(std::span<const std::uint8_t> bytes, bool big_endian) : bytes_(bytes), big_endian_(big_endian) {}
+
+  std::optional<std::uint16_t> u16(std::uint64_t offset) const {
+    if (offset + 2 > bytes_.size()) return std::nullopt;
+    const auto a = bytes_[static_cast<std::size_t>(offset)];
+    const auto b = bytes_[static_cast<std::size_t>(offset) + 1];
+    return static_cast<std::uint16_t>(big_endian_ ? (a << 8 | b) : (b << 8 | a));
+  }
+
+  std::optional<std::uint32_t> u32(std::uint64_t offset) const {
+    const auto first = u16(offset);
+    const auto second = u16(offset + 2);
+    if (!first || !second) return std::nullopt;
+    return big_endian_ ? (std::uint32_t{*first} << 16 | *second) : (std::uint32_t{*second} << 16 | *first);
+  }
+
+ private:
+  std::span<const std::uint8_t> bytes_;
+  bool big_endian_;
+};
+
+// The Orientation tag of IFD0 in a TIFF structure, or 1 when it is absent or malformed.
+int tiff_orientation(std::span<const std::uint8_t> tiff) {
+  if (tiff.size() < kTiffHeaderBytes) return 1;
+  const bool little = tiff[0] == 'I' && tiff[1] == 'I';
+  const bool big = tiff[0] == 'M' && tiff[1] == 'M';
+  if (!little && !big) return 1;
+  const TiffReader reader(tiff, big);
+  if (reader.u16(2) != kTiffMagic) return 1;
+  const auto ifd = reader.u32(4);
+  if (!ifd) return 1;
+  const auto entries = reader.u16(*ifd);
+  if (!entries) return 1;
+  for (std::uint64_t i = 0; i < *entries; ++i) {
+    const std::uint64_t entry = std::uint64_t{*ifd} + 2 + i * kIfdEntryBytes;
+    if (entry + kIfdEntryBytes > tiff.size()) return 1;
+    if (reader.u16(entry) != kOrientationTag) continue;
+    // A SHORT with count 1 sits in the first two bytes of the value field.
+    if (reader.u16(entry + 2) != kTiffShort || reader.u32(entry + 4) != 1u) return 1;
+    const auto value = reader.u16(entry + 8);
+    return value && *value >= 1 && *value <= 8 ? *value : 1;
+  }
+  return 1;
+}
+
+// The orientation from the first APP1 segment that holds EXIF, or 1.
+int exif_orientation(const jpeg_decompress_struct& cinfo) {
+  for (jpeg_saved_marker_ptr marker = cinfo.marker_list; marker != nullptr; marker = marker->next) {
+    if (marker->marker != kExifMarker || marker->data == nullptr) continue;
+    const std::span<const std::uint8_t> data(marker->data, marker->data_length);
+    if (data.size() < sizeof kExifSignature || !std::equal(std::begin(kExifSignature), std::end(kExifSignature), data.begin())) {
+      continue;
+    }
+    return tiff_orientation(data.subspan(sizeof kExifSignature));
+  }
+  return 1;
+}
+
 // ---- header interpretation
 
 // Ratio of luma to chroma sampling, from the component sampling factors.
@@ -129,6 +205,7 @@ ImageHeader header_of(const jpeg_decompress_struct& cinfo) {
   header.restart_markers = cinfo.restart_interval != 0;
   header.progressive = cinfo.progressive_mode != 0;
   header.streamable = true;
+  header.orientation = exif_orientation(cinfo);
   return header;
 }
 
@@ -221,6 +298,8 @@ class JpegDecoder final : public Decoder {
       return fail(std::move(damage).error());
     }
     rows_read_ += rows;
+    // libjpeg reads its source front to back: what lies behind it is never needed again.
+    input_.release_before(cinfo_.src->next_input_byte);
     return rows;
   }
 

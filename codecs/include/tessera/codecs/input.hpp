@@ -29,10 +29,17 @@ class InputBytes {
   std::span<const std::uint8_t> bytes() const noexcept { return bytes_; }
   const std::string& name() const noexcept { return name_; }
 
+  // A streaming decoder's promise that it will not read before `position` again: the mapped
+  // file pages behind it leave this process's resident memory (the page cache keeps them).
+  // Does nothing for bytes in memory. Reading them again stays valid, only slower.
+  void release_before(const std::uint8_t* position) noexcept;
+
  private:
   std::shared_ptr<const void> owner_;  // keeps the mapping or vector alive
   std::span<const std::uint8_t> bytes_;
   std::string name_;
+  bool mapped_ = false;
+  std::size_t released_ = 0;  // bytes from the start already given back
 };
 
 }  // namespace tessera
