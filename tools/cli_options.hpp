@@ -38,6 +38,7 @@ struct RunArgs {
   int threads = 0;
   int crops_in_flight = 0;
   int band_rows = 0;
+  int jobs_in_flight = 0;  // 0: the engine's default
   std::uint64_t max_pixels = std::uint64_t{1} << 30;
   std::size_t max_crops = 10'000'000;
   double skip_blank = -1;

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "profile.hpp"
+#include "tune.hpp"
 
 namespace tessera::cli {
 namespace {
@@ -59,6 +61,8 @@ void add_run_options(CLI::App& app, RunArgs& args) {
       ->check(CLI::NonNegativeNumber)->group("Run");
   app.add_option("--band-rows", args.band_rows, "Rows decoded per step (default: 64)")->check(CLI::NonNegativeNumber)
       ->group("Run");
+  app.add_option("--jobs-in-flight", args.jobs_in_flight, "Images open at once (default: 2)")
+      ->check(CLI::NonNegativeNumber)->group("Run");
   app.add_option("--max-pixels", args.max_pixels, "Refuse images with more pixels than this")
       ->check(CLI::PositiveNumber)->capture_default_str()->group("Run");
   app.add_option("--max-crops", args.max_crops, "Refuse plans with more crops than this")->check(CLI::PositiveNumber)
@@ -107,7 +111,44 @@ struct Arguments {
   std::string fill;
   bool info_json = false;
   std::uint64_t info_max_pixels = std::uint64_t{1} << 30;
+  std::string profile;
+  TuneArgs tune;
 };
+
+void add_tune_command(CLI::App& app, TuneArgs& args) {
+  auto* tune = app.add_subcommand("tune", "Time your own job under different engine settings and write the fastest as a profile");
+  tune->add_option("INPUT", args.inputs, "Images of the job to tune (files; not stdin)")->required();
+  add_grid_options(*tune, args.plan, false);
+  add_random_options(*tune, args.plan, false);
+  tune->add_option("--rois", args.rois, "ROI file, as for 'tessera crop'")->group("Plan");
+  add_encode_options(*tune, args.common.encode);
+  add_run_options(*tune, args.common.run);
+  tune->add_option("-o,--output", args.profile_out, "The profile to write (JSON)")->required()->group("Output");
+  tune->add_option("--time", args.time, "Time budget: 60s, 2m, 90 (seconds)")->capture_default_str()->group("Run");
+  tune->add_flag("--allow-lossy-changes", args.allow_lossy,
+                 "Also try codec settings that change the output (DCT, Huffman, progressive; PNG level, filter, "
+                 "strategy) and report size and PSNR")->group("Run");
+  tune->footer("Runs the job into the null sink: defaults first, then one setting at a time (threads,\n"
+               "crops in flight, band rows, jobs in flight), then refines around the best. Each setting runs\n"
+               "several times; a setting is chosen only if it beats the defaults by more than the noise.\n"
+               "Examples:\n"
+               "  tessera tune big.jpg --tile 256 --time 60s -o profile.json\n"
+               "  tessera tile big.jpg --tile 256 --profile profile.json -o tiles/   (flags given here win)\n");
+}
+
+// --profile: the file's settings become the defaults; flags typed on the command line win.
+int apply_profile_option(CLI::App& command, const std::string& path, CommonArgs& common) {
+  const std::string name = command.get_name();
+  auto profile = load_profile(path);
+  if (!profile) {
+    fmt::print(stderr, "tessera {}: {}\n", name, profile.error().message);
+    return kExitUsage;
+  }
+  const auto lines =
+      apply_profile(*profile, common, [&command](std::string_view flag) { return command.count(std::string(flag)) > 0; });
+  if (!common.run.quiet) fmt::print(stderr, "tessera {}: profile {}: {}\n", name, path, fmt::join(lines, ", "));
+  return kExitOk;
+}
 
 int run(int argc, char** argv) {
   CLI::App app{"tessera: decode a large image once, cut many regions out of it and encode them in parallel.", "tessera"};
@@ -180,6 +221,12 @@ int run(int argc, char** argv) {
       "  tessera manifest jobs.jsonl --tile 256 -o shards.tar --shard-size 1GB\n"
       "  tessera manifest jobs.jsonl --count 50 --size 128 --seed 3 -o crops/ --json\n") + kOutputHelp);
 
+  add_tune_command(app, a.tune);
+  for (CLI::App* command : {tile, crop, random, manifest}) {
+    command->add_option("--profile", a.profile, "Settings from 'tessera tune' (JSON); flags given here win")
+        ->group("Run");
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -193,6 +240,11 @@ int run(int argc, char** argv) {
     return kExitUsage;
   }
 
+  for (CLI::App* command : {tile, crop, random, manifest}) {
+    if (!command->parsed() || a.profile.empty()) continue;
+    if (int code = apply_profile_option(*command, a.profile, a.common); code != kExitOk) return code;
+  }
+  if (app.got_subcommand("tune")) return run_tune(a.tune);
   if (tile->parsed()) return run_tile(a.inputs, a.plan, a.common);
   if (crop->parsed()) return run_crop(a.single, a.rois, a.edge, a.fill, a.common);
   if (random->parsed()) return run_random(a.inputs, a.plan, a.common);

@@ -1,0 +1,315 @@
+// `tessera tune` and `--profile`, run through the built binary as a user would: the profile
+// it writes, what tile/crop/random do with a profile, bad profiles, and the lossy-codec report.
+// Nothing here looks at how fast anything ran: timings depend on the machine.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "tessera/engine/demo_image.hpp"
+#include "test_images.hpp"
+
+namespace fs = std::filesystem;
+using namespace tessera;
+using namespace tessera::test;
+using nlohmann::json;
+
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    path_ = fs::temp_directory_path() / fmt::format("tessera_tune_test_{}_{}", ::getpid(), counter.fetch_add(1));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+struct Outcome {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Runs a tessera command line (arguments after the program name) inside the temp dir.
+Outcome tessera_cli(const TempDir& dir, const std::string& arguments) {
+  const std::string shell = fmt::format("cd '{}' && '{}' {} > .stdout 2> .stderr", dir.path().string(),
+                                        TESSERA_CLI, arguments);
+  const int status = std::system(shell.c_str());
+  Outcome outcome;
+  outcome.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  outcome.out = slurp(dir.path() / ".stdout");
+  outcome.err = slurp(dir.path() / ".stderr");
+  return outcome;
+}
+
+void write_text(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+
+// A photo-like image of width x height, written as a JPEG (q90) or PNG file.
+void write_image(const std::string& path, int width, int height, OutputFormat format) {
+  const OwnedImage image = make_demo_image(width, height, PixelFormat::kRgb8, 5);
+  EncodeOptions options;
+  options.format = format;
+  auto bytes = encode_to_vector(image.view(), options);
+  REQUIRE(bytes.ok());
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes->data()), static_cast<std::streamsize>(bytes->size()));
+}
+
+json read_json(const std::string& path) {
+  json value = json::parse(slurp(path), nullptr, false);
+  REQUIRE_FALSE(value.is_discarded());
+  return value;
+}
+
+int max_threads() { return 2 * std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
+
+void check_engine_in_range(const json& engine) {
+  REQUIRE(engine.is_object());
+  CHECK(engine.at("threads").get<int>() >= 1);
+  CHECK(engine.at("threads").get<int>() <= max_threads());
+  CHECK(engine.at("crops_in_flight").get<int>() >= 1);
+  CHECK(engine.at("band_rows").get<int>() >= 8);
+  CHECK(engine.at("jobs_in_flight").get<int>() >= 1);
+}
+
+// 384x256 cut into 64x64 tiles: 24 crops.
+constexpr int kWidth = 384;
+constexpr int kHeight = 256;
+constexpr int kTiles = 24;
+
+}  // namespace
+
+TEST_CASE("tune writes a profile in range that tile accepts, and -j overrides it", "[cli][tune]") {
+  TempDir dir;
+  write_image(dir / "in.jpg", kWidth, kHeight, OutputFormat::kJpeg);
+  const Outcome tune = tessera_cli(dir, "tune in.jpg --tile 64 --time 3s -o profile.json");
+  INFO(tune.err);
+  REQUIRE(tune.code == 0);
+  CHECK(tune.out.find("median ms") != std::string::npos);
+  CHECK(tune.out.find("sink: null") != std::string::npos);
+  CHECK(tune.out.find("PSNR") == std::string::npos);
+  CHECK(tune.out.find("size MB") == std::string::npos);
+
+  const json profile = read_json(dir / "profile.json");
+  CHECK(profile.at("tessera_profile") == 1);
+  check_engine_in_range(profile.at("engine"));
+  CHECK_FALSE(profile.contains("codec"));
+  CHECK(profile.at("machine").at("cores").get<int>() >= 1);
+  const json& measured = profile.at("measured");
+  const json& candidates = measured.at("candidates");
+  REQUIRE(candidates.size() >= 2);
+  CHECK(candidates.front().at("setting") == "defaults");
+  for (const json& c : candidates) {
+    CHECK(c.at("runs_s").size() >= 3);
+    CHECK(c.at("min_s").get<double>() <= c.at("median_s").get<double>());
+    CHECK(c.at("median_s").get<double>() <= c.at("max_s").get<double>());
+    CHECK(c.at("crops") == kTiles);  // every candidate ran the whole job
+  }
+  // The chosen engine settings are one of the measured candidates.
+  bool chosen_was_measured = false;
+  for (const json& c : candidates) chosen_was_measured = chosen_was_measured || c.at("engine") == profile.at("engine");
+  CHECK(chosen_was_measured);
+  if (measured.at("defaults_are_best").get<bool>()) {
+    CHECK(tune.out.find("the defaults are already the best (within noise)") != std::string::npos);
+    CHECK(profile.at("engine") == candidates.front().at("engine"));
+  }
+
+  const int threads = profile.at("engine").at("threads").get<int>();
+  const Outcome tile = tessera_cli(dir, "tile in.jpg --tile 64 --profile profile.json --json");
+  INFO(tile.err);
+  REQUIRE(tile.code == 0);
+  CHECK(json::parse(tile.out).at("crops") == kTiles);
+  CHECK(tile.err.find(fmt::format("threads {} (profile)", threads)) != std::string::npos);
+
+  const Outcome explicit_j = tessera_cli(dir, "tile in.jpg --tile 64 --profile profile.json -j 1 --json");
+  INFO(explicit_j.err);
+  REQUIRE(explicit_j.code == 0);
+  CHECK(explicit_j.err.find("threads 1 (command line)") != std::string::npos);
+  CHECK(explicit_j.err.find(fmt::format("crops_in_flight {} (profile)",
+                                        profile.at("engine").at("crops_in_flight").get<int>())) != std::string::npos);
+}
+
+TEST_CASE("a profile's settings reach the engine unless a flag is given", "[cli][tune]") {
+  TempDir dir;
+  write_image(dir / "in.jpg", kWidth, kHeight, OutputFormat::kJpeg);
+  // One encode buffer: the pool can never hold more than one.
+  write_text(dir / "one.json", R"({"tessera_profile": 1,
+    "engine": {"threads": 2, "crops_in_flight": 1, "band_rows": 16, "jobs_in_flight": 1}})");
+  const Outcome tile = tessera_cli(dir, "tile in.jpg --tile 64 --profile one.json --json");
+  INFO(tile.err);
+  REQUIRE(tile.code == 0);
+  const json summary = json::parse(tile.out);
+  CHECK(summary.at("crops") == kTiles);
+  CHECK(summary.at("pool_buffers") == 1);
+
+  const Outcome random = tessera_cli(dir, "random in.jpg --count 7 --size 48 --profile one.json --quiet --json");
+  INFO(random.err);
+  REQUIRE(random.code == 0);
+  CHECK(json::parse(random.out).at("pool_buffers") == 1);
+  CHECK(random.err.empty());  // --quiet: no profile line either
+
+  const Outcome overridden =
+      tessera_cli(dir, "tile in.jpg --tile 64 --profile one.json --crops-in-flight 3 -j 1 --json");
+  INFO(overridden.err);
+  REQUIRE(overridden.code == 0);
+  CHECK(overridden.err.find("crops_in_flight 3 (command line)") != std::string::npos);
+  CHECK(overridden.err.find("band_rows 16 (profile)") != std::string::npos);
+
+  SECTION("codec settings from a profile change the output; explicit flags win") {
+    write_text(dir / "codec.json", R"({"tessera_profile": 1, "engine": {"threads": 1},
+      "codec": {"optimize": true, "progressive": true}})");
+    const auto bytes_out = [&](const std::string& extra) {
+      const Outcome o = tessera_cli(dir, "tile in.jpg --tile 64 --quiet --json " + extra);
+      REQUIRE(o.code == 0);
+      return json::parse(o.out).at("bytes_out").get<std::uint64_t>();
+    };
+    const auto plain = bytes_out("");
+    const auto with_profile = bytes_out("--profile codec.json");
+    const auto progressive_only = bytes_out("--progressive --optimize");
+    CHECK(with_profile != plain);
+    CHECK(with_profile == progressive_only);
+  }
+}
+
+TEST_CASE("a bad profile is a usage error that names the file", "[cli][tune]") {
+  TempDir dir;
+  write_image(dir / "in.jpg", 128, 128, OutputFormat::kJpeg);
+  write_text(dir / "rois.csv", "0,0,32,32\n");
+  const std::pair<const char*, const char*> kBad[] = {
+      {"garbage.json", "this is not json {"},
+      {"array.json", "[1, 2, 3]"},
+      {"noversion.json", R"({"engine": {"threads": 2}})"},
+      {"version2.json", R"({"tessera_profile": 2, "engine": {"threads": 2}})"},
+      {"noengine.json", R"({"tessera_profile": 1})"},
+      {"negative.json", R"({"tessera_profile": 1, "engine": {"threads": -1}})"},
+      {"text.json", R"({"tessera_profile": 1, "engine": {"band_rows": "many"}})"},
+      {"filter.json", R"({"tessera_profile": 1, "engine": {}, "codec": {"png_filter": "best"}})"},
+      {"level.json", R"({"tessera_profile": 1, "engine": {}, "codec": {"png_level": 12}})"},
+      {"truncated.json", R"({"tessera_profile": 1, "engine": {"threads": 2)"},
+  };
+  for (const auto& [name, text] : kBad) {
+    write_text(dir / name, text);
+    for (const std::string command : {"tile in.jpg --tile 32", "crop in.jpg --rois rois.csv",
+                                      "random in.jpg --count 2 --size 16"}) {
+      const Outcome o = tessera_cli(dir, fmt::format("{} --profile {}", command, name));
+      INFO(command << " --profile " << name << ": " << o.err);
+      CHECK(o.code == 2);
+      CHECK(o.err.find(name) != std::string::npos);
+      CHECK(o.out.empty());
+    }
+  }
+  const Outcome missing = tessera_cli(dir, "tile in.jpg --tile 32 --profile missing.json");
+  CHECK(missing.code == 2);
+  CHECK(missing.err.find("cannot read the profile missing.json") != std::string::npos);
+
+  write_text(dir / "jobs.jsonl", "{\"input\": \"in.jpg\"}\n");
+  const Outcome manifest = tessera_cli(dir, "manifest jobs.jsonl --tile 32 --profile garbage.json");
+  CHECK(manifest.code == 2);
+  CHECK(manifest.err.find("garbage.json") != std::string::npos);
+}
+
+TEST_CASE("tune --allow-lossy-changes reports size and PSNR for codec settings", "[cli][tune]") {
+  TempDir dir;
+  SECTION("JPEG: DCT, Huffman and progressive") {
+    write_image(dir / "in.jpg", kWidth, kHeight, OutputFormat::kJpeg);
+    const Outcome tune = tessera_cli(dir, "tune in.jpg --tile 64 --time 3s --allow-lossy-changes -o p.json");
+    INFO(tune.err);
+    REQUIRE(tune.code == 0);
+    CHECK(tune.out.find("size MB") != std::string::npos);
+    CHECK(tune.out.find("PSNR dB") != std::string::npos);
+    const json profile = read_json(dir / "p.json");
+    check_engine_in_range(profile.at("engine"));
+    const json& codec = profile.at("codec");
+    CHECK(codec.at("fast_dct").is_boolean());
+    CHECK(codec.at("optimize").is_boolean());
+    CHECK(codec.at("progressive").is_boolean());
+    const json& defaults = profile.at("measured").at("candidates").front();
+    // q90 of a photo-like picture: well above 30 dB, and not lossless.
+    CHECK(defaults.at("psnr_db").get<double>() > 30.0);
+    CHECK(defaults.at("psnr_db").get<double>() < 99.0);
+    CHECK(defaults.at("bytes_out").get<std::uint64_t>() > 0);
+    bool saw_codec_row = false;
+    for (const json& c : profile.at("measured").at("candidates")) {
+      if (c.at("codec") == "optimised Huffman on") {
+        saw_codec_row = true;
+        // Optimised Huffman tables: same pixels, fewer bytes.
+        CHECK(c.at("psnr_db") == defaults.at("psnr_db"));
+        CHECK(c.at("bytes_out").get<std::uint64_t>() < defaults.at("bytes_out").get<std::uint64_t>());
+      }
+    }
+    CHECK(saw_codec_row);
+  }
+  SECTION("PNG: every setting stays lossless") {
+    write_image(dir / "in.png", 256, 192, OutputFormat::kPng);
+    const Outcome tune = tessera_cli(dir, "tune in.png --tile 64 --time 3s --allow-lossy-changes -o p.json");
+    INFO(tune.err);
+    REQUIRE(tune.code == 0);
+    CHECK(tune.out.find("lossless") != std::string::npos);
+    const json profile = read_json(dir / "p.json");
+    CHECK(profile.at("codec").at("png_level").get<int>() >= 0);
+    for (const json& c : profile.at("measured").at("candidates")) CHECK(c.at("lossless") == true);
+  }
+}
+
+TEST_CASE("tune checks its arguments before running", "[cli][tune]") {
+  TempDir dir;
+  write_image(dir / "in.jpg", 128, 96, OutputFormat::kJpeg);
+  write_text(dir / "rois.csv", "0,0,32,32\n16,16,48,48\n");
+  for (const char* time : {"30s", "2m", "90", "0.5m"}) {
+    const Outcome o = tessera_cli(dir, fmt::format("tune in.jpg --tile 32 --time {} -o t.json --quiet", time));
+    INFO(time << ": " << o.err);
+    CHECK(o.code == 0);
+  }
+  const Outcome rois = tessera_cli(dir, "tune in.jpg --rois rois.csv --time 2s -o r.json --quiet");
+  INFO(rois.err);
+  CHECK(rois.code == 0);
+  CHECK(read_json(dir / "r.json").at("measured").at("candidates").front().at("crops") == 2);
+
+  const std::pair<const char*, const char*> kUsage[] = {
+      {"tune in.jpg --tile 32 --time soon -o p.json", "--time \"soon\" is not a duration"},
+      {"tune in.jpg --tile 32 --time 0 -o p.json", "is not a duration"},
+      {"tune in.jpg --tile 32 --time 10x -o p.json", "is not a duration"},
+      {"tune in.jpg --time 2s -o p.json", "tune needs the plan"},
+      {"tune in.jpg --tile 32 --rois rois.csv -o p.json", "give only one"},
+      {"tune - --tile 32 -o p.json < in.jpg", "cannot read stdin"},
+  };
+  for (const auto& [command, message] : kUsage) {
+    const Outcome o = tessera_cli(dir, command);
+    INFO(command << ": " << o.err);
+    CHECK(o.code == 2);
+    CHECK(o.err.find(message) != std::string::npos);
+  }
+  const Outcome no_output = tessera_cli(dir, "tune in.jpg --tile 32");
+  CHECK(no_output.code == 2);
+  CHECK_FALSE(fs::exists(dir / "p.json"));
+}
