@@ -253,6 +253,7 @@ EngineOptions engine_options_from(const RunArgs& args) {
   options.band_rows = args.band_rows;
   if (args.jobs_in_flight > 0) options.jobs_in_flight = args.jobs_in_flight;
   options.decode.max_pixels = args.max_pixels;
+  options.decode.allow_truncated = args.allow_truncated;
   options.plan_limits.max_crops = args.max_crops;
   return options;
 }

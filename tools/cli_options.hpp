@@ -32,6 +32,7 @@ struct OutputArgs {
   std::string out;            // empty: null sink; "-": tar to stdout; "*.tar": shards; else a directory
   std::string name_template;  // empty: the command's default
   std::string shard_size;     // empty: no limit
+  bool resume = false;        // keep outputs of an earlier run and write only the missing ones
 };
 
 struct RunArgs {
@@ -42,6 +43,8 @@ struct RunArgs {
   std::uint64_t max_pixels = std::uint64_t{1} << 30;
   std::size_t max_crops = 10'000'000;
   double skip_blank = -1;
+  bool allow_truncated = false;
+  bool auto_orient = false;
   bool quiet = false;
   bool json = false;
 };

@@ -108,7 +108,7 @@ int run_list(const std::string& command, const std::vector<std::string>& inputs,
   if (!output) return usage_error(command, output.error().message);
   setup.command = command;
   setup.totals.images = inputs.size();
-  InputListSource source(inputs, JobDefaults{plan, common.encode, common.run.skip_blank});
+  InputListSource source(inputs, JobDefaults{plan, common.encode, common.run.skip_blank, common.run.auto_orient});
   return run_jobs(source, *output, common, setup);
 }
 
@@ -273,7 +273,7 @@ int run_manifest(const std::string& manifest, const PlanArgs& plan, const Common
   }
   if (Status s = check_encode_args(common.encode); !s) return usage_error("manifest", s.error().message);
   JobNotes notes;
-  auto source = ManifestSource::open(manifest, JobDefaults{defaults, common.encode, common.run.skip_blank}, notes);
+  auto source = ManifestSource::open(manifest, JobDefaults{defaults, common.encode, common.run.skip_blank, common.run.auto_orient}, notes);
   if (!source) return usage_error("manifest", source.error().message);
   auto output = make_output(common.output, kGridTemplate);
   if (!output) return usage_error("manifest", output.error().message);

@@ -11,6 +11,7 @@ class ForwardingSink : public Sink {
   explicit ForwardingSink(Sink& inner) : inner_(inner) {}
   bool concurrent() const noexcept override { return inner_.concurrent(); }
   Status consume(const CropResult& crop) override { return inner_.consume(crop); }
+  bool exists(const CropResult& crop) const override { return inner_.exists(crop); }
   void on_failure(const CropFailure& failure) override { inner_.on_failure(failure); }
   Status finish() override { return inner_.finish(); }
   void abort() noexcept override { inner_.abort(); }

@@ -102,6 +102,7 @@ std::optional<Job> InputListSource::next() {
   Job job;
   job.plan = *defaults_.plan;
   job.skip_blank = defaults_.skip_blank;
+  job.auto_orient = defaults_.auto_orient;
   ContainerFormat format = ContainerFormat::kOther;
   if (name == "-") {
     auto bytes = InputBytes::read_stream(stdin, "-");
@@ -166,6 +167,7 @@ Result<Job> ManifestSource::parse_line(const std::string& text) {
   Job job;
   job.path = resolve(input->get<std::string>());
   job.skip_blank = defaults_.skip_blank;
+  job.auto_orient = defaults_.auto_orient;
 
   // The plan may sit under "plan" or at the top level of the line.
   const json* plan = &line;

@@ -22,6 +22,7 @@ struct JobDefaults {
   std::optional<PlanSpec> plan;
   EncodeArgs encode;
   double skip_blank = -1;
+  bool auto_orient = false;
 };
 
 // The container format of the first bytes of a file (kOther when it cannot be read).

@@ -52,6 +52,10 @@ void add_output_options(CLI::App& app, OutputArgs& args) {
       ->group("Output");
   app.add_option("--shard-size", args.shard_size, "Tar shard limit: 1GB, 500MB, 64KiB or 10000samples")
       ->group("Output");
+  app.add_flag("--resume", args.resume,
+               "Continue an interrupted run: crops whose file (DIR) or sample (tar shards) already exists are "
+               "not encoded again; new shards are numbered after the last complete one")
+      ->group("Output");
 }
 
 void add_run_options(CLI::App& app, RunArgs& args) {
@@ -69,6 +73,14 @@ void add_run_options(CLI::App& app, RunArgs& args) {
       ->capture_default_str()->group("Run");
   app.add_option("--skip-blank", args.skip_blank, "Skip crops whose pixel standard deviation is below T (counted)")
       ->check(CLI::NonNegativeNumber)->group("Run");
+  app.add_flag("--allow-truncated", args.allow_truncated,
+               "Accept truncated or damaged JPEGs: the missing part decodes as grey and the decoder's warning "
+               "is printed per image (default: such images fail)")
+      ->group("Run");
+  app.add_flag("--auto-orient", args.auto_orient,
+               "Plan and cut in the upright image given by the JPEG's EXIF orientation. Without it tessera cuts "
+               "the pixels as stored and ignores EXIF orientation")
+      ->group("Run");
   app.add_flag("--quiet", args.quiet, "No progress and no human summary")->group("Run");
   app.add_flag("--json", args.json, "Print one JSON summary object at the end (stderr when -o -)")->group("Run");
 }

@@ -13,6 +13,10 @@ Result<Output> make_output(const OutputArgs& args, const std::string& default_te
     return Error{ErrorCode::kInvalidArgument,
                  "--shard-size only applies to tar output; use -o out.tar (shards) or -o - (stdout)"};
   }
+  if (args.resume && (args.out.empty() || args.out == "-")) {
+    return Error{ErrorCode::kInvalidArgument,
+                 "--resume needs outputs to look at; use it with -o DIR or -o out.tar, not with -o - or no -o"};
+  }
   if (args.out.empty()) {
     output.sink = std::make_unique<NullSink>();
     output.description = "nothing written (null sink; pass -o DIR, -o out.tar or -o - to keep the crops)";
@@ -22,6 +26,7 @@ Result<Output> make_output(const OutputArgs& args, const std::string& default_te
   if (tar) {
     TarSinkOptions options;
     options.path = args.out;
+    options.resume = args.resume;
     if (!args.shard_size.empty()) {
       if (args.out == "-") {
         return Error{ErrorCode::kInvalidArgument, "--shard-size needs shard files; use -o out.tar instead of -o -"};
@@ -43,6 +48,7 @@ Result<Output> make_output(const OutputArgs& args, const std::string& default_te
   DirectorySinkOptions options;
   options.directory = args.out;
   options.name_template = args.name_template.empty() ? default_template : args.name_template;
+  options.resume = args.resume;
   auto sink = make_directory_sink(options);
   if (!sink) return std::move(sink).error();
   output.sink = std::move(sink).value();
@@ -50,15 +56,28 @@ Result<Output> make_output(const OutputArgs& args, const std::string& default_te
   return output;
 }
 
-Status KeyPrefixSink::consume(const CropResult& crop) {
+std::string KeyPrefixSink::prefixed_key(const CropResult& crop) const {
   const std::string prefix = crop.job == nullptr ? std::string() : notes_.key_prefix(crop.job->index);
-  if (prefix.empty()) return inner().consume(crop);
-  const std::string key = crop.key.empty()
-                              ? fmt::format("{}_{}_{}_{}_{}", prefix, crop.roi.x, crop.roi.y, crop.roi.w, crop.roi.h)
-                              : fmt::format("{}_{}", prefix, crop.key);
+  if (prefix.empty()) return {};
+  return crop.key.empty() ? fmt::format("{}_{}_{}_{}_{}", prefix, crop.roi.x, crop.roi.y, crop.roi.w, crop.roi.h)
+                          : fmt::format("{}_{}", prefix, crop.key);
+}
+
+Status KeyPrefixSink::consume(const CropResult& crop) {
+  const std::string key = prefixed_key(crop);
+  if (key.empty()) return inner().consume(crop);
   CropResult renamed = crop;
   renamed.key = key;
   return inner().consume(renamed);
+}
+
+// The inner sink must look for the name consume() would write.
+bool KeyPrefixSink::exists(const CropResult& crop) const {
+  const std::string key = prefixed_key(crop);
+  if (key.empty()) return ForwardingSink::exists(crop);
+  CropResult renamed = crop;
+  renamed.key = key;
+  return ForwardingSink::exists(renamed);
 }
 
 }  // namespace tessera::cli

@@ -28,8 +28,10 @@ class KeyPrefixSink final : public ForwardingSink {
  public:
   KeyPrefixSink(Sink& inner, const JobNotes& notes) : ForwardingSink(inner), notes_(notes) {}
   Status consume(const CropResult& crop) override;
+  bool exists(const CropResult& crop) const override;
 
  private:
+  std::string prefixed_key(const CropResult& crop) const;  // empty when the job has no prefix
   const JobNotes& notes_;
 };
 

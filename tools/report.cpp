@@ -57,9 +57,11 @@ double peak_rss_mb() {
 void print_human_summary(std::FILE* stream, const RunStats& stats, const SummaryContext& context) {
   const double wall = stats.wall_s > 0 ? stats.wall_s : 1e-9;
   const std::size_t images_ok = stats.jobs - stats.jobs_failed;
-  fmt::print(stream, "{}: {} ({} ok), {} written, {} failed, {} skipped as blank\n", context.command,
+  fmt::print(stream, "{}: {} ({} ok), {} written, {} failed, {} skipped as blank", context.command,
              plural(stats.jobs, "image"), images_ok, plural(stats.crops, "crop"), stats.crops_failed,
              stats.crops_skipped);
+  if (stats.crops_resumed > 0) fmt::print(stream, ", {} already present (--resume)", stats.crops_resumed);
+  fmt::print(stream, "\n");
   fmt::print(stream, "  {:.1f} MB out in {:.2f} s: {:.1f} MP/s decoded, {:.0f} crops/s, {:.1f} MB/s\n",
              static_cast<double>(stats.bytes_out) / kMega, stats.wall_s,
              static_cast<double>(stats.pixels_decoded) / kMega / wall, static_cast<double>(stats.crops) / wall,
@@ -79,6 +81,7 @@ void print_json_summary(std::FILE* stream, const RunStats& stats, const SummaryC
       {"crops", stats.crops},
       {"failed", stats.crops_failed},
       {"skipped", stats.crops_skipped},
+      {"resumed", stats.crops_resumed},
       {"bytes_in", stats.bytes_in},
       {"bytes_out", stats.bytes_out},
       {"pixels_decoded", stats.pixels_decoded},

@@ -124,9 +124,20 @@ class TempFile {
 
 class DirectorySink final : public Sink {
  public:
-  DirectorySink(std::string directory, detail::NameTemplate names, bool sync)
-      : directory_(std::move(directory)), names_(std::move(names)), sync_(sync),
+  DirectorySink(std::string directory, detail::NameTemplate names, bool sync, bool resume)
+      : directory_(std::move(directory)), names_(std::move(names)), sync_(sync), resume_(resume),
         file_mode_(static_cast<mode_t>(0666 & ~current_umask())) {}
+
+  // Files appear under their final name only by rename, once complete, so any file there is a
+  // finished output. A key that cannot be expanded does not exist: consume() will report it.
+  bool exists(const CropResult& crop) const override {
+    if (!resume_) return false;
+    auto relative = names_.expand(crop);
+    if (!relative) return false;
+    struct stat status {};
+    const std::string path = directory_ + "/" + *relative;
+    return ::stat(path.c_str(), &status) == 0 && S_ISREG(status.st_mode);
+  }
 
   Status consume(const CropResult& crop) override {
     auto relative = names_.expand(crop);
@@ -158,6 +169,7 @@ class DirectorySink final : public Sink {
   std::string directory_;
   detail::NameTemplate names_;
   bool sync_;
+  bool resume_;
   mode_t file_mode_;
   std::string last_parent_;
 };
@@ -180,7 +192,8 @@ Result<std::unique_ptr<Sink>> make_directory_sink(const DirectorySinkOptions& op
 
   std::string directory = options.directory;
   while (directory.size() > 1 && directory.back() == '/') directory.pop_back();
-  return std::unique_ptr<Sink>(std::make_unique<DirectorySink>(std::move(directory), std::move(*names), options.fsync));
+  return std::unique_ptr<Sink>(std::make_unique<DirectorySink>(std::move(directory), std::move(*names), options.fsync,
+                                                                    options.resume));
 }
 
 }  // namespace tessera

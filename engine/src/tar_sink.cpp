@@ -3,14 +3,18 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -111,11 +115,113 @@ struct EntryFree {
   void operator()(archive_entry* e) const noexcept { archive_entry_free(e); }
 };
 
+struct ArchiveReadFree {
+  void operator()(archive* a) const noexcept { archive_read_free(a); }
+};
+
+// The number NNNNNN of "STEM-NNNNNN.tar", if `name` is a final shard name of this stem.
+std::optional<std::size_t> shard_number(std::string_view name, std::string_view stem) {
+  constexpr std::size_t kDigits = 6;
+  if (name.size() != stem.size() + 1 + kDigits + kTarSuffix.size() || !name.starts_with(stem) ||
+      name[stem.size()] != '-' || !name.ends_with(kTarSuffix)) {
+    return std::nullopt;
+  }
+  const std::string_view digits = name.substr(stem.size() + 1, kDigits);
+  std::size_t number = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
+  if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return number;
+}
+
+// A job and crop index pair, as a sample's JSON member records it.
+std::uint64_t crop_id(std::size_t job, std::uint32_t index) { return std::uint64_t{job} << 32 | index; }
+
+// What a resumed run needs to know about the shards of an earlier one.
+struct ExistingShards {
+  std::size_t next_index = 0;                 // one past the highest complete shard
+  std::unordered_set<std::uint64_t> crops;    // crop_id() of every sample present
+  std::vector<std::string> keys;              // every sample key present
+};
+
+// Reads one complete shard: the key of every member, and from each KEY.json which crop it holds.
+Status read_shard(const std::string& path, ExistingShards& existing) {
+  std::unique_ptr<archive, ArchiveReadFree> reader(archive_read_new());
+  archive* a = reader.get();
+  if (a == nullptr || archive_read_support_format_tar(a) != ARCHIVE_OK ||
+      archive_read_open_filename(a, path.c_str(), kWriteBuffer) != ARCHIVE_OK) {
+    return Error{ErrorCode::kIo, fmt::format("cannot read the shard {} to resume: {}; move it away or run "
+                                             "without --resume", path, a == nullptr ? "libarchive failed" : archive_error_string(a))};
+  }
+  archive_entry* entry = nullptr;
+  int status = ARCHIVE_OK;
+  std::string json;
+  while ((status = archive_read_next_header(a, &entry)) == ARCHIVE_OK) {
+    const char* raw_name = archive_entry_pathname(entry);
+    const std::string_view name = raw_name == nullptr ? std::string_view() : std::string_view(raw_name);
+    const auto dot = name.find('.');
+    if (name.substr(dot == std::string_view::npos ? name.size() : dot) != ".json") continue;
+    existing.keys.emplace_back(name.substr(0, dot));
+    json.assign(static_cast<std::size_t>(std::max<la_int64_t>(archive_entry_size(entry), 0)), '\0');
+    if (archive_read_data(a, json.data(), json.size()) != static_cast<la_ssize_t>(json.size())) break;
+    const auto meta = nlohmann::json::parse(json, nullptr, false);
+    if (meta.is_object() && meta.contains("job") && meta.contains("index") && meta["job"].is_number_unsigned() &&
+        meta["index"].is_number_unsigned()) {
+      existing.crops.insert(crop_id(meta["job"].get<std::size_t>(), meta["index"].get<std::uint32_t>()));
+    }
+  }
+  if (status != ARCHIVE_EOF) {
+    return Error{ErrorCode::kIo, fmt::format("cannot read the shard {} to resume: {}; move it away or run "
+                                             "without --resume", path, archive_error_string(a))};
+  }
+  return {};
+}
+
+// Scans the shard directory: complete shards are read, leftover temporary shards (a run that
+// was killed) are deleted.
+Result<ExistingShards> scan_shards(const std::string& base) {
+  const auto slash = base.find_last_of('/');
+  const std::string directory = slash == std::string::npos ? std::string(".") : base.substr(0, slash);
+  const std::string stem = slash == std::string::npos ? base : base.substr(slash + 1);
+  const std::string temp_prefix = "." + stem + "-";
+  ExistingShards existing;
+  std::vector<std::pair<std::size_t, std::string>> shards;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with(temp_prefix) && name.ends_with(".tar.tmp")) {
+      std::filesystem::remove(entry.path(), error);
+      if (error) return detail::io_error("remove the incomplete shard", entry.path().string(), error.value());
+    } else if (auto number = shard_number(name, stem)) {
+      shards.emplace_back(*number, entry.path().string());
+    }
+  }
+  if (error) return detail::io_error("list the shard directory", directory, error.value());
+  for (const auto& [number, path] : shards) {
+    if (Status s = read_shard(path, existing); !s) return std::move(s).error();
+    existing.next_index = std::max(existing.next_index, number + 1);
+  }
+  return existing;
+}
+
 class TarSink final : public Sink {
  public:
   TarSink(std::string base, std::uint64_t max_bytes, std::uint64_t max_samples)
       : base_(std::move(base)), max_bytes_(max_bytes), max_samples_(max_samples), entry_(archive_entry_new()) {
     buffer_.reserve(kWriteBuffer);
+  }
+
+  // Continues after the shards of an earlier run: their keys stay taken, so that a new crop
+  // gets the same unique key it would have had in one uninterrupted run.
+  void resume_after(ExistingShards existing) {
+    shard_index_ = existing.next_index;
+    for (const std::string& key : existing.keys) keys_.insert(key);
+    existing_ = std::move(existing.crops);
+  }
+
+  // Read-only after construction, so safe from any thread.
+  bool exists(const CropResult& crop) const override {
+    if (existing_.empty() || crop.job == nullptr) return false;
+    return existing_.contains(crop_id(crop.job->index, crop.index));
   }
   TarSink(const TarSink&) = delete;
   TarSink& operator=(const TarSink&) = delete;
@@ -319,6 +425,7 @@ class TarSink final : public Sink {
   std::unique_ptr<archive, ArchiveFree> archive_;
   std::vector<std::uint8_t> buffer_;
   KeyFilter keys_;
+  std::unordered_set<std::uint64_t> existing_;  // samples of an earlier run (--resume)
   int fd_ = -1;
   int write_errno_ = 0;
   std::string target_;     // the final shard name, for messages
@@ -351,8 +458,13 @@ Result<std::unique_ptr<Sink>> make_tar_sink(const TarSinkOptions& options) {
     if (error) return detail::io_error("create the output directory", directory, error.value());
   }
   std::string base = path.substr(0, path.size() - kTarSuffix.size());
-  return std::unique_ptr<Sink>(
-      std::make_unique<TarSink>(std::move(base), options.max_shard_bytes, options.max_shard_samples));
+  auto sink = std::make_unique<TarSink>(base, options.max_shard_bytes, options.max_shard_samples);
+  if (options.resume) {
+    auto existing = scan_shards(base);
+    if (!existing) return std::move(existing).error();
+    sink->resume_after(std::move(existing).value());
+  }
+  return std::unique_ptr<Sink>(std::move(sink));
 }
 
 }  // namespace tessera

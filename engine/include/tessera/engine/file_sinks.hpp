@@ -22,6 +22,8 @@ struct DirectorySinkOptions {
   // loss. Off by default: a flush per crop costs far more than encoding it, and the rename
   // already guarantees that a crash of tessera never leaves a partial file under a final name.
   bool fsync = false;
+  // A crop whose final file already exists is not written again (Sink::exists).
+  bool resume = false;
 };
 
 // Checks the template (unknown placeholders, absolute paths) and creates the directory.
@@ -34,6 +36,9 @@ struct TarSinkOptions {
   std::string path;
   std::uint64_t max_shard_bytes = 0;    // 0: no limit
   std::uint64_t max_shard_samples = 0;  // 0: no limit
+  // Keep the complete shards already present, report their samples as existing, number new
+  // shards after the last one and delete leftover temporary shards. Not for "-".
+  bool resume = false;
 };
 
 Result<std::unique_ptr<Sink>> make_tar_sink(const TarSinkOptions& options);
