@@ -1,0 +1,297 @@
+// Faults through the CLI: a full output disk (a file size limit in the child shell), and
+// SIGINT/SIGTERM in the middle of a run followed by --resume. A sink that throws is covered by
+// engine_test.cpp. Signals are sent once the first output exists, so nothing depends on timing.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "tessera/engine/demo_image.hpp"
+#include "test_images.hpp"
+
+using namespace tessera;
+using namespace tessera::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+class Workspace {
+ public:
+  Workspace() : path_(fs::temp_directory_path() / fmt::format("tessera_faults_{}_{}", ::getpid(), counter_++)) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~Workspace() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+  const fs::path& path() const { return path_; }
+
+  void write(const std::string& name, const Bytes& bytes) const {
+    std::ofstream out(path_ / name, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  }
+
+  // Runs a shell line with "tessera" at its start replaced by the binary; returns the exit code.
+  int shell(const std::string& line, std::string* err = nullptr) const {
+    const std::string command = fmt::format("cd '{}' && {} 2> .err", path_.string(), line);
+    const int status = std::system(command.c_str());
+    if (err != nullptr) {
+      std::ifstream in(path_ / ".err");
+      std::stringstream text;
+      text << in.rdbuf();
+      *err = text.str();
+    }
+    fs::remove(path_ / ".err");
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+ private:
+  static inline int counter_ = 0;
+  fs::path path_;
+};
+
+const std::string kTessera = TESSERA_CLI;
+
+// Top half one flat grey (tiny PNG crops), bottom half noise (crops of at least 12 KB as PNG).
+Bytes half_noise_png(int width, int height) {
+  OwnedImage image = random_image(width, height, PixelFormat::kRgb8, 11);
+  std::fill(image.pixels.begin(), image.pixels.begin() + static_cast<std::ptrdiff_t>(image.stride() * static_cast<std::size_t>(height / 2)),
+            std::uint8_t{128});
+  EncodeOptions options;
+  options.format = OutputFormat::kPng;
+  auto bytes = encode_to_vector(image.view(), options);
+  REQUIRE(bytes.ok());
+  return *bytes;
+}
+
+Bytes big_jpeg(int width, int height) {
+  const OwnedImage image = make_demo_image(width, height, PixelFormat::kRgb8, 21);
+  EncodeOptions options;
+  options.jpeg.quality = 80;
+  auto bytes = encode_to_vector(image.view(), options);
+  REQUIRE(bytes.ok());
+  return *bytes;
+}
+
+std::vector<fs::path> files_under(const fs::path& root) {
+  std::vector<fs::path> files;
+  if (!fs::exists(root)) return files;
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+    if (entry.is_regular_file()) files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+bool hidden(const fs::path& path) { return path.filename().string().starts_with("."); }
+
+void check_all_decodable(const std::vector<fs::path>& files) {
+  for (const fs::path& file : files) {
+    INFO(file.string());
+    CHECK_FALSE(hidden(file));
+    CHECK(decode_all(InputBytes::from_vector(read_file(file.string()))).ok());
+  }
+}
+
+// The members of every final shard NAME-NNNNNN.tar in `dir`, in order; each member that is an
+// image must decode. Leftover temporary shards fail the check.
+std::vector<std::string> shard_members(const Workspace& space, const fs::path& dir) {
+  std::vector<std::string> members;
+  for (const fs::path& file : files_under(dir)) {
+    INFO(file.string());
+    REQUIRE_FALSE(hidden(file));
+    REQUIRE(file.extension() == ".tar");
+    const fs::path unpacked = space.path() / "unpacked";
+    fs::remove_all(unpacked);
+    fs::create_directories(unpacked);
+    REQUIRE(space.shell(fmt::format("tar -xf '{}' -C '{}'", file.string(), unpacked.string())) == 0);
+    for (const fs::path& member : files_under(unpacked)) {
+      members.push_back(member.filename().string());
+      if (member.extension() == ".png") CHECK(decode_all(InputBytes::from_vector(read_file(member.string()))).ok());
+    }
+  }
+  return members;
+}
+
+// Starts tessera in `dir` with stdout and stderr to files; returns its pid.
+pid_t spawn(const fs::path& dir, const std::vector<std::string>& args) {
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    if (::chdir(dir.c_str()) != 0) ::_exit(127);
+    if (!std::freopen(".spawn_out", "w", stdout) || !std::freopen(".spawn_err", "w", stderr)) ::_exit(127);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(kTessera.c_str()));
+    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    ::execv(kTessera.c_str(), argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+// Waits until `ready` holds or the child has exited; true if it holds while the child runs.
+template <class Ready>
+bool wait_for_output(pid_t pid, Ready ready) {
+  for (;;) {
+    if (ready()) return true;
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+int exit_code_of(pid_t pid) {
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+nlohmann::json json_in(const fs::path& file) {
+  std::ifstream in(file);
+  std::string found;
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("{")) found = line;
+  }
+  REQUIRE(!found.empty());
+  return nlohmann::json::parse(found);
+}
+
+// Files relative to root, with their bytes.
+std::map<std::string, Bytes> contents(const fs::path& root) {
+  std::map<std::string, Bytes> all;
+  for (const fs::path& file : files_under(root)) all[fs::relative(file, root).string()] = read_file(file.string());
+  return all;
+}
+
+// 32768 tiles on one thread: seconds of work, so the signal always lands mid-run.
+const std::vector<std::string> kSlowTile = {"tile", "big.jpg", "--tile", "16", "-f", "png", "-j", "1", "--quiet"};
+
+std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& more) {
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+}  // namespace
+
+TEST_CASE("a full disk fails a directory run with exit 1 and no partial file", "[faults][cli]") {
+  Workspace space;
+  space.write("half.png", half_noise_png(256, 128));
+  // A 64 KiB tmpfs fills up within the noise row. Mounting needs root; without it there is no
+  // other way to fill a disk per file (a file size limit also hits the band window's memfd).
+  const fs::path disk = space.path() / "disk";
+  fs::create_directories(disk);
+  if (space.shell(fmt::format("mount -t tmpfs -o size=64k tmpfs '{}' 2>/dev/null", disk.string())) != 0) {
+    WARN("cannot mount a tmpfs here (not root?): the full-disk directory case is not run");
+    return;
+  }
+  std::string err;
+  const int code = space.shell(kTessera + " tile half.png --tile 64 -j 1 -o disk/out --quiet", &err);
+  const auto files = files_under(disk / "out");
+  const std::size_t count = files.size();
+  check_all_decodable(files);
+  REQUIRE(space.shell(fmt::format("umount '{}'", disk.string())) == 0);
+  CHECK(code == 1);
+  CHECK(err.find("No space left") != std::string::npos);
+  CHECK(count >= 4);  // the flat top row was written before the noise filled the disk
+  CHECK(count < 8);
+}
+
+TEST_CASE("a full disk fails a tar run with exit 1, keeping completed shards intact", "[faults][cli]") {
+  Workspace space;
+  // A column of 64x64 tiles: 20 flat ones, then noise. The band window stays far under the
+  // 100 KiB file size limit, the shards of flat samples stay under it, a noise shard does not.
+  OwnedImage image = random_image(64, 64 * 40, PixelFormat::kRgb8, 5);
+  std::fill(image.pixels.begin(), image.pixels.begin() + static_cast<std::ptrdiff_t>(image.stride() * 64 * 20), std::uint8_t{90});
+  EncodeOptions png;
+  png.format = OutputFormat::kPng;
+  auto bytes = encode_to_vector(image.view(), png);
+  REQUIRE(bytes.ok());
+  space.write("column.png", *bytes);
+  std::string err;
+  // The shell ignores SIGXFSZ, so a write past the limit fails with EFBIG instead of killing.
+  const int code = space.shell("trap '' XFSZ; ulimit -f 200; " + kTessera +
+                                   " tile column.png --tile 64 -j 1 -o shards/s.tar --shard-size 10samples --quiet",
+                               &err);
+  CHECK(code == 1);
+  CHECK(err.find("File too large") != std::string::npos);
+  const auto members = shard_members(space, space.path() / "shards");
+  CHECK(members.size() == 40);  // the two complete shards of flat tiles: 20 samples, 2 members each
+}
+
+TEST_CASE("SIGINT mid-run exits 130, leaves only complete files, and --resume completes the rest", "[faults][cli]") {
+  Workspace space;
+  space.write("big.jpg", big_jpeg(4096, 2048));
+  const fs::path out = space.path() / "out";
+  const pid_t pid = spawn(space.path(), with(kSlowTile, {"-o", "out"}));
+  REQUIRE(wait_for_output(pid, [&] {
+    std::error_code ignored;
+    for (const auto& entry : fs::directory_iterator(out / "big", ignored)) {
+      if (!hidden(entry.path())) return true;
+    }
+    return false;
+  }));
+  ::kill(pid, SIGINT);
+  CHECK(exit_code_of(pid) == 130);
+  const auto partial = files_under(out);
+  INFO(partial.size() << " files before the resume");
+  CHECK(partial.size() > 0);
+  CHECK(partial.size() < 32768);
+  check_all_decodable(partial);
+
+  const pid_t resumed = spawn(space.path(), with(kSlowTile, {"-o", "out", "--resume", "--json"}));
+  REQUIRE(exit_code_of(resumed) == 0);
+  const auto summary = json_in(space.path() / ".spawn_out");
+  CHECK(summary["resumed"] == partial.size());
+  CHECK(summary["crops"] == 32768 - partial.size());
+
+  REQUIRE(space.shell(kTessera + " tile big.jpg --tile 16 -f png --quiet -o clean") == 0);
+  const auto expected = contents(space.path() / "clean");
+  REQUIRE(expected.size() == 32768);
+  CHECK(contents(out) == expected);
+}
+
+TEST_CASE("SIGTERM mid-run keeps complete shards, and --resume adds exactly the missing samples", "[faults][cli]") {
+  Workspace space;
+  space.write("big.jpg", big_jpeg(4096, 2048));
+  const fs::path shards = space.path() / "shards";
+  const auto args = with(kSlowTile, {"-o", "shards/s.tar", "--shard-size", "500samples"});
+  const pid_t pid = spawn(space.path(), args);
+  REQUIRE(wait_for_output(pid, [&] { return fs::exists(shards / "s-000000.tar"); }));
+  ::kill(pid, SIGTERM);
+  CHECK(exit_code_of(pid) == 130);
+  const auto before = shard_members(space, shards);
+  CHECK(before.size() >= 1000);
+  CHECK(before.size() % 1000 == 0);  // whole samples of whole shards only
+
+  const pid_t resumed = spawn(space.path(), with(args, {"--resume", "--json"}));
+  REQUIRE(exit_code_of(resumed) == 0);
+  const auto summary = json_in(space.path() / ".spawn_out");
+  CHECK(summary["resumed"] == before.size() / 2);
+
+  const auto after = shard_members(space, shards);
+  const std::multiset<std::string> resumed_members(after.begin(), after.end());
+  REQUIRE(space.shell(kTessera + " tile big.jpg --tile 16 -f png --quiet -o clean/c.tar") == 0);
+  const auto clean = shard_members(space, space.path() / "clean");
+  CHECK(resumed_members == std::multiset<std::string>(clean.begin(), clean.end()));
+  CHECK(std::set<std::string>(after.begin(), after.end()).size() == after.size());
+}
