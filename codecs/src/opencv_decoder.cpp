@@ -12,7 +12,9 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <iterator>
 #include <optional>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -72,8 +74,23 @@ Error unreadable(const InputBytes& input) {
                            input.name(), input.bytes().size())};
 }
 
+// DICOM ("DICM" at offset 128) goes to GDCM inside OpenCV, which asserts, and so aborts the
+// whole process, on malformed files; no try/catch can contain that, so it is never handed over.
+bool is_dicom(std::span<const std::uint8_t> bytes) {
+  constexpr std::size_t kMagicOffset = 128;
+  constexpr std::uint8_t kMagic[] = {'D', 'I', 'C', 'M'};
+  return bytes.size() >= kMagicOffset + sizeof kMagic &&
+         std::equal(std::begin(kMagic), std::end(kMagic), bytes.begin() + kMagicOffset);
+}
+
 Result<cv::Mat> decode_whole(const InputBytes& input) {
   const auto bytes = input.bytes();
+  if (is_dicom(bytes)) {
+    return Error{ErrorCode::kUnsupportedFormat,
+                 fmt::format("{}: DICOM files are not supported; export the image as PNG or "
+                             "JPEG first",
+                             input.name())};
+  }
   if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
     return Error{ErrorCode::kTooLarge,
                  fmt::format("{}: {} bytes is more than the OpenCV fallback can decode (2 GiB); "
