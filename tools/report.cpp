@@ -36,8 +36,18 @@ void FailureLog::on_failure(const CropFailure& failure) {
   ForwardingSink::on_failure(failure);
 }
 
+void FailureLog::on_warning(const JobInfo& job, std::string_view warning) {
+  {
+    std::lock_guard lock(mutex_);
+    warnings_[job.index] =
+        fmt::format("{}: warning: {}", job.source, without_source_prefix(std::string(warning), job.source));
+  }
+  ForwardingSink::on_warning(job, warning);
+}
+
 std::size_t FailureLog::print(std::FILE* stream) const {
   std::lock_guard lock(mutex_);
+  for (const auto& [index, text] : warnings_) fmt::print(stream, "tessera: {}\n", text);
   for (const auto& [index, job] : jobs_) {
     if (job.crops > 1) {
       fmt::print(stream, "tessera: {}: {} ({} failed)\n", job.source, job.reason, plural(job.crops, "crop"));
@@ -78,6 +88,7 @@ void print_json_summary(std::FILE* stream, const RunStats& stats, const SummaryC
       {"command", context.command},
       {"images", stats.jobs},
       {"failed_images", stats.jobs_failed},
+      {"warned_images", stats.jobs_warned},
       {"crops", stats.crops},
       {"failed", stats.crops_failed},
       {"skipped", stats.crops_skipped},

@@ -17,7 +17,9 @@ class FailureLog final : public ForwardingSink {
  public:
   FailureLog(Sink& inner, const JobNotes& notes) : ForwardingSink(inner), notes_(notes) {}
   void on_failure(const CropFailure& failure) override;
+  void on_warning(const JobInfo& job, std::string_view warning) override;
 
+  // "tessera: FILE: warning: ..." per job decoded with an accepted warning, then
   // "tessera: FILE: reason" once per failed job, in job order; returns how many jobs failed.
   std::size_t print(std::FILE* stream) const;
 
@@ -30,6 +32,7 @@ class FailureLog final : public ForwardingSink {
   const JobNotes& notes_;
   mutable std::mutex mutex_;
   std::map<std::size_t, JobFailure> jobs_;
+  std::map<std::size_t, std::string> warnings_;  // "FILE: warning: ..." by job
 };
 
 struct SummaryContext {

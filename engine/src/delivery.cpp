@@ -26,6 +26,10 @@ Delivery::Delivery(Sink& sink, RunCounters& counters, bool ordered, int tokens)
 void Delivery::accept(DeliverMsg&& msg, ReleaseOutlet& out) {
   if (auto* event = std::get_if<JobEvent>(&msg)) {
     JobState& job = *event->job;
+    if (!event->warning.empty()) {
+      warn(job, event->warning);
+      return;
+    }
     if (event->failed) {
       job.failure = std::move(event->error);
       job.fail_from = event->from;
@@ -117,6 +121,15 @@ void Delivery::fail_remaining(JobState& job, std::size_t from, ReleaseOutlet& ou
   job.delivered = job.crop_count;
   job.fail_from = SIZE_MAX;
   if (count > 0) out.release(ReleaseMsg{&job, nullptr, -1, count});
+}
+
+void Delivery::warn(JobState& job, const std::string& warning) {
+  counters_.jobs_warned.fetch_add(1);
+  try {
+    sink_.on_warning(job.info, warning);
+  } catch (...) {
+    // As with failures: a sink that cannot record a warning must not stop the run.
+  }
 }
 
 void Delivery::report(const CropFailure& failure) {

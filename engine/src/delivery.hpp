@@ -23,6 +23,7 @@ struct RunCounters {
   std::atomic<std::size_t> crops_skipped{0};
   std::atomic<std::size_t> crops_resumed{0};
   std::atomic<std::size_t> jobs_failed{0};
+  std::atomic<std::size_t> jobs_warned{0};
   std::atomic<std::uint64_t> bytes_out{0};
   std::atomic<std::uint64_t> buffer_allocations{0};
   std::atomic<bool> stop{false};  // set on a fatal error or cancellation
@@ -54,6 +55,7 @@ class Delivery {
   void deliver_crop(CropDone& done, ReleaseOutlet& out);
   void fail_remaining(JobState& job, std::size_t from, ReleaseOutlet& out);
   void report(const CropFailure& failure);
+  void warn(JobState& job, const std::string& warning);
   void note_job_failed(JobState& job);
 
   Sink& sink_;

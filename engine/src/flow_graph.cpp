@@ -213,6 +213,7 @@ RunStats collect_stats(const Run& run) {
                             static_cast<std::uint64_t>(job->stored_width);
   }
   stats.jobs_failed = run.counters.jobs_failed.load();
+  stats.jobs_warned = run.counters.jobs_warned.load();
   stats.crops = run.counters.crops.load();
   stats.crops_failed = run.counters.crops_failed.load();
   stats.crops_skipped = run.counters.crops_skipped.load();

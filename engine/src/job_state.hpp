@@ -94,12 +94,14 @@ struct CropDone {
 };
 
 // A job-level event for the delivery step: the job is open (its crops may follow), or it
-// failed, from order position `from` on (0 with an open error: the whole job).
+// failed, from order position `from` on (0 with an open error: the whole job), or its
+// decoding ended with an accepted warning.
 struct JobEvent {
   JobState* job = nullptr;
   bool failed = false;
   std::size_t from = 0;
   std::optional<Error> error;
+  std::string warning;
 };
 
 using DeliverMsg = std::variant<CropDone, JobEvent>;

@@ -24,9 +24,9 @@ void Scheduler::on_opened(JobState* job, Outlet& out) {
   if (job->open_error) {
     job->failed = true;
     job->decode_done = true;
-    out.deliver(JobEvent{job, true, 0, job->open_error});
+    out.deliver(JobEvent{job, true, 0, job->open_error, {}});
   } else {
-    out.deliver(JobEvent{job, false, 0, std::nullopt});
+    out.deliver(JobEvent{job, false, 0, std::nullopt, {}});
     window_bytes_ += job->window.bytes();
     peak_window_bytes_ = std::max(peak_window_bytes_, window_bytes_);
     peak_window_rows_ = std::max(peak_window_rows_, job->window.capacity());
@@ -44,7 +44,7 @@ void Scheduler::on_band(JobState* job, Result<int> rows, Outlet& out) {
     job->decode_done = true;
     job->decoder.reset();
     // Crops whose rows are all decoded still go out; the rest fail with the codec's message.
-    out.deliver(JobEvent{job, true, job->ready_end, std::move(rows).error()});
+    out.deliver(JobEvent{job, true, job->ready_end, std::move(rows).error(), {}});
   } else {
     job->rows_decoded += *rows;
     while (job->ready_end < job->crop_count &&
@@ -53,6 +53,9 @@ void Scheduler::on_band(JobState* job, Result<int> rows, Outlet& out) {
     }
     if (job->rows_decoded >= job->rows_needed) {
       job->decode_done = true;
+      if (job->decoder && !job->decoder->warnings().empty()) {
+        out.deliver(JobEvent{job, false, 0, std::nullopt, job->decoder->warnings()});
+      }
       job->decoder.reset();
     }
   }

@@ -394,6 +394,7 @@ TEST_CASE("tessera --allow-truncated accepts a cut JPEG that fails without it", 
 
   const Outcome lenient = dir.tessera("tile cut.jpg --tile 16 -o lenient --quiet --allow-truncated");
   CHECK(lenient.code == 0);
+  CHECK(lenient.err.find("tessera: cut.jpg: warning:") != std::string::npos);
   std::size_t files = 0;
   for (const auto& entry : fs::directory_iterator(dir.path() / "lenient" / "cut")) files += entry.is_regular_file() ? 1 : 0;
   CHECK(files == 30);

@@ -50,6 +50,7 @@ struct EngineOptions {
 struct RunStats {
   std::size_t jobs = 0;
   std::size_t jobs_failed = 0;
+  std::size_t jobs_warned = 0;    // decoded with an accepted warning (Sink::on_warning)
   std::size_t crops = 0;          // encoded and delivered
   std::size_t crops_failed = 0;
   std::size_t crops_skipped = 0;  // below the blank threshold

@@ -66,6 +66,10 @@ class Sink {
   // carries everything but the bytes, which are empty. A crop that exists is not encoded.
   virtual bool exists(const CropResult& /*crop*/) const { return false; }
 
+  // A job decoded with a warning it was allowed to pass (for example accepted truncation),
+  // once per job after its decoding ends. Called like consume().
+  virtual void on_warning(const JobInfo& /*job*/, std::string_view /*warning*/) {}
+
   // A crop or job that failed; the run goes on. Called like consume().
   virtual void on_failure(const CropFailure& /*failure*/) {}
 
