@@ -1,25 +1,20 @@
 // Bad input through the engine and the CLI: truncated, bit-flipped, empty and non-image files,
 // hostile headers, and the unusual but valid variants (1x1, 16-bit, palette, interlaced PNG;
 // CMYK, progressive, arithmetic JPEG). Every failure must be a typed error, never a crash.
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <jpeglib.h>
 
 #include <catch2/catch.hpp>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "tessera/engine/engine.hpp"
+#include "cli_runner.hpp"
 #include "test_images.hpp"
 
 using namespace tessera;
@@ -167,63 +162,6 @@ Bytes cmyk_jpeg(const OwnedImage& cmyk) {
 
 // ---- the CLI
 
-struct Outcome {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-class Workspace {
- public:
-  Workspace() : path_(fs::temp_directory_path() / fmt::format("tessera_bad_input_{}_{}", ::getpid(), counter_++)) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~Workspace() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  Workspace(const Workspace&) = delete;
-  Workspace& operator=(const Workspace&) = delete;
-
-  void write(const std::string& name, const Bytes& bytes) const {
-    std::ofstream out(path_ / name, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  }
-
-  const fs::path& path() const { return path_; }
-
-  Outcome tessera(const std::string& args) const {
-    const std::string command = fmt::format("cd '{}' && '{}' {} > .out 2> .err", path_.string(), TESSERA_CLI, args);
-    const int status = std::system(command.c_str());
-    Outcome outcome;
-    outcome.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    outcome.out = slurp(path_ / ".out");
-    outcome.err = slurp(path_ / ".err");
-    return outcome;
-  }
-
- private:
-  static std::string slurp(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
-  static inline int counter_ = 0;
-  fs::path path_;
-};
-
-nlohmann::json json_summary(const std::string& text) {
-  std::string found;
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.starts_with("{")) found = line;
-  }
-  REQUIRE(!found.empty());
-  return nlohmann::json::parse(found);
-}
-
 }  // namespace
 
 TEST_CASE("JPEG truncated at every twentieth fails by default and decodes with allow_truncated",
@@ -297,10 +235,10 @@ TEST_CASE("an empty file and a text file are unsupported, by the engine and the 
     REQUIRE_FALSE(result.ok());
     CHECK(result.error().code == ErrorCode::kUnsupportedFormat);
   }
-  Workspace dir;
-  dir.write("empty.jpg", {});
-  dir.write("notes.png", Bytes(text.begin(), text.end()));
-  const Outcome run = dir.tessera("tile empty.jpg notes.png --tile 8 -o out --quiet");
+  TempDir dir;
+  write_bytes(dir / "empty.jpg", {});
+  write_bytes(dir / "notes.png", Bytes(text.begin(), text.end()));
+  const CliOutcome run = run_tessera(dir, "tile empty.jpg notes.png --tile 8 -o out --quiet");
   CHECK(run.code == 1);
   CHECK(run.err.find("empty.jpg") != std::string::npos);
   CHECK(run.err.find("notes.png") != std::string::npos);
@@ -315,12 +253,12 @@ TEST_CASE("a 100000x100000 PNG header is refused by --max-pixels before any allo
   CHECK(result.error().code == ErrorCode::kTooLarge);
   CHECK(result.error().message.find("huge.png") != std::string::npos);
 
-  Workspace dir;
-  dir.write("huge.png", huge);
-  const Outcome run = dir.tessera("tile huge.png --tile 256 --json --quiet");
+  TempDir dir;
+  write_bytes(dir / "huge.png", huge);
+  const CliOutcome run = run_tessera(dir, "tile huge.png --tile 256 --json --quiet");
   CHECK(run.code == 1);
   CHECK(run.err.find("max-pixels") != std::string::npos);
-  const auto summary = json_summary(run.out);
+  const auto summary = last_json_line(run.out);
   CHECK(summary["failed_images"] == 1);
   CHECK(summary["pixels_decoded"] == 0);
   // 10^10 RGB pixels would be 30 GB; the process never came near even one row of them.
@@ -339,14 +277,14 @@ TEST_CASE("a tiny JPEG claiming 65500x65500 is refused from its header", "[bad_i
   CHECK(by_size.error().code == ErrorCode::kTruncatedData);
   CHECK(by_size.error().message.find("8x8 block") != std::string::npos);
 
-  Workspace dir;
-  dir.write("liar.jpg", liar);
+  TempDir dir;
+  write_bytes(dir / "liar.jpg", liar);
   for (const std::string limit : {"", "--max-pixels 5000000000"}) {
     INFO(limit);
-    const Outcome run = dir.tessera("tile liar.jpg --tile 256 --json --quiet " + limit);
+    const CliOutcome run = run_tessera(dir, "tile liar.jpg --tile 256 --json --quiet " + limit);
     CHECK(run.code == 1);
     CHECK(run.err.find("liar.jpg") != std::string::npos);
-    const auto summary = json_summary(run.out);
+    const auto summary = last_json_line(run.out);
     CHECK(summary["pixels_decoded"] == 0);
     CHECK(summary["peak_rss_mb"].get<double>() < 200.0);
   }
@@ -385,14 +323,14 @@ TEST_CASE("CMYK, progressive and arithmetic JPEGs crop to the decoded source", "
 
 TEST_CASE("tessera --allow-truncated accepts a cut JPEG that fails without it", "[bad_input][jpeg][cli]") {
   const Bytes jpeg = encoded(96, 80, OutputFormat::kJpeg);
-  Workspace dir;
-  dir.write("cut.jpg", Bytes(jpeg.begin(), jpeg.begin() + static_cast<std::ptrdiff_t>(jpeg.size() / 2)));
-  const Outcome strict = dir.tessera("tile cut.jpg --tile 16 -o strict --quiet");
+  TempDir dir;
+  write_bytes(dir / "cut.jpg", Bytes(jpeg.begin(), jpeg.begin() + static_cast<std::ptrdiff_t>(jpeg.size() / 2)));
+  const CliOutcome strict = run_tessera(dir, "tile cut.jpg --tile 16 -o strict --quiet");
   CHECK(strict.code == 1);
   CHECK(strict.err.find("cut.jpg") != std::string::npos);
   CHECK(strict.err.find("truncated") != std::string::npos);
 
-  const Outcome lenient = dir.tessera("tile cut.jpg --tile 16 -o lenient --quiet --allow-truncated");
+  const CliOutcome lenient = run_tessera(dir, "tile cut.jpg --tile 16 -o lenient --quiet --allow-truncated");
   CHECK(lenient.code == 0);
   CHECK(lenient.err.find("tessera: cut.jpg: warning:") != std::string::npos);
   std::size_t files = 0;

@@ -1,10 +1,7 @@
 // Runs the built tessera binary (TESSERA_CLI) as a user would: each test writes its inputs
 // into a fresh temporary directory, runs a shell command there and checks exit codes, files,
 // tar members, pixels and messages.
-#include <sys/wait.h>
-
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tessera/engine/demo_image.hpp"
+#include "cli_runner.hpp"
 #include "test_images.hpp"
 
 namespace fs = std::filesystem;
@@ -26,70 +24,6 @@ using namespace tessera;
 using namespace tessera::test;
 
 namespace {
-
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            fmt::format("tessera_cli_test_{}_{}", ::getpid(), counter.fetch_add(1));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
-
-struct Outcome {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Runs `args` (shell syntax, "tessera" replaced by the binary) inside the temp dir.
-Outcome run(const TempDir& dir, const std::string& command) {
-  std::string expanded;
-  const std::string word = "tessera";
-  for (std::size_t i = 0; i < command.size();) {
-    if (command.compare(i, word.size(), word) == 0 && (i == 0 || command[i - 1] == ' ')) {
-      expanded += TESSERA_CLI;
-      i += word.size();
-    } else {
-      expanded += command[i++];
-    }
-  }
-  const std::string shell =
-      fmt::format("cd '{}' && {{ {} ; }} > .stdout 2> .stderr", dir.path().string(), expanded);
-  const int status = std::system(shell.c_str());
-  Outcome outcome;
-  outcome.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  outcome.out = slurp(dir.path() / ".stdout");
-  outcome.err = slurp(dir.path() / ".stderr");
-  fs::remove(dir.path() / ".stdout");
-  fs::remove(dir.path() / ".stderr");
-  return outcome;
-}
-
-void write_bytes(const std::string& path, const std::vector<std::uint8_t>& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-}
 
 EncodeOptions png_options() {
   EncodeOptions options;
@@ -105,16 +39,6 @@ EncodeOptions jpeg_options(JpegSubsampling subsampling = JpegSubsampling::k420) 
   return options;
 }
 
-// Writes an image file and returns its pixels.
-OwnedImage write_image(const std::string& path, int width, int height, const EncodeOptions& options,
-                       std::uint64_t seed = 3) {
-  OwnedImage image = make_demo_image(width, height, PixelFormat::kRgb8, seed);
-  auto bytes = encode_to_vector(image.view(), options);
-  REQUIRE(bytes.ok());
-  write_bytes(path, *bytes);
-  return image;
-}
-
 std::set<std::string> files_under(const fs::path& root) {
   std::set<std::string> files;
   if (!fs::exists(root)) return files;
@@ -125,7 +49,7 @@ std::set<std::string> files_under(const fs::path& root) {
 }
 
 std::vector<std::string> tar_members(const TempDir& dir, const std::string& tar) {
-  auto listing = run(dir, "tar -tf " + tar);
+  auto listing = run_shell(dir, "tar -tf " + tar);
   REQUIRE(listing.code == 0);
   std::vector<std::string> members;
   std::istringstream lines(listing.out);
@@ -133,17 +57,6 @@ std::vector<std::string> tar_members(const TempDir& dir, const std::string& tar)
     if (!line.empty()) members.push_back(line);
   }
   return members;
-}
-
-// The summary object is the last line that starts with '{'.
-nlohmann::json last_json_line(const std::string& text) {
-  std::string found;
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.starts_with("{")) found = line;
-  }
-  REQUIRE(!found.empty());
-  return nlohmann::json::parse(found);
 }
 
 ImageHeader header_of(const std::string& path) {
@@ -158,7 +71,7 @@ ImageHeader header_of(const std::string& path) {
 
 TEST_CASE("demo runs with no arguments and prints a summary", "[cli]") {
   TempDir dir;
-  auto result = run(dir, "tessera demo");
+  auto result = run_shell(dir, "tessera demo");
   CHECK(result.code == 0);
   CHECK_THAT(result.out, Catch::Contains("256 crops written"));
   CHECK_THAT(result.out, Catch::Contains("MP/s"));
@@ -168,11 +81,11 @@ TEST_CASE("demo runs with no arguments and prints a summary", "[cli]") {
 
 TEST_CASE("version and help", "[cli]") {
   TempDir dir;
-  auto version = run(dir, "tessera --version");
+  auto version = run_shell(dir, "tessera --version");
   CHECK(version.code == 0);
   CHECK_THAT(version.out, Catch::Contains("tessera 0.1.0"));
   for (const char* command : {"tile", "crop", "random", "info", "demo", "manifest"}) {
-    auto help = run(dir, fmt::format("tessera {} --help", command));
+    auto help = run_shell(dir, fmt::format("tessera {} --help", command));
     CHECK(help.code == 0);
     CHECK_THAT(help.out, Catch::Contains("Examples:"));
   }
@@ -207,7 +120,7 @@ TEST_CASE("tile names and counts follow the edge policy, stride and overlap", "[
   for (const Case& c : cases) {
     DYNAMIC_SECTION(c.options) {
       fs::remove_all(dir / "out");
-      auto result = run(dir, "tessera tile pic.png -o out --quiet " + c.options);
+      auto result = run_shell(dir, "tessera tile pic.png -o out --quiet " + c.options);
       REQUIRE(result.code == 0);
       CHECK(files_under(dir / "out") == c.names);
       const std::string last = *std::max_element(c.names.begin(), c.names.end(), [](const auto& a, const auto& b) {
@@ -225,11 +138,11 @@ TEST_CASE("PNG crops survive a round trip through a tar shard pixel for pixel", 
   auto decoded = decode_all(*InputBytes::open_file(dir / "src.jpg"));
   REQUIRE(decoded.ok());
 
-  auto result = run(dir, "tessera tile src.jpg --tile 64 --edge clip -f png -o shards.tar --quiet");
+  auto result = run_shell(dir, "tessera tile src.jpg --tile 64 --edge clip -f png -o shards.tar --quiet");
   REQUIRE(result.code == 0);
   REQUIRE(fs::exists(dir / "shards-000000.tar"));
   fs::create_directories(dir / "x");
-  REQUIRE(run(dir, "tar -xf shards-000000.tar -C x").code == 0);
+  REQUIRE(run_shell(dir, "tar -xf shards-000000.tar -C x").code == 0);
 
   int compared = 0;
   for (const std::string& name : files_under(dir / "x")) {
@@ -242,7 +155,7 @@ TEST_CASE("PNG crops survive a round trip through a tar shard pixel for pixel", 
     REQUIRE(crop->width == w);
     REQUIRE(crop->height == h);
     CHECK(same_pixels(crop->view(), decoded->view().crop(x, y, w, h)));
-    auto meta = nlohmann::json::parse(slurp(dir.path() / "x" / (name.substr(0, name.size() - 4) + ".json")));
+    auto meta = nlohmann::json::parse(read_text(dir.path() / "x" / (name.substr(0, name.size() - 4) + ".json")));
     CHECK(meta["x"] == x);
     CHECK(meta["y"] == y);
     ++compared;
@@ -255,7 +168,7 @@ TEST_CASE("tar shards split at the size limit and at a sample count", "[cli]") {
   write_image(dir / "src.png", 256, 256, png_options());
 
   SECTION("by bytes") {
-    auto result = run(dir, "tessera tile src.png --tile 64 -o s.tar --shard-size 64KiB --json");
+    auto result = run_shell(dir, "tessera tile src.png --tile 64 -o s.tar --shard-size 64KiB --json");
     REQUIRE(result.code == 0);
     const auto summary = last_json_line(result.out);
     std::size_t shards = 0;
@@ -270,7 +183,7 @@ TEST_CASE("tar shards split at the size limit and at a sample count", "[cli]") {
     CHECK(summary["crops"] == 16);
   }
   SECTION("by samples") {
-    auto result = run(dir, "tessera tile src.png --tile 64 -o s.tar --shard-size 5samples --quiet");
+    auto result = run_shell(dir, "tessera tile src.png --tile 64 -o s.tar --shard-size 5samples --quiet");
     REQUIRE(result.code == 0);
     std::vector<std::size_t> counts;
     for (int i = 0; fs::exists(dir / fmt::format("s-{:06}.tar", i)); ++i) {
@@ -291,7 +204,7 @@ TEST_CASE("a manifest with one corrupt image completes the others and names the 
          << R"({"input": "broken.jpg", "plan": {"tile": 32}})" << "\n"
          << R"({"input": "two.png", "plan": {"tile": 32}, "key_prefix": "p2"})" << "\n";
   }
-  auto result = run(dir, "tessera manifest jobs.jsonl --tile 64 -o out --name '{stem}/{key}.{ext}' --quiet");
+  auto result = run_shell(dir, "tessera manifest jobs.jsonl --tile 64 -o out --name '{stem}/{key}.{ext}' --quiet");
   CHECK(result.code == 1);
   CHECK_THAT(result.err, Catch::Contains("tessera: broken.jpg"));
   CHECK_THAT(result.err, Catch::Contains("line 2"));
@@ -309,7 +222,7 @@ TEST_CASE("a bad manifest line is named by its number and skipped", "[cli]") {
     jobs << R"({"input": "one.jpg", "plan": {"tile": 32}})" << "\n\n{not json\n"
          << R"({"input": "one.jpg"})" << "\n";
   }
-  auto result = run(dir, "tessera manifest jobs.jsonl --json");
+  auto result = run_shell(dir, "tessera manifest jobs.jsonl --json");
   CHECK(result.code == 1);
   CHECK_THAT(result.err, Catch::Contains("jobs.jsonl:3:"));
   CHECK_THAT(result.err, Catch::Contains("jobs.jsonl:4: no plan"));
@@ -319,7 +232,7 @@ TEST_CASE("a bad manifest line is named by its number and skipped", "[cli]") {
 TEST_CASE("stdin input and a tar stream on stdout", "[cli]") {
   TempDir dir;
   write_image(dir / "in.jpg", 128, 96, jpeg_options());
-  auto result = run(dir, "cat in.jpg | tessera tile - --tile 32 -o - --json > out.tar");
+  auto result = run_shell(dir, "cat in.jpg | tessera tile - --tile 32 -o - --json > out.tar");
   REQUIRE(result.code == 0);
   const auto members = tar_members(dir, "out.tar");
   CHECK(members.size() == 2 * 12);
@@ -337,7 +250,7 @@ TEST_CASE("ROI keys that would escape the output directory are refused", "[cli]"
     rois << "x,y,w,h,key\n0,0,16,16,fine\n8,8,16,16,../../escaped\n";
   }
   fs::create_directories(dir / "deep/out");
-  auto result = run(dir, "cd deep && tessera crop ../img.png --rois ../rois.csv -o out");
+  auto result = run_shell(dir, "cd deep && tessera crop ../img.png --rois ../rois.csv -o out");
   CHECK(result.code == 2);
   CHECK_THAT(result.err, Catch::Contains("../../escaped"));
   CHECK_THAT(result.err, Catch::Contains("ROI 1"));
@@ -347,7 +260,7 @@ TEST_CASE("ROI keys that would escape the output directory are refused", "[cli]"
 
   SECTION("safe keys name the files") {
     std::ofstream(dir / "rois.csv") << "0,0,16,16,fine\n8,8,16,24,also-fine\n";
-    auto ok = run(dir, "tessera crop img.png --rois rois.csv -o out --quiet");
+    auto ok = run_shell(dir, "tessera crop img.png --rois rois.csv -o out --quiet");
     CHECK(ok.code == 0);
     CHECK(files_under(dir / "out") == std::set<std::string>{"img/fine.png", "img/also-fine.png"});
     CHECK(header_of(dir / "out/img/also-fine.png").height == 24);
@@ -358,11 +271,11 @@ TEST_CASE("an ROI outside the image fails with the plan's advice", "[cli]") {
   TempDir dir;
   write_image(dir / "img.png", 64, 64, png_options());
   std::ofstream(dir / "rois.csv") << "0,0,16,16\n60,10,16,16\n";
-  auto result = run(dir, "tessera crop img.png --rois rois.csv --quiet");
+  auto result = run_shell(dir, "tessera crop img.png --rois rois.csv --quiet");
   CHECK(result.code == 1);
   CHECK_THAT(result.err, Catch::Contains("tessera: img.png: ROI 1 (x=60 y=10 w=16 h=16)"));
   CHECK_THAT(result.err, Catch::Contains("--edge clip"));
-  CHECK(run(dir, "tessera crop img.png --rois rois.csv --edge clip --quiet").code == 0);
+  CHECK(run_shell(dir, "tessera crop img.png --rois rois.csv --edge clip --quiet").code == 0);
 }
 
 TEST_CASE("--skip-blank skips the crops of a uniform half", "[cli]") {
@@ -373,7 +286,7 @@ TEST_CASE("--skip-blank skips the crops of a uniform half", "[cli]") {
   REQUIRE(bytes.ok());
   write_bytes(dir / "half.png", *bytes);
 
-  auto result = run(dir, "tessera tile half.png --tile 32 --skip-blank 2 -o out --json");
+  auto result = run_shell(dir, "tessera tile half.png --tile 32 --skip-blank 2 -o out --json");
   REQUIRE(result.code == 0);
   const auto summary = last_json_line(result.out);
   CHECK(summary["skipped"] == 8);
@@ -409,7 +322,7 @@ TEST_CASE("bad arguments exit with 2 and say what to do", "[cli]") {
   };
   for (const Case& c : cases) {
     DYNAMIC_SECTION(c.command) {
-      auto result = run(dir, c.command);
+      auto result = run_shell(dir, c.command);
       CHECK(result.code == 2);
       CHECK_THAT(result.err, Catch::Contains(c.message));
     }
@@ -421,13 +334,13 @@ TEST_CASE("info reads headers only and prints text or JSON", "[cli]") {
   write_image(dir / "a.jpg", 80, 48, jpeg_options(JpegSubsampling::k444));
   write_image(dir / "b.png", 33, 17, png_options());
 
-  auto text = run(dir, "tessera info a.jpg b.png");
+  auto text = run_shell(dir, "tessera info a.jpg b.png");
   CHECK(text.code == 0);
   CHECK_THAT(text.out, Catch::Contains("a.jpg: 80x48 jpeg, 3 channels"));
   CHECK_THAT(text.out, Catch::Contains("4:4:4"));
   CHECK_THAT(text.out, Catch::Contains("b.png: 33x17 png"));
 
-  auto json = run(dir, "tessera info --json a.jpg b.png");
+  auto json = run_shell(dir, "tessera info --json a.jpg b.png");
   REQUIRE(json.code == 0);
   const auto all = nlohmann::json::parse(json.out);
   REQUIRE(all.size() == 2);
@@ -442,7 +355,7 @@ TEST_CASE("info reads headers only and prints text or JSON", "[cli]") {
   CHECK(all[1]["width"] == 33);
 
   write_bytes(dir / "junk.jpg", {1, 2, 3});
-  auto bad = run(dir, "tessera info junk.jpg a.jpg");
+  auto bad = run_shell(dir, "tessera info junk.jpg a.jpg");
   CHECK(bad.code == 1);
   CHECK_THAT(bad.err, Catch::Contains("tessera: junk.jpg"));
   CHECK_THAT(bad.out, Catch::Contains("a.jpg: 80x48"));
@@ -453,7 +366,7 @@ TEST_CASE("--json reports the run's counts and sizes", "[cli]") {
   write_image(dir / "a.jpg", 96, 64, jpeg_options());
   write_image(dir / "b.jpg", 64, 64, jpeg_options());
   write_bytes(dir / "c.jpg", {0xff, 0xd8, 0xff, 0xdb, 0, 0});
-  auto result = run(dir, "tessera tile a.jpg b.jpg c.jpg --tile 32 -o out --json -j 2");
+  auto result = run_shell(dir, "tessera tile a.jpg b.jpg c.jpg --tile 32 -o out --json -j 2");
   CHECK(result.code == 1);
   const auto summary = last_json_line(result.out);
   for (const char* field : {"images", "crops", "failed", "skipped", "bytes_out", "wall_s", "decode_s", "encode_cpu_s",
@@ -474,19 +387,19 @@ TEST_CASE("--json reports the run's counts and sizes", "[cli]") {
 TEST_CASE("random crops are reproducible from the seed and default to the input's format", "[cli]") {
   TempDir dir;
   write_image(dir / "a.png", 200, 200, png_options());
-  REQUIRE(run(dir, "tessera random a.png --count 7 --size 16:48 --seed 9 -o r1 --quiet").code == 0);
-  REQUIRE(run(dir, "tessera random a.png --count 7 --size 16:48 --seed 9 -o r2 --quiet -j 1").code == 0);
+  REQUIRE(run_shell(dir, "tessera random a.png --count 7 --size 16:48 --seed 9 -o r1 --quiet").code == 0);
+  REQUIRE(run_shell(dir, "tessera random a.png --count 7 --size 16:48 --seed 9 -o r2 --quiet -j 1").code == 0);
   const auto first = files_under(dir / "r1");
   CHECK(first.size() == 7);
   CHECK(first == files_under(dir / "r2"));
   CHECK(std::all_of(first.begin(), first.end(), [](auto& f) { return f.ends_with(".png"); }));
-  for (const auto& f : first) CHECK(slurp(dir.path() / "r1" / f) == slurp(dir.path() / "r2" / f));
+  for (const auto& f : first) CHECK(read_text(dir.path() / "r1" / f) == read_text(dir.path() / "r2" / f));
 }
 
 TEST_CASE("--quiet prints nothing on success", "[cli]") {
   TempDir dir;
   write_image(dir / "a.jpg", 64, 64, jpeg_options());
-  auto result = run(dir, "tessera tile a.jpg --tile 32 --quiet -o out");
+  auto result = run_shell(dir, "tessera tile a.jpg --tile 32 --quiet -o out");
   CHECK(result.code == 0);
   CHECK(result.out.empty());
   CHECK(result.err.empty());

@@ -1,8 +1,6 @@
-#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
-#include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +10,8 @@
 #include <vector>
 
 #include "tessera/engine/file_sinks.hpp"
+#include "sink_fixtures.hpp"
+#include "temp_dir.hpp"
 #include "test_images.hpp"
 
 namespace fs = std::filesystem;
@@ -28,25 +28,9 @@ struct Catch::StringMaker<std::map<std::string, std::string>> {
 using tessera::CropResult;
 using tessera::ErrorCode;
 using tessera::JobInfo;
+using namespace tessera::test;
 
 namespace {
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "tessera-dirsink-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // Every file and directory under root (hidden ones too), relative, with file contents.
 std::map<std::string, std::string> snapshot(const fs::path& root) {
@@ -63,26 +47,6 @@ std::map<std::string, std::string> snapshot(const fs::path& root) {
   return tree;
 }
 
-std::vector<std::uint8_t> payload(std::size_t size, std::uint8_t seed) {
-  std::vector<std::uint8_t> bytes(size);
-  for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<std::uint8_t>(seed + i * 7);
-  return bytes;
-}
-
-std::string as_string(const std::vector<std::uint8_t>& bytes) { return {bytes.begin(), bytes.end()}; }
-
-CropResult make_crop(const JobInfo& job, std::uint32_t index, tessera::Roi roi, std::string_view key,
-                     const std::vector<std::uint8_t>& bytes, tessera::OutputFormat format = tessera::OutputFormat::kJpeg) {
-  CropResult crop;
-  crop.job = &job;
-  crop.index = index;
-  crop.roi = roi;
-  crop.key = key;
-  crop.format = format;
-  crop.bytes = bytes;
-  return crop;
-}
-
 std::unique_ptr<tessera::Sink> directory_sink(const fs::path& directory, const std::string& name_template) {
   tessera::DirectorySinkOptions options;
   options.directory = directory.string();
@@ -91,26 +55,6 @@ std::unique_ptr<tessera::Sink> directory_sink(const fs::path& directory, const s
   REQUIRE(sink.ok());
   return std::move(*sink);
 }
-
-// Makes writes past `bytes` fail with EFBIG (after a short write), like a disk that fills up.
-class FileSizeLimit {
- public:
-  explicit FileSizeLimit(rlim_t bytes) {
-    REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved_) == 0);
-    previous_handler_ = std::signal(SIGXFSZ, SIG_IGN);
-    rlimit limited = saved_;
-    limited.rlim_cur = bytes;
-    REQUIRE(::setrlimit(RLIMIT_FSIZE, &limited) == 0);
-  }
-  ~FileSizeLimit() {
-    ::setrlimit(RLIMIT_FSIZE, &saved_);
-    std::signal(SIGXFSZ, previous_handler_);
-  }
-
- private:
-  rlimit saved_{};
-  void (*previous_handler_)(int) = nullptr;
-};
 
 }  // namespace
 

@@ -8,10 +8,8 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tessera/engine/demo_image.hpp"
+#include "cli_runner.hpp"
 #include "test_images.hpp"
 
 using namespace tessera;
@@ -30,44 +29,6 @@ namespace fs = std::filesystem;
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
-
-class Workspace {
- public:
-  Workspace() : path_(fs::temp_directory_path() / fmt::format("tessera_faults_{}_{}", ::getpid(), counter_++)) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~Workspace() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  Workspace(const Workspace&) = delete;
-  Workspace& operator=(const Workspace&) = delete;
-  const fs::path& path() const { return path_; }
-
-  void write(const std::string& name, const Bytes& bytes) const {
-    std::ofstream out(path_ / name, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  }
-
-  // Runs a shell line with "tessera" at its start replaced by the binary; returns the exit code.
-  int shell(const std::string& line, std::string* err = nullptr) const {
-    const std::string command = fmt::format("cd '{}' && {} 2> .err", path_.string(), line);
-    const int status = std::system(command.c_str());
-    if (err != nullptr) {
-      std::ifstream in(path_ / ".err");
-      std::stringstream text;
-      text << in.rdbuf();
-      *err = text.str();
-    }
-    fs::remove(path_ / ".err");
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
-};
 
 const std::string kTessera = TESSERA_CLI;
 
@@ -114,7 +75,7 @@ void check_all_decodable(const std::vector<fs::path>& files) {
 
 // The members of every final shard NAME-NNNNNN.tar in `dir`, in order; each member that is an
 // image must decode. Leftover temporary shards fail the check.
-std::vector<std::string> shard_members(const Workspace& space, const fs::path& dir) {
+std::vector<std::string> shard_members(const TempDir& space, const fs::path& dir) {
   std::vector<std::string> members;
   for (const fs::path& file : files_under(dir)) {
     INFO(file.string());
@@ -123,7 +84,7 @@ std::vector<std::string> shard_members(const Workspace& space, const fs::path& d
     const fs::path unpacked = space.path() / "unpacked";
     fs::remove_all(unpacked);
     fs::create_directories(unpacked);
-    REQUIRE(space.shell(fmt::format("tar -xf '{}' -C '{}'", file.string(), unpacked.string())) == 0);
+    REQUIRE(run_shell(space, fmt::format("tar -xf '{}' -C '{}'", file.string(), unpacked.string())).code == 0);
     for (const fs::path& member : files_under(unpacked)) {
       members.push_back(member.filename().string());
       if (member.extension() == ".png") CHECK(decode_all(InputBytes::from_vector(read_file(member.string()))).ok());
@@ -166,16 +127,6 @@ int exit_code_of(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-nlohmann::json json_in(const fs::path& file) {
-  std::ifstream in(file);
-  std::string found;
-  for (std::string line; std::getline(in, line);) {
-    if (line.starts_with("{")) found = line;
-  }
-  REQUIRE(!found.empty());
-  return nlohmann::json::parse(found);
-}
-
 // Files relative to root, with their bytes.
 std::map<std::string, Bytes> contents(const fs::path& root) {
   std::map<std::string, Bytes> all;
@@ -194,30 +145,29 @@ std::vector<std::string> with(std::vector<std::string> args, const std::vector<s
 }  // namespace
 
 TEST_CASE("a full disk fails a directory run with exit 1 and no partial file", "[faults][cli]") {
-  Workspace space;
-  space.write("half.png", half_noise_png(256, 128));
+  TempDir space;
+  write_bytes(space / "half.png", half_noise_png(256, 128));
   // A 64 KiB tmpfs fills up within the noise row. Mounting needs root; without it there is no
   // other way to fill a disk per file (a file size limit also hits the band window's memfd).
   const fs::path disk = space.path() / "disk";
   fs::create_directories(disk);
-  if (space.shell(fmt::format("mount -t tmpfs -o size=64k tmpfs '{}' 2>/dev/null", disk.string())) != 0) {
+  if (run_shell(space, fmt::format("mount -t tmpfs -o size=64k tmpfs '{}'", disk.string())).code != 0) {
     WARN("cannot mount a tmpfs here (not root?): the full-disk directory case is not run");
     return;
   }
-  std::string err;
-  const int code = space.shell(kTessera + " tile half.png --tile 64 -j 1 -o disk/out --quiet", &err);
+  const CliOutcome run = run_shell(space, "tessera tile half.png --tile 64 -j 1 -o disk/out --quiet");
   const auto files = files_under(disk / "out");
   const std::size_t count = files.size();
   check_all_decodable(files);
-  REQUIRE(space.shell(fmt::format("umount '{}'", disk.string())) == 0);
-  CHECK(code == 1);
-  CHECK(err.find("No space left") != std::string::npos);
+  REQUIRE(run_shell(space, fmt::format("umount '{}'", disk.string())).code == 0);
+  CHECK(run.code == 1);
+  CHECK(run.err.find("No space left") != std::string::npos);
   CHECK(count >= 4);  // the flat top row was written before the noise filled the disk
   CHECK(count < 8);
 }
 
 TEST_CASE("a full disk fails a tar run with exit 1, keeping completed shards intact", "[faults][cli]") {
-  Workspace space;
+  TempDir space;
   // A column of 64x64 tiles: 20 flat ones, then noise. The band window stays far under the
   // 100 KiB file size limit, the shards of flat samples stay under it, a noise shard does not.
   OwnedImage image = random_image(64, 64 * 40, PixelFormat::kRgb8, 5);
@@ -226,21 +176,19 @@ TEST_CASE("a full disk fails a tar run with exit 1, keeping completed shards int
   png.format = OutputFormat::kPng;
   auto bytes = encode_to_vector(image.view(), png);
   REQUIRE(bytes.ok());
-  space.write("column.png", *bytes);
-  std::string err;
+  write_bytes(space / "column.png", *bytes);
   // The shell ignores SIGXFSZ, so a write past the limit fails with EFBIG instead of killing.
-  const int code = space.shell("trap '' XFSZ; ulimit -f 200; " + kTessera +
-                                   " tile column.png --tile 64 -j 1 -o shards/s.tar --shard-size 10samples --quiet",
-                               &err);
-  CHECK(code == 1);
-  CHECK(err.find("File too large") != std::string::npos);
+  const CliOutcome run = run_shell(space, "trap '' XFSZ; ulimit -f 200; "
+                                          "tessera tile column.png --tile 64 -j 1 -o shards/s.tar --shard-size 10samples --quiet");
+  CHECK(run.code == 1);
+  CHECK(run.err.find("File too large") != std::string::npos);
   const auto members = shard_members(space, space.path() / "shards");
   CHECK(members.size() == 40);  // the two complete shards of flat tiles: 20 samples, 2 members each
 }
 
 TEST_CASE("SIGINT mid-run exits 130, leaves only complete files, and --resume completes the rest", "[faults][cli]") {
-  Workspace space;
-  space.write("big.jpg", big_jpeg(4096, 2048));
+  TempDir space;
+  write_bytes(space / "big.jpg", big_jpeg(4096, 2048));
   const fs::path out = space.path() / "out";
   const pid_t pid = spawn(space.path(), with(kSlowTile, {"-o", "out"}));
   REQUIRE(wait_for_output(pid, [&] {
@@ -260,19 +208,19 @@ TEST_CASE("SIGINT mid-run exits 130, leaves only complete files, and --resume co
 
   const pid_t resumed = spawn(space.path(), with(kSlowTile, {"-o", "out", "--resume", "--json"}));
   REQUIRE(exit_code_of(resumed) == 0);
-  const auto summary = json_in(space.path() / ".spawn_out");
+  const auto summary = last_json_line(read_text(space.path() / ".spawn_out"));
   CHECK(summary["resumed"] == partial.size());
   CHECK(summary["crops"] == 32768 - partial.size());
 
-  REQUIRE(space.shell(kTessera + " tile big.jpg --tile 16 -f png --quiet -o clean") == 0);
+  REQUIRE(run_shell(space, "tessera tile big.jpg --tile 16 -f png --quiet -o clean").code == 0);
   const auto expected = contents(space.path() / "clean");
   REQUIRE(expected.size() == 32768);
   CHECK(contents(out) == expected);
 }
 
 TEST_CASE("SIGTERM mid-run keeps complete shards, and --resume adds exactly the missing samples", "[faults][cli]") {
-  Workspace space;
-  space.write("big.jpg", big_jpeg(4096, 2048));
+  TempDir space;
+  write_bytes(space / "big.jpg", big_jpeg(4096, 2048));
   const fs::path shards = space.path() / "shards";
   const auto args = with(kSlowTile, {"-o", "shards/s.tar", "--shard-size", "500samples"});
   const pid_t pid = spawn(space.path(), args);
@@ -285,12 +233,12 @@ TEST_CASE("SIGTERM mid-run keeps complete shards, and --resume adds exactly the 
 
   const pid_t resumed = spawn(space.path(), with(args, {"--resume", "--json"}));
   REQUIRE(exit_code_of(resumed) == 0);
-  const auto summary = json_in(space.path() / ".spawn_out");
+  const auto summary = last_json_line(read_text(space.path() / ".spawn_out"));
   CHECK(summary["resumed"] == before.size() / 2);
 
   const auto after = shard_members(space, shards);
   const std::multiset<std::string> resumed_members(after.begin(), after.end());
-  REQUIRE(space.shell(kTessera + " tile big.jpg --tile 16 -f png --quiet -o clean/c.tar") == 0);
+  REQUIRE(run_shell(space, "tessera tile big.jpg --tile 16 -f png --quiet -o clean/c.tar").code == 0);
   const auto clean = shard_members(space, space.path() / "clean");
   CHECK(resumed_members == std::multiset<std::string>(clean.begin(), clean.end()));
   CHECK(std::set<std::string>(after.begin(), after.end()).size() == after.size());

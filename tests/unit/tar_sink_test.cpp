@@ -1,12 +1,10 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -17,31 +15,17 @@
 #include <vector>
 
 #include "tessera/engine/file_sinks.hpp"
+#include "sink_fixtures.hpp"
+#include "temp_dir.hpp"
 #include "test_images.hpp"
 
 namespace fs = std::filesystem;
 using tessera::CropResult;
 using tessera::ErrorCode;
 using tessera::JobInfo;
+using namespace tessera::test;
 
 namespace {
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "tessera-tarsink-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 struct Member {
   std::string name;
@@ -149,26 +133,6 @@ std::vector<Member> read_with_python(const fs::path& tar) {
   return members;
 }
 
-std::vector<std::uint8_t> payload(std::size_t size, std::uint8_t seed) {
-  std::vector<std::uint8_t> bytes(size);
-  for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<std::uint8_t>(seed + i * 13);
-  return bytes;
-}
-
-std::string as_string(const std::vector<std::uint8_t>& bytes) { return {bytes.begin(), bytes.end()}; }
-
-CropResult make_crop(const JobInfo& job, std::uint32_t index, tessera::Roi roi, std::string_view key,
-                     const std::vector<std::uint8_t>& bytes, tessera::OutputFormat format = tessera::OutputFormat::kJpeg) {
-  CropResult crop;
-  crop.job = &job;
-  crop.index = index;
-  crop.roi = roi;
-  crop.key = key;
-  crop.format = format;
-  crop.bytes = bytes;
-  return crop;
-}
-
 std::unique_ptr<tessera::Sink> tar_sink(const std::string& path, std::uint64_t max_bytes = 0,
                                         std::uint64_t max_samples = 0) {
   tessera::TarSinkOptions options;
@@ -195,25 +159,6 @@ void check_samples_whole(const std::vector<Member>& members) {
     CHECK(members[i + 1].name == key + ".json");
   }
 }
-
-class FileSizeLimit {
- public:
-  explicit FileSizeLimit(rlim_t bytes) {
-    REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved_) == 0);
-    previous_handler_ = std::signal(SIGXFSZ, SIG_IGN);
-    rlimit limited = saved_;
-    limited.rlim_cur = bytes;
-    REQUIRE(::setrlimit(RLIMIT_FSIZE, &limited) == 0);
-  }
-  ~FileSizeLimit() {
-    ::setrlimit(RLIMIT_FSIZE, &saved_);
-    std::signal(SIGXFSZ, previous_handler_);
-  }
-
- private:
-  rlimit saved_{};
-  void (*previous_handler_)(int) = nullptr;
-};
 
 }  // namespace
 

@@ -1,14 +1,7 @@
 // `tessera tune` and `--profile`, run through the built binary as a user would: the profile
 // it writes, what tile/crop/random do with a profile, bad profiles, and the lossy-codec report.
 // Nothing here looks at how fast anything ran: timings depend on the machine.
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 
@@ -17,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tessera/engine/demo_image.hpp"
+#include "cli_runner.hpp"
 #include "test_images.hpp"
 
 namespace fs = std::filesystem;
@@ -26,67 +20,15 @@ using nlohmann::json;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() / fmt::format("tessera_tune_test_{}_{}", ::getpid(), counter.fetch_add(1));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-struct Outcome {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Runs a tessera command line (arguments after the program name) inside the temp dir.
-Outcome tessera_cli(const TempDir& dir, const std::string& arguments) {
-  const std::string shell = fmt::format("cd '{}' && '{}' {} > .stdout 2> .stderr", dir.path().string(),
-                                        TESSERA_CLI, arguments);
-  const int status = std::system(shell.c_str());
-  Outcome outcome;
-  outcome.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  outcome.out = slurp(dir.path() / ".stdout");
-  outcome.err = slurp(dir.path() / ".stderr");
-  return outcome;
-}
-
-void write_text(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
-
 // A photo-like image of width x height, written as a JPEG (q90) or PNG file.
-void write_image(const std::string& path, int width, int height, OutputFormat format) {
-  const OwnedImage image = make_demo_image(width, height, PixelFormat::kRgb8, 5);
+void write_photo(const std::string& path, int width, int height, OutputFormat format) {
   EncodeOptions options;
   options.format = format;
-  auto bytes = encode_to_vector(image.view(), options);
-  REQUIRE(bytes.ok());
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes->data()), static_cast<std::streamsize>(bytes->size()));
+  write_image(path, width, height, options, 5);
 }
 
 json read_json(const std::string& path) {
-  json value = json::parse(slurp(path), nullptr, false);
+  json value = json::parse(read_text(path), nullptr, false);
   REQUIRE_FALSE(value.is_discarded());
   return value;
 }
@@ -111,8 +53,8 @@ constexpr int kTiles = 24;
 
 TEST_CASE("tune writes a profile in range that tile accepts, and -j overrides it", "[cli][tune]") {
   TempDir dir;
-  write_image(dir / "in.jpg", kWidth, kHeight, OutputFormat::kJpeg);
-  const Outcome tune = tessera_cli(dir, "tune in.jpg --tile 64 --time 3s -o profile.json");
+  write_photo(dir / "in.jpg", kWidth, kHeight, OutputFormat::kJpeg);
+  const CliOutcome tune = run_tessera(dir, "tune in.jpg --tile 64 --time 3s -o profile.json");
   INFO(tune.err);
   REQUIRE(tune.code == 0);
   CHECK(tune.out.find("median ms") != std::string::npos);
@@ -145,13 +87,13 @@ TEST_CASE("tune writes a profile in range that tile accepts, and -j overrides it
   }
 
   const int threads = profile.at("engine").at("threads").get<int>();
-  const Outcome tile = tessera_cli(dir, "tile in.jpg --tile 64 --profile profile.json --json");
+  const CliOutcome tile = run_tessera(dir, "tile in.jpg --tile 64 --profile profile.json --json");
   INFO(tile.err);
   REQUIRE(tile.code == 0);
   CHECK(json::parse(tile.out).at("crops") == kTiles);
   CHECK(tile.err.find(fmt::format("threads {} (profile)", threads)) != std::string::npos);
 
-  const Outcome explicit_j = tessera_cli(dir, "tile in.jpg --tile 64 --profile profile.json -j 1 --json");
+  const CliOutcome explicit_j = run_tessera(dir, "tile in.jpg --tile 64 --profile profile.json -j 1 --json");
   INFO(explicit_j.err);
   REQUIRE(explicit_j.code == 0);
   CHECK(explicit_j.err.find("threads 1 (command line)") != std::string::npos);
@@ -161,25 +103,25 @@ TEST_CASE("tune writes a profile in range that tile accepts, and -j overrides it
 
 TEST_CASE("a profile's settings reach the engine unless a flag is given", "[cli][tune]") {
   TempDir dir;
-  write_image(dir / "in.jpg", kWidth, kHeight, OutputFormat::kJpeg);
+  write_photo(dir / "in.jpg", kWidth, kHeight, OutputFormat::kJpeg);
   // One encode buffer: the pool can never hold more than one.
   write_text(dir / "one.json", R"({"tessera_profile": 1,
     "engine": {"threads": 2, "crops_in_flight": 1, "band_rows": 16, "jobs_in_flight": 1}})");
-  const Outcome tile = tessera_cli(dir, "tile in.jpg --tile 64 --profile one.json --json");
+  const CliOutcome tile = run_tessera(dir, "tile in.jpg --tile 64 --profile one.json --json");
   INFO(tile.err);
   REQUIRE(tile.code == 0);
   const json summary = json::parse(tile.out);
   CHECK(summary.at("crops") == kTiles);
   CHECK(summary.at("pool_buffers") == 1);
 
-  const Outcome random = tessera_cli(dir, "random in.jpg --count 7 --size 48 --profile one.json --quiet --json");
+  const CliOutcome random = run_tessera(dir, "random in.jpg --count 7 --size 48 --profile one.json --quiet --json");
   INFO(random.err);
   REQUIRE(random.code == 0);
   CHECK(json::parse(random.out).at("pool_buffers") == 1);
   CHECK(random.err.empty());  // --quiet: no profile line either
 
-  const Outcome overridden =
-      tessera_cli(dir, "tile in.jpg --tile 64 --profile one.json --crops-in-flight 3 -j 1 --json");
+  const CliOutcome overridden =
+      run_tessera(dir, "tile in.jpg --tile 64 --profile one.json --crops-in-flight 3 -j 1 --json");
   INFO(overridden.err);
   REQUIRE(overridden.code == 0);
   CHECK(overridden.err.find("crops_in_flight 3 (command line)") != std::string::npos);
@@ -189,7 +131,7 @@ TEST_CASE("a profile's settings reach the engine unless a flag is given", "[cli]
     write_text(dir / "codec.json", R"({"tessera_profile": 1, "engine": {"threads": 1},
       "codec": {"optimize": true, "progressive": true}})");
     const auto bytes_out = [&](const std::string& extra) {
-      const Outcome o = tessera_cli(dir, "tile in.jpg --tile 64 --quiet --json " + extra);
+      const CliOutcome o = run_tessera(dir, "tile in.jpg --tile 64 --quiet --json " + extra);
       REQUIRE(o.code == 0);
       return json::parse(o.out).at("bytes_out").get<std::uint64_t>();
     };
@@ -203,7 +145,7 @@ TEST_CASE("a profile's settings reach the engine unless a flag is given", "[cli]
 
 TEST_CASE("a bad profile is a usage error that names the file", "[cli][tune]") {
   TempDir dir;
-  write_image(dir / "in.jpg", 128, 128, OutputFormat::kJpeg);
+  write_photo(dir / "in.jpg", 128, 128, OutputFormat::kJpeg);
   write_text(dir / "rois.csv", "0,0,32,32\n");
   const std::pair<const char*, const char*> kBad[] = {
       {"garbage.json", "this is not json {"},
@@ -221,19 +163,19 @@ TEST_CASE("a bad profile is a usage error that names the file", "[cli][tune]") {
     write_text(dir / name, text);
     for (const std::string command : {"tile in.jpg --tile 32", "crop in.jpg --rois rois.csv",
                                       "random in.jpg --count 2 --size 16"}) {
-      const Outcome o = tessera_cli(dir, fmt::format("{} --profile {}", command, name));
+      const CliOutcome o = run_tessera(dir, fmt::format("{} --profile {}", command, name));
       INFO(command << " --profile " << name << ": " << o.err);
       CHECK(o.code == 2);
       CHECK(o.err.find(name) != std::string::npos);
       CHECK(o.out.empty());
     }
   }
-  const Outcome missing = tessera_cli(dir, "tile in.jpg --tile 32 --profile missing.json");
+  const CliOutcome missing = run_tessera(dir, "tile in.jpg --tile 32 --profile missing.json");
   CHECK(missing.code == 2);
   CHECK(missing.err.find("cannot read the profile missing.json") != std::string::npos);
 
   write_text(dir / "jobs.jsonl", "{\"input\": \"in.jpg\"}\n");
-  const Outcome manifest = tessera_cli(dir, "manifest jobs.jsonl --tile 32 --profile garbage.json");
+  const CliOutcome manifest = run_tessera(dir, "manifest jobs.jsonl --tile 32 --profile garbage.json");
   CHECK(manifest.code == 2);
   CHECK(manifest.err.find("garbage.json") != std::string::npos);
 }
@@ -241,8 +183,8 @@ TEST_CASE("a bad profile is a usage error that names the file", "[cli][tune]") {
 TEST_CASE("tune --allow-lossy-changes reports size and PSNR for codec settings", "[cli][tune]") {
   TempDir dir;
   SECTION("JPEG: DCT, Huffman and progressive") {
-    write_image(dir / "in.jpg", kWidth, kHeight, OutputFormat::kJpeg);
-    const Outcome tune = tessera_cli(dir, "tune in.jpg --tile 64 --time 3s --allow-lossy-changes -o p.json");
+    write_photo(dir / "in.jpg", kWidth, kHeight, OutputFormat::kJpeg);
+    const CliOutcome tune = run_tessera(dir, "tune in.jpg --tile 64 --time 3s --allow-lossy-changes -o p.json");
     INFO(tune.err);
     REQUIRE(tune.code == 0);
     CHECK(tune.out.find("size MB") != std::string::npos);
@@ -270,8 +212,8 @@ TEST_CASE("tune --allow-lossy-changes reports size and PSNR for codec settings",
     CHECK(saw_codec_row);
   }
   SECTION("PNG: every setting stays lossless") {
-    write_image(dir / "in.png", 256, 192, OutputFormat::kPng);
-    const Outcome tune = tessera_cli(dir, "tune in.png --tile 64 --time 3s --allow-lossy-changes -o p.json");
+    write_photo(dir / "in.png", 256, 192, OutputFormat::kPng);
+    const CliOutcome tune = run_tessera(dir, "tune in.png --tile 64 --time 3s --allow-lossy-changes -o p.json");
     INFO(tune.err);
     REQUIRE(tune.code == 0);
     CHECK(tune.out.find("lossless") != std::string::npos);
@@ -283,14 +225,14 @@ TEST_CASE("tune --allow-lossy-changes reports size and PSNR for codec settings",
 
 TEST_CASE("tune checks its arguments before running", "[cli][tune]") {
   TempDir dir;
-  write_image(dir / "in.jpg", 128, 96, OutputFormat::kJpeg);
+  write_photo(dir / "in.jpg", 128, 96, OutputFormat::kJpeg);
   write_text(dir / "rois.csv", "0,0,32,32\n16,16,48,48\n");
   for (const char* time : {"30s", "2m", "90", "0.5m"}) {
-    const Outcome o = tessera_cli(dir, fmt::format("tune in.jpg --tile 32 --time {} -o t.json --quiet", time));
+    const CliOutcome o = run_tessera(dir, fmt::format("tune in.jpg --tile 32 --time {} -o t.json --quiet", time));
     INFO(time << ": " << o.err);
     CHECK(o.code == 0);
   }
-  const Outcome rois = tessera_cli(dir, "tune in.jpg --rois rois.csv --time 2s -o r.json --quiet");
+  const CliOutcome rois = run_tessera(dir, "tune in.jpg --rois rois.csv --time 2s -o r.json --quiet");
   INFO(rois.err);
   CHECK(rois.code == 0);
   CHECK(read_json(dir / "r.json").at("measured").at("candidates").front().at("crops") == 2);
@@ -304,12 +246,12 @@ TEST_CASE("tune checks its arguments before running", "[cli][tune]") {
       {"tune - --tile 32 -o p.json < in.jpg", "cannot read stdin"},
   };
   for (const auto& [command, message] : kUsage) {
-    const Outcome o = tessera_cli(dir, command);
+    const CliOutcome o = run_tessera(dir, command);
     INFO(command << ": " << o.err);
     CHECK(o.code == 2);
     CHECK(o.err.find(message) != std::string::npos);
   }
-  const Outcome no_output = tessera_cli(dir, "tune in.jpg --tile 32");
+  const CliOutcome no_output = run_tessera(dir, "tune in.jpg --tile 32");
   CHECK(no_output.code == 2);
   CHECK_FALSE(fs::exists(dir / "p.json"));
 }

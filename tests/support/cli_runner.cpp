@@ -1,0 +1,73 @@
+#include "cli_runner.hpp"
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include "test_images.hpp"
+
+namespace tessera::test {
+
+namespace {
+
+std::string with_binary_for_tessera(const std::string& line) {
+  const std::string word = "tessera";
+  std::string expanded;
+  for (std::size_t i = 0; i < line.size();) {
+    if (line.compare(i, word.size(), word) == 0 && (i == 0 || line[i - 1] == ' ')) {
+      expanded += TESSERA_CLI;
+      i += word.size();
+    } else {
+      expanded += line[i++];
+    }
+  }
+  return expanded;
+}
+
+// The braces send the output of every command of the line into the capture files.
+CliOutcome run_captured(const TempDir& dir, const std::string& line) {
+  const std::string shell = fmt::format("cd '{}' && {{ {} ; }} > .stdout 2> .stderr", dir.path().string(), line);
+  const int status = std::system(shell.c_str());
+  CliOutcome outcome;
+  outcome.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  outcome.out = read_text(dir.path() / ".stdout");
+  outcome.err = read_text(dir.path() / ".stderr");
+  std::filesystem::remove(dir.path() / ".stdout");
+  std::filesystem::remove(dir.path() / ".stderr");
+  return outcome;
+}
+
+}  // namespace
+
+CliOutcome run_shell(const TempDir& dir, const std::string& line) {
+  return run_captured(dir, with_binary_for_tessera(line));
+}
+
+CliOutcome run_tessera(const TempDir& dir, const std::string& arguments) {
+  return run_captured(dir, fmt::format("'{}' {}", TESSERA_CLI, arguments));
+}
+
+OwnedImage write_image(const std::string& path, int width, int height, const EncodeOptions& options,
+                       std::uint64_t seed) {
+  OwnedImage image = make_demo_image(width, height, PixelFormat::kRgb8, seed);
+  auto bytes = encode_to_vector(image.view(), options);
+  REQUIRE(bytes.ok());
+  write_bytes(path, *bytes);
+  return image;
+}
+
+nlohmann::json last_json_line(const std::string& text) {
+  std::string found;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("{")) found = line;
+  }
+  REQUIRE(!found.empty());
+  return nlohmann::json::parse(found);
+}
+
+}  // namespace tessera::test
