@@ -278,7 +278,7 @@ TEST_CASE("an ROI outside the image fails with the plan's advice", "[cli]") {
   CHECK(run_shell(dir, "tessera crop img.png --rois rois.csv --edge clip --quiet").code == 0);
 }
 
-TEST_CASE("--skip-blank skips the crops of a uniform half", "[cli]") {
+TEST_CASE("skip-blank skips the crops of a uniform half", "[cli]") {
   TempDir dir;
   OwnedImage image = make_demo_image(128, 128, PixelFormat::kRgb8, 5);
   std::fill(image.pixels.begin(), image.pixels.begin() + static_cast<std::ptrdiff_t>(image.stride() * 64), 200);
@@ -361,7 +361,7 @@ TEST_CASE("info reads headers only and prints text or JSON", "[cli]") {
   CHECK_THAT(bad.out, Catch::Contains("a.jpg: 80x48"));
 }
 
-TEST_CASE("--json reports the run's counts and sizes", "[cli]") {
+TEST_CASE("the json summary reports the run's counts and sizes", "[cli]") {
   TempDir dir;
   write_image(dir / "a.jpg", 96, 64, jpeg_options());
   write_image(dir / "b.jpg", 64, 64, jpeg_options());
@@ -396,7 +396,7 @@ TEST_CASE("random crops are reproducible from the seed and default to the input'
   for (const auto& f : first) CHECK(read_text(dir.path() / "r1" / f) == read_text(dir.path() / "r2" / f));
 }
 
-TEST_CASE("--quiet prints nothing on success", "[cli]") {
+TEST_CASE("quiet mode prints nothing on success", "[cli]") {
   TempDir dir;
   write_image(dir / "a.jpg", 64, 64, jpeg_options());
   auto result = run_shell(dir, "tessera tile a.jpg --tile 32 --quiet -o out");

@@ -237,7 +237,7 @@ TEST_CASE("tar shards split at the sample limit, never inside a sample", "[sink]
   CHECK(names_of(read_with_gnu_tar(tmp.path() / "ds-000001.tar")) == names_of(shard1));
 }
 
-TEST_CASE("tar shards stay under the byte limit; an oversized sample goes alone", "[sink][tar]") {
+TEST_CASE("tar shards stay under the byte limit, and an oversized sample goes alone", "[sink][tar]") {
   TempDir tmp;
   const JobInfo job{0, "img.jpg", "grid", 100, 100};
   // One sample: image header 512 + 1024 data, JSON header 512 + 512; the end of archive is 1024.
@@ -395,7 +395,7 @@ TEST_CASE("tar sink streams one archive to stdout for '-'", "[sink][tar]") {
   CHECK(file_text(captured) == std::string(1024, '\0'));
 }
 
-TEST_CASE("tar sink I/O failure is fatal; abort keeps complete shards only", "[sink][tar]") {
+TEST_CASE("tar sink I/O failure is fatal, and abort keeps complete shards only", "[sink][tar]") {
   TempDir tmp;
   const JobInfo job{0, "img.jpg", "grid", 100, 100};
   { std::ofstream(tmp.path() / "file.txt") << "x"; }
