@@ -138,12 +138,6 @@ void Scheduler::maybe_complete(JobState& job, Outlet& out) {
   dispatch_ready(out);  // the next job may now take the reserved token
 }
 
-std::uint64_t Scheduler::buffers_created() const {
-  std::lock_guard lock(mutex_);
-  return static_cast<std::uint64_t>(std::count_if(buffers_.begin(), buffers_.end(),
-                                                  [](const auto& b) { return b->capacity > 0; }));
-}
-
 std::uint64_t Scheduler::pool_bytes() const {
   std::lock_guard lock(mutex_);
   std::uint64_t total = 0;

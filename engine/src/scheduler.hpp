@@ -47,7 +47,6 @@ class Scheduler {
   // Re-examines every job, for example after the stop flag was set.
   void poke(Outlet& out);
 
-  std::uint64_t buffers_created() const;
   std::uint64_t pool_bytes() const;
   std::uint64_t peak_window_bytes() const;
   int peak_window_rows() const;

@@ -40,7 +40,7 @@ class JobSource {
 struct EngineOptions {
   int threads = 0;           // 0: every core
   int crops_in_flight = 0;   // encode buffers (tokens); 0: 4 per thread
-  int band_rows = 0;         // rows decoded per step; 0: 64, rounded to the JPEG MCU height
+  int band_rows = 0;         // rows decoded per step; 0: 64
   int jobs_in_flight = 2;    // images open at once: the next decodes while the last encodes
   DecodeOptions decode;
   PlanLimits plan_limits;
