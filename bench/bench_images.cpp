@@ -31,37 +31,4 @@ Result<std::vector<std::uint8_t>> encode_whole(const ImageView& view, const Enco
   return bytes;
 }
 
-const char* to_string(JpegSubsampling subsampling) noexcept {
-  switch (subsampling) {
-    case JpegSubsampling::k444: return "444";
-    case JpegSubsampling::k422: return "422";
-    case JpegSubsampling::k420: return "420";
-    case JpegSubsampling::kGray: return "gray";
-  }
-  return "?";
-}
-
-const char* to_string(PngFilter filter) noexcept {
-  switch (filter) {
-    case PngFilter::kNone: return "none";
-    case PngFilter::kSub: return "sub";
-    case PngFilter::kUp: return "up";
-    case PngFilter::kAverage: return "average";
-    case PngFilter::kPaeth: return "paeth";
-    case PngFilter::kAdaptive: return "adaptive";
-  }
-  return "?";
-}
-
-const char* to_string(ZlibStrategy strategy) noexcept {
-  switch (strategy) {
-    case ZlibStrategy::kDefault: return "default";
-    case ZlibStrategy::kFiltered: return "filtered";
-    case ZlibStrategy::kHuffmanOnly: return "huffman-only";
-    case ZlibStrategy::kRle: return "rle";
-    case ZlibStrategy::kFixed: return "fixed";
-  }
-  return "?";
-}
-
 }  // namespace tessera::bench

@@ -19,8 +19,4 @@ EncodeOptions png_options(int level, PngFilter filter = PngFilter::kAdaptive,
 // The whole view encoded once, into a vector sized by the encoder's own bound.
 Result<std::vector<std::uint8_t>> encode_whole(const ImageView& view, const EncodeOptions& options);
 
-const char* to_string(JpegSubsampling subsampling) noexcept;
-const char* to_string(PngFilter filter) noexcept;
-const char* to_string(ZlibStrategy strategy) noexcept;
-
 }  // namespace tessera::bench

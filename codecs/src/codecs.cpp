@@ -58,6 +58,39 @@ const char* to_string(OutputFormat format) noexcept {
   return format == OutputFormat::kJpeg ? "jpeg" : "png";
 }
 
+const char* to_string(JpegSubsampling subsampling) noexcept {
+  switch (subsampling) {
+    case JpegSubsampling::k444: return "444";
+    case JpegSubsampling::k422: return "422";
+    case JpegSubsampling::k420: return "420";
+    case JpegSubsampling::kGray: return "gray";
+  }
+  return "unknown";
+}
+
+const char* to_string(PngFilter filter) noexcept {
+  switch (filter) {
+    case PngFilter::kNone: return "none";
+    case PngFilter::kSub: return "sub";
+    case PngFilter::kUp: return "up";
+    case PngFilter::kAverage: return "avg";
+    case PngFilter::kPaeth: return "paeth";
+    case PngFilter::kAdaptive: return "all";
+  }
+  return "unknown";
+}
+
+const char* to_string(ZlibStrategy strategy) noexcept {
+  switch (strategy) {
+    case ZlibStrategy::kDefault: return "default";
+    case ZlibStrategy::kFiltered: return "filtered";
+    case ZlibStrategy::kHuffmanOnly: return "huffman";
+    case ZlibStrategy::kRle: return "rle";
+    case ZlibStrategy::kFixed: return "fixed";
+  }
+  return "unknown";
+}
+
 const char* file_extension(OutputFormat format) noexcept {
   return format == OutputFormat::kJpeg ? "jpg" : "png";
 }

@@ -22,6 +22,10 @@ enum class PngFilter : std::uint8_t { kNone, kSub, kUp, kAverage, kPaeth, kAdapt
 enum class ZlibStrategy : std::uint8_t { kDefault, kFiltered, kHuffmanOnly, kRle, kFixed };
 
 const char* to_string(OutputFormat format) noexcept;
+// Option values as the command line spells them: "420", "paeth", "all", "huffman", ...
+const char* to_string(JpegSubsampling subsampling) noexcept;
+const char* to_string(PngFilter filter) noexcept;
+const char* to_string(ZlibStrategy strategy) noexcept;
 const char* file_extension(OutputFormat format) noexcept;  // "jpg" or "png"
 
 // Defaults match libjpeg's own behaviour (accurate DCT, standard Huffman tables, baseline),
