@@ -2,7 +2,8 @@
 
 namespace tessera::bench {
 
-EncodeOptions jpeg_options(int quality, JpegSubsampling subsampling, bool fast_dct, bool progressive) {
+EncodeOptions jpeg_options(int quality, JpegSubsampling subsampling, bool fast_dct,
+                           bool progressive) {
   EncodeOptions options;
   options.format = OutputFormat::kJpeg;
   options.jpeg.quality = quality;
@@ -22,7 +23,8 @@ EncodeOptions png_options(int level, PngFilter filter, ZlibStrategy strategy) {
   return options;
 }
 
-Result<std::vector<std::uint8_t>> encode_whole(const ImageView& view, const EncodeOptions& options) {
+Result<std::vector<std::uint8_t>> encode_whole(const ImageView& view,
+                                               const EncodeOptions& options) {
   std::vector<std::uint8_t> bytes(max_encoded_size(view.width, view.height, view.format, options));
   auto encoder = make_encoder(options.format);
   auto written = encoder->encode(view, options, bytes);

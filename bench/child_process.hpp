@@ -4,16 +4,15 @@
 #pragma once
 
 #include <functional>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace tessera::bench {
 
 struct ChildOutcome {
-  nlohmann::json result;       // what the body returned, or {"error": "..."}
-  long peak_rss_kib = 0;       // ru_maxrss of the child
-  long start_rss_kib = 0;      // resident when the child began (inherited from the parent)
+  nlohmann::json result;   // what the body returned, or {"error": "..."}
+  long peak_rss_kib = 0;   // ru_maxrss of the child
+  long start_rss_kib = 0;  // resident when the child began (inherited from the parent)
   bool ok = false;
 };
 

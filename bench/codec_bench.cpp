@@ -21,14 +21,15 @@ const OwnedImage& demo_image() {
 }
 
 void set_pixel_rate(benchmark::State& state, double pixels_per_iteration) {
-  state.counters["MP/s"] = benchmark::Counter(double(state.iterations()) * pixels_per_iteration / 1e6,
-                                              benchmark::Counter::kIsRate);
+  state.counters["MP/s"] = benchmark::Counter(
+      double(state.iterations()) * pixels_per_iteration / 1e6, benchmark::Counter::kIsRate);
 }
 
 // One crop per iteration.
 void set_crop_rates(benchmark::State& state, double pixels_per_crop) {
   set_pixel_rate(state, pixels_per_crop);
-  state.counters["crops/s"] = benchmark::Counter(double(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["crops/s"] =
+      benchmark::Counter(double(state.iterations()), benchmark::Counter::kIsRate);
 }
 
 // Encodes tile x tile crops, walking over the image so the content varies like a real grid.
@@ -51,7 +52,8 @@ void encode_tiles(benchmark::State& state, const EncodeOptions& options, int til
     next = (next + 1) % count;
   }
   set_crop_rates(state, double(tile) * double(tile));
-  state.counters["bytes/crop"] = double(bytes) / double(std::max<benchmark::IterationCount>(1, state.iterations()));
+  state.counters["bytes/crop"] =
+      double(bytes) / double(std::max<benchmark::IterationCount>(1, state.iterations()));
 }
 
 void BM_JpegEncodeTile(benchmark::State& state) {
@@ -60,7 +62,8 @@ void BM_JpegEncodeTile(benchmark::State& state) {
 BENCHMARK(BM_JpegEncodeTile)->ArgName("tile")->RangeMultiplier(2)->Range(64, 1024)->MinTime(0.3);
 
 void BM_JpegEncodeQuality(benchmark::State& state) {
-  encode_tiles(state, jpeg_options(static_cast<int>(state.range(0)), JpegSubsampling::k420), kDefaultTile);
+  encode_tiles(state, jpeg_options(static_cast<int>(state.range(0)), JpegSubsampling::k420),
+               kDefaultTile);
 }
 BENCHMARK(BM_JpegEncodeQuality)->ArgName("q")->Arg(75)->Arg(90)->Arg(95)->MinTime(0.3);
 
@@ -110,9 +113,12 @@ const std::vector<std::uint8_t>& encoded_image(DecodeCase which) {
       encode(jpeg_options(90, JpegSubsampling::k420, false, true));
   static const std::vector<std::uint8_t> png = encode(png_options(6));
   switch (which) {
-    case DecodeCase::kJpegBaseline: return baseline;
-    case DecodeCase::kJpegProgressive: return progressive;
-    case DecodeCase::kPng: return png;
+    case DecodeCase::kJpegBaseline:
+      return baseline;
+    case DecodeCase::kJpegProgressive:
+      return progressive;
+    case DecodeCase::kPng:
+      return png;
   }
   return baseline;
 }
@@ -133,14 +139,19 @@ void BM_Decode(benchmark::State& state) {
     const int height = (*decoder)->header().height;
     while ((*decoder)->rows_read() < height) {
       const int row = (*decoder)->rows_read();
-      auto n = (*decoder)->read_rows(pixels.data() + std::size_t(row) * stride, stride, height - row);
+      auto n =
+          (*decoder)->read_rows(pixels.data() + std::size_t(row) * stride, stride, height - row);
       if (!n || *n == 0) break;
     }
     benchmark::DoNotOptimize(pixels.data());
   }
   set_pixel_rate(state, double(kImageSide) * double(kImageSide));
 }
-BENCHMARK(BM_Decode)->ArgName("format")->DenseRange(0, 2)->Unit(benchmark::kMillisecond)->MinTime(0.5);
+BENCHMARK(BM_Decode)
+    ->ArgName("format")
+    ->DenseRange(0, 2)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(0.5);
 
 }  // namespace
 }  // namespace tessera::bench

@@ -14,26 +14,27 @@
 namespace tessera::bench {
 
 struct E2eOptions {
-  std::string input;                 // empty: generate the demo image
+  std::string input;                  // empty: generate the demo image
   std::string input_format = "jpeg";  // of the generated input: jpeg (q95 4:4:4) or png
-  int size = 8192;                   // side of the generated square image
-  bool keep_input = false;           // keep the generated file (its path is printed)
+  int size = 8192;                    // side of the generated square image
+  bool keep_input = false;            // keep the generated file (its path is printed)
   int tile = 256;
-  std::size_t random_count = 0;      // > 0: random crops instead of the grid
+  std::size_t random_count = 0;  // > 0: random crops instead of the grid
   int random_min = 64;
   int random_max = 512;
   std::uint64_t seed = 1;
-  std::string format = "jpeg";       // output: jpeg or png
+  std::string format = "jpeg";  // output: jpeg or png
   int quality = 90;
-  int subsampling = 420;             // 444, 422, 420 or 0 for grey
+  int subsampling = 420;  // 444, 422, 420 or 0 for grey
   int png_level = 6;
   std::string png_strategy = "default";
   int repeat = 3;
-  int threads = 0;                   // 0: every core
-  std::string json;                  // write every figure here when set
+  int threads = 0;   // 0: every core
+  std::string json;  // write every figure here when set
 };
 
-// Parses argv; on --help or a bad argument prints the reason and returns nullopt with exit_code set.
+// Parses argv; on --help or a bad argument prints the reason and returns nullopt with exit_code
+// set.
 std::optional<E2eOptions> parse_options(int argc, char** argv, int& exit_code);
 
 EncodeOptions tessera_encode_options(const E2eOptions& options);

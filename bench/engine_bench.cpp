@@ -31,7 +31,8 @@ const std::vector<std::uint8_t>& large_jpeg() {
 const std::vector<std::vector<std::uint8_t>>& small_jpegs() {
   static const std::vector<std::vector<std::uint8_t>> images = [] {
     std::vector<std::vector<std::uint8_t>> all;
-    for (int i = 0; i < kSmallVariants; ++i) all.push_back(encoded_demo(kSmallSide, std::uint64_t(i) + 1));
+    for (int i = 0; i < kSmallVariants; ++i)
+      all.push_back(encoded_demo(kSmallSide, std::uint64_t(i) + 1));
     return all;
   }();
   return images;
@@ -68,7 +69,12 @@ void BM_EngineGrid(benchmark::State& state) {
   grid.tile_width = grid.tile_height = static_cast<int>(state.range(0));
   run_engine(state, {make_job(large_jpeg(), grid)});
 }
-BENCHMARK(BM_EngineGrid)->ArgName("tile")->Arg(256)->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(1.0);
+BENCHMARK(BM_EngineGrid)
+    ->ArgName("tile")
+    ->Arg(256)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(1.0);
 
 void BM_EngineRandom10k(benchmark::State& state) {
   run_engine(state, {make_job(large_jpeg(), RandomSpec{10'000, 16, 128, 7})});
@@ -79,7 +85,8 @@ void BM_Engine200SmallImages(benchmark::State& state) {
   GridSpec grid;
   grid.tile_width = grid.tile_height = 128;
   std::vector<Job> jobs;
-  for (int i = 0; i < kSmallImages; ++i) jobs.push_back(make_job(small_jpegs()[std::size_t(i % kSmallVariants)], grid));
+  for (int i = 0; i < kSmallImages; ++i)
+    jobs.push_back(make_job(small_jpegs()[std::size_t(i % kSmallVariants)], grid));
   run_engine(state, jobs);
 }
 BENCHMARK(BM_Engine200SmallImages)->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(1.0);

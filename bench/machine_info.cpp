@@ -1,17 +1,16 @@
 #include "machine_info.hpp"
 
-#include <sys/utsname.h>
-
-#include <fstream>
-#include <string>
-#include <thread>
-
 #include <fmt/core.h>
 #include <jconfig.h>
 #include <oneapi/tbb/version.h>
-#include <opencv2/core/utility.hpp>
 #include <spng.h>
+#include <sys/utsname.h>
 #include <zlib.h>
+
+#include <fstream>
+#include <opencv2/core/utility.hpp>
+#include <string>
+#include <thread>
 
 namespace tessera::bench {
 namespace {
@@ -50,7 +49,8 @@ nlohmann::json machine_info() {
           {"compiler", __VERSION__},
           {"libraries",
            {{"libjpeg-turbo", TESSERA_STRINGIFY(LIBJPEG_TURBO_VERSION)},
-            {"libspng", fmt::format("{}.{}.{}", SPNG_VERSION_MAJOR, SPNG_VERSION_MINOR, SPNG_VERSION_PATCH)},
+            {"libspng",
+             fmt::format("{}.{}.{}", SPNG_VERSION_MAJOR, SPNG_VERSION_MINOR, SPNG_VERSION_PATCH)},
             {"zlib", ZLIB_VERSION},
             {"oneTBB", TBB_VERSION_STRING},
             {"opencv", cv::getVersionString()}}}};

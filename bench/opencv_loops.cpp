@@ -1,16 +1,16 @@
 #include "opencv_loops.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <map>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 #include <stdexcept>
 #include <thread>
 #include <vector>
-
-#include <fmt/format.h>
-#include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 
 #include "stats.hpp"
 #include "tessera/codecs/decoder.hpp"
@@ -29,7 +29,8 @@ struct OpenCvCase {
 std::vector<cv::Rect> to_rects(const Plan& plan) {
   std::vector<cv::Rect> rects;
   rects.reserve(plan.crops.size());
-  for (const PlannedCrop& crop : plan.crops) rects.emplace_back(crop.roi.x, crop.roi.y, crop.roi.w, crop.roi.h);
+  for (const PlannedCrop& crop : plan.crops)
+    rects.emplace_back(crop.roi.x, crop.roi.y, crop.roi.w, crop.roi.h);
   return rects;
 }
 
@@ -47,7 +48,8 @@ Plan plan_for(const E2eOptions& options, int width, int height) {
   return std::move(plan).value();
 }
 
-std::uint64_t encode_range(const cv::Mat& image, const OpenCvCase& c, std::atomic<std::size_t>& next) {
+std::uint64_t encode_range(const cv::Mat& image, const OpenCvCase& c,
+                           std::atomic<std::size_t>& next) {
   std::vector<std::uint8_t> buffer;
   std::uint64_t bytes = 0;
   for (std::size_t i = next.fetch_add(1); i < c.rects.size(); i = next.fetch_add(1)) {
@@ -87,12 +89,13 @@ std::uint64_t encode_parallel(const cv::Mat& image, const OpenCvCase& c, int thr
   return total;
 }
 
-std::vector<std::uint8_t> decode_with_tessera(std::vector<std::uint8_t> bytes, ImageHeader& header) {
+std::vector<std::uint8_t> decode_with_tessera(std::vector<std::uint8_t> bytes,
+                                              ImageHeader& header) {
   auto decoder = open_decoder(InputBytes::from_vector(std::move(bytes), "spot crop"));
   if (!decoder) throw std::runtime_error("spot crop: " + decoder.error().message);
   header = (*decoder)->header();
-  const std::size_t stride =
-      static_cast<std::size_t>(header.width) * static_cast<std::size_t>(channel_count(header.format));
+  const std::size_t stride = static_cast<std::size_t>(header.width) *
+                             static_cast<std::size_t>(channel_count(header.format));
   std::vector<std::uint8_t> pixels(stride * static_cast<std::size_t>(header.height));
   while ((*decoder)->rows_read() < header.height) {
     const int row = (*decoder)->rows_read();
@@ -183,13 +186,15 @@ nlohmann::json check_equality(const E2eOptions& options, const std::string& path
     const PlannedCrop& crop = plan.crops[s];
     std::vector<std::uint8_t> ours = tessera_bytes[crop.index];
     std::vector<std::uint8_t> theirs;
-    cv::imencode(extension, image(cv::Rect(crop.roi.x, crop.roi.y, crop.roi.w, crop.roi.h)), theirs, params);
+    cv::imencode(extension, image(cv::Rect(crop.roi.x, crop.roi.y, crop.roi.w, crop.roi.h)), theirs,
+                 params);
     const bool same_bytes = ours == theirs;
     ImageHeader ours_header;
     ImageHeader theirs_header;
     const std::size_t ours_size = ours.size();
     const std::size_t theirs_size = theirs.size();
-    const auto ours_pixels = ours.empty() ? std::vector<std::uint8_t>{} : decode_with_tessera(std::move(ours), ours_header);
+    const auto ours_pixels = ours.empty() ? std::vector<std::uint8_t>{}
+                                          : decode_with_tessera(std::move(ours), ours_header);
     const auto theirs_pixels = decode_with_tessera(std::move(theirs), theirs_header);
     const bool same_pixels = !ours_pixels.empty() && ours_pixels == theirs_pixels &&
                              ours_header.format == theirs_header.format;
@@ -204,12 +209,9 @@ nlohmann::json check_equality(const E2eOptions& options, const std::string& path
                      {"pixels_identical", same_pixels},
                      {"psnr_db", std::isinf(db) ? nlohmann::json("inf") : nlohmann::json(db)}});
   }
-  return {{"planned_crops", plan.crops.size()},
-          {"tessera_crops", tessera_crops},
-          {"tessera_failed", stats.crops_failed},
-          {"spot_crops", crops},
-          {"spot_pixels_identical", all_pixels_equal},
-          {"spot_bytes_identical", all_bytes_equal}};
+  return {{"planned_crops", plan.crops.size()},        {"tessera_crops", tessera_crops},
+          {"tessera_failed", stats.crops_failed},      {"spot_crops", crops},
+          {"spot_pixels_identical", all_pixels_equal}, {"spot_bytes_identical", all_bytes_equal}};
 }
 
 }  // namespace tessera::bench

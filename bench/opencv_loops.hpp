@@ -3,9 +3,8 @@
 // cv::setNumThreads(0) is called first so OpenCV's own pool never competes with those threads.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "e2e_options.hpp"
 

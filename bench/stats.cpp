@@ -15,7 +15,8 @@ Summary summarize(std::vector<double> samples) {
 }
 
 nlohmann::json to_json(const Summary& summary, const std::vector<double>& samples) {
-  return {{"median", summary.median}, {"min", summary.min}, {"max", summary.max}, {"samples", samples}};
+  return {
+      {"median", summary.median}, {"min", summary.min}, {"max", summary.max}, {"samples", samples}};
 }
 
 double process_cpu_seconds() {

@@ -2,9 +2,8 @@
 #pragma once
 
 #include <chrono>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 namespace tessera::bench {
 

@@ -1,11 +1,11 @@
 #include "tessera_runs.hpp"
 
+#include <fmt/format.h>
+
 #include <fstream>
 #include <memory>
 #include <stdexcept>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "bench_images.hpp"
 #include "stats.hpp"
@@ -33,13 +33,14 @@ void decode_into(Decoder& decoder, std::uint8_t* pixels, std::size_t stride) {
   const int height = decoder.header().height;
   while (decoder.rows_read() < height) {
     const int row = decoder.rows_read();
-    const int n = take(decoder.read_rows(pixels + static_cast<std::size_t>(row) * stride, stride,
-                                         height - row),
-                       "decode");
+    const int n = take(
+        decoder.read_rows(pixels + static_cast<std::size_t>(row) * stride, stride, height - row),
+        "decode");
     if (n == 0) break;
   }
   if (decoder.rows_read() != height) {
-    throw std::runtime_error(fmt::format("decoder stopped at row {} of {}", decoder.rows_read(), height));
+    throw std::runtime_error(
+        fmt::format("decoder stopped at row {} of {}", decoder.rows_read(), height));
   }
 }
 
@@ -55,24 +56,29 @@ double timed_decode(const std::string& path, std::uint8_t* pixels, std::size_t s
 
 nlohmann::json generate_input(const E2eOptions& options, const std::string& path) {
   Stopwatch watch;
-  const OwnedImage image = make_demo_image(options.size, options.size, PixelFormat::kRgb8, options.seed);
+  const OwnedImage image =
+      make_demo_image(options.size, options.size, PixelFormat::kRgb8, options.seed);
   const double generate_s = watch.seconds();
-  const EncodeOptions encode = options.input_format == "png" ? png_options(6)
-                                                             : jpeg_options(95, JpegSubsampling::k444);
-  const std::vector<std::uint8_t> bytes = take(encode_whole(image.view(), encode), "encode demo image");
+  const EncodeOptions encode =
+      options.input_format == "png" ? png_options(6) : jpeg_options(95, JpegSubsampling::k444);
+  const std::vector<std::uint8_t> bytes =
+      take(encode_whole(image.view(), encode), "encode demo image");
   std::ofstream file(path, std::ios::binary);
-  file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  file.write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
   file.close();
   if (!file) throw std::runtime_error("cannot write " + path);
-  return {{"generate_s", generate_s}, {"encode_s", watch.seconds() - generate_s}, {"bytes", bytes.size()}};
+  return {{"generate_s", generate_s},
+          {"encode_s", watch.seconds() - generate_s},
+          {"bytes", bytes.size()}};
 }
 
 nlohmann::json measure_decode_and_encode(const E2eOptions& options, const std::string& path) {
   auto probe = open_file_decoder(path);
   const ImageHeader header = probe->header();
   probe.reset();
-  const std::size_t stride =
-      static_cast<std::size_t>(header.width) * static_cast<std::size_t>(channel_count(header.format));
+  const std::size_t stride = static_cast<std::size_t>(header.width) *
+                             static_cast<std::size_t>(channel_count(header.format));
   const std::size_t size = stride * static_cast<std::size_t>(header.height);
   // new[] without value-initialisation: the first decode really lands in untouched memory.
   std::unique_ptr<std::uint8_t[]> pixels(new std::uint8_t[size]);
@@ -80,14 +86,16 @@ nlohmann::json measure_decode_and_encode(const E2eOptions& options, const std::s
   const double fresh_s = timed_decode(path, pixels.get(), stride);
   std::vector<double> decode_s;
   const double decode_cpu_start = process_cpu_seconds();
-  for (int i = 0; i < options.repeat; ++i) decode_s.push_back(timed_decode(path, pixels.get(), stride));
+  for (int i = 0; i < options.repeat; ++i)
+    decode_s.push_back(timed_decode(path, pixels.get(), stride));
   const double decode_cpu_s = (process_cpu_seconds() - decode_cpu_start) / options.repeat;
 
   const Plan plan = take(make_plan(plan_spec(options), header.width, header.height), "plan");
   const EncodeOptions encode = tessera_encode_options(options);
   std::size_t buffer_size = 0;
   for (const PlannedCrop& crop : plan.crops) {
-    buffer_size = std::max(buffer_size, max_encoded_size(crop.roi.w, crop.roi.h, header.format, encode));
+    buffer_size =
+        std::max(buffer_size, max_encoded_size(crop.roi.w, crop.roi.h, header.format, encode));
   }
   std::vector<std::uint8_t> buffer(buffer_size);
   auto encoder = make_encoder(encode.format);
@@ -101,7 +109,8 @@ nlohmann::json measure_decode_and_encode(const E2eOptions& options, const std::s
     Stopwatch watch;
     for (const PlannedCrop& crop : plan.crops) {
       const ImageView view = image.crop(crop.roi.x, crop.roi.y, crop.roi.w, crop.roi.h);
-      bytes += take(encoder->encode(view, encode, buffer), fmt::format("encode crop {}", crop.index));
+      bytes +=
+          take(encoder->encode(view, encode, buffer), fmt::format("encode crop {}", crop.index));
     }
     encode_s.push_back(watch.seconds());
   }

@@ -2,9 +2,8 @@
 // measures one variant `repeat` times and returns its figures as JSON.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "e2e_options.hpp"
 
