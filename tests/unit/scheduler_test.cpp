@@ -1,7 +1,7 @@
 // The scheduler, driven without TBB: events are processed in a seeded random order, as
 // threads might interleave them. Whatever the order, every crop is accounted once, no crop's
 // rows are overwritten in the ring before it is released, tokens never exceed their number,
-// and the run never stalls.
+// and the run never stalls, also when an ordered sink releases crops only in delivery order.
 #include <algorithm>
 #include <deque>
 #include <random>
@@ -53,6 +53,39 @@ void simulate(std::vector<std::unique_ptr<JobState>>& jobs, int tokens, bool ord
   std::vector<std::vector<int>> ring(jobs.size());  // which image row each slot holds
   std::vector<std::vector<int>> delivered(jobs.size());
   int in_flight = 0, peak_in_flight = 0;
+  // Crops that finished encoding and still hold their token. With an ordered sink they leave
+  // only in delivery order (job by job, each job's crops by dispatch position), as Delivery's
+  // reorder buffer does; that is what the reserved last token must not let starve.
+  struct Finished {
+    JobState* job;
+    std::uint32_t position;
+    Buffer* buffer;
+    int first_row;
+  };
+  std::vector<Finished> finished;
+  std::size_t head_job = 0;
+  std::uint32_t head_position = 0;
+  auto deliver = [&](const Finished& crop) {
+    delivered[crop.job->info.index].push_back(static_cast<int>(crop.position));
+    sim.queue.emplace_back(ReleaseMsg{crop.job, crop.buffer, crop.first_row, 1});
+  };
+  auto release_in_order = [&] {
+    for (bool progress = ordered; progress;) {
+      while (head_job < jobs.size() && head_position == jobs[head_job]->crop_count) {
+        ++head_job;
+        head_position = 0;
+      }
+      const auto next = std::find_if(finished.begin(), finished.end(), [&](const Finished& crop) {
+        return crop.job->info.index == head_job && crop.position == head_position;
+      });
+      progress = next != finished.end();
+      if (progress) {
+        deliver(*next);
+        finished.erase(next);
+        ++head_position;
+      }
+    }
+  };
   for (auto& job : jobs) {
     ring[job->info.index].assign(static_cast<std::size_t>(job->window.capacity()), -1);
     scheduler.on_opened(job.get(), sim);
@@ -76,15 +109,19 @@ void simulate(std::vector<std::unique_ptr<JobState>>& jobs, int tokens, bool ord
       for (int y = first_row(roi); y < end_row(roi, job.stored_height); ++y) {
         REQUIRE(slots[y % slots.size()] == y);
       }
-      // Delivery: straight to release (order is Delivery's business, tested end to end).
-      delivered[job.info.index].push_back(static_cast<int>(task->position));
-      sim.queue.emplace_back(ReleaseMsg{&job, task->buffer, first_row(roi), 1});
+      finished.push_back(Finished{&job, task->position, task->buffer, first_row(roi)});
+      if (!ordered) {  // a concurrent sink: straight to release
+        deliver(finished.back());
+        finished.pop_back();
+      }
+      release_in_order();
     } else if (auto* release = std::get_if<ReleaseMsg>(&event)) {
       --in_flight;
       scheduler.on_release(*release, sim);
     }
   }
   REQUIRE(peak_in_flight <= tokens);
+  REQUIRE(finished.empty());  // nothing is stuck in the reorder buffer
   for (auto& job : jobs) {
     CHECK(job->complete);
     auto& got = delivered[job->info.index];
