@@ -92,7 +92,7 @@ Error grid_edge_error(const AxisSteps& xs, const AxisSteps& ys, int width, int h
                            row * xs.all + col, roi_text(tile), size_text(width, height))};
 }
 
-Result<Plan> make_grid_plan(const GridSpec& spec, int width, int height, const PlanLimits& limits) {
+Result<Plan> expand(const GridSpec& spec, int width, int height, const PlanLimits& limits) {
   if (auto s = check_grid_spec(spec); !s) return std::move(s).error();
   const AxisSteps xs = axis_steps(spec.tile_width, spec.stride_x, width);
   const AxisSteps ys = axis_steps(spec.tile_height, spec.stride_y, height);
@@ -198,8 +198,7 @@ Result<RoiOutcome> place_roi(const Roi& roi, std::size_t index, EdgePolicy edge,
 
 // Indices stay the positions in the ROI list, so a dropped region leaves a gap and every output
 // can be matched to the line it came from.
-Result<Plan> make_roi_plan(const RoiListSpec& spec, int width, int height,
-                           const PlanLimits& limits) {
+Result<Plan> expand(const RoiListSpec& spec, int width, int height, const PlanLimits& limits) {
   if (spec.rois.empty()) return invalid("the ROI list is empty; give at least one region");
   const auto count = static_cast<std::int64_t>(
       std::min<std::uint64_t>(spec.rois.size(), std::numeric_limits<std::int64_t>::max()));
@@ -281,8 +280,7 @@ Status check_random_spec(const RandomSpec& spec, int width, int height) {
   return {};
 }
 
-Result<Plan> make_random_plan(const RandomSpec& spec, int width, int height,
-                              const PlanLimits& limits) {
+Result<Plan> expand(const RandomSpec& spec, int width, int height, const PlanLimits& limits) {
   if (auto s = check_random_spec(spec, width, height); !s) return std::move(s).error();
   const auto count = static_cast<std::int64_t>(
       std::min<std::uint64_t>(spec.count, std::numeric_limits<std::int64_t>::max()));
@@ -298,6 +296,20 @@ Result<Plan> make_random_plan(const RandomSpec& spec, int width, int height,
     plan.crops.push_back(PlannedCrop{Roi{x, y, side, side}, static_cast<std::uint32_t>(i), {}});
   }
   return plan;
+}
+
+std::string describe_kind(const GridSpec& s) {
+  return fmt::format("grid {}x{} stride {}x{} edge {}", s.tile_width, s.tile_height,
+                     s.stride_x == 0 ? s.tile_width : s.stride_x,
+                     s.stride_y == 0 ? s.tile_height : s.stride_y, to_string(s.edge));
+}
+
+std::string describe_kind(const RoiListSpec& s) {
+  return fmt::format("rois {} edge {}", s.rois.size(), to_string(s.edge));
+}
+
+std::string describe_kind(const RandomSpec& s) {
+  return fmt::format("random {} size {}..{} seed {}", s.count, s.min_size, s.max_size, s.seed);
 }
 
 }  // namespace
@@ -320,36 +332,12 @@ Result<Plan> make_plan(const PlanSpec& spec, int width, int height, const PlanLi
     return invalid(fmt::format("cannot plan crops for an image of {}; the image is empty",
                                size_text(width, height)));
   }
-  return std::visit(
-      [&](const auto& s) -> Result<Plan> {
-        using Spec = std::decay_t<decltype(s)>;
-        if constexpr (std::is_same_v<Spec, GridSpec>) {
-          return make_grid_plan(s, width, height, limits);
-        } else if constexpr (std::is_same_v<Spec, RoiListSpec>) {
-          return make_roi_plan(s, width, height, limits);
-        } else {
-          return make_random_plan(s, width, height, limits);
-        }
-      },
-      spec);
+  // One expand() overload per plan kind: a new kind without one does not compile.
+  return std::visit([&](const auto& s) { return expand(s, width, height, limits); }, spec);
 }
 
 std::string describe(const PlanSpec& spec) {
-  return std::visit(
-      [](const auto& s) -> std::string {
-        using Spec = std::decay_t<decltype(s)>;
-        if constexpr (std::is_same_v<Spec, GridSpec>) {
-          return fmt::format("grid {}x{} stride {}x{} edge {}", s.tile_width, s.tile_height,
-                             s.stride_x == 0 ? s.tile_width : s.stride_x,
-                             s.stride_y == 0 ? s.tile_height : s.stride_y, to_string(s.edge));
-        } else if constexpr (std::is_same_v<Spec, RoiListSpec>) {
-          return fmt::format("rois {} edge {}", s.rois.size(), to_string(s.edge));
-        } else {
-          return fmt::format("random {} size {}..{} seed {}", s.count, s.min_size, s.max_size,
-                             s.seed);
-        }
-      },
-      spec);
+  return std::visit([](const auto& s) { return describe_kind(s); }, spec);
 }
 
 }  // namespace tessera
