@@ -1,4 +1,4 @@
-// The flow graph, top to bottom as in DESIGN.md:
+// The flow graph, top to bottom as in docs/ARCHITECTURE.md:
 //
 //   open_job ─► decode_band ─► (dispatch) ─► encode_crop ─► deliver ─► release
 //      ▲            ▲  │                          ▲                       │
