@@ -1,24 +1,33 @@
 # Install and export rules: `find_package(tessera)` then link tessera::engine.
+# Everything is installed relative to the prefix, so the installed tree can be moved.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS tessera_codecs tessera_engine tessera_opencv
+set(TESSERA_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/tessera)
+
+install(TARGETS tessera_codecs tessera_engine
         EXPORT tesseraTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
-        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY codecs/include/ engine/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The static codecs library links this one privately, so the export must carry it too.
+install(TARGETS tessera_opencv EXPORT tesseraTargets)
+install(DIRECTORY codecs/include/ engine/include/ ${TESSERA_GENERATED_INCLUDE_DIR}/
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 if(TARGET tessera)
   install(TARGETS tessera RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
 install(EXPORT tesseraTargets NAMESPACE tessera:: FILE tesseraTargets.cmake
-        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/tessera)
+        DESTINATION ${TESSERA_CMAKE_INSTALL_DIR})
+
+# A static library's private dependencies reach the consumer's link line, so the config file
+# must find them; a shared library brings its own and they stay out of the consumer's way.
+get_target_property(TESSERA_LIBRARY_TYPE tessera_engine TYPE)
 configure_package_config_file(cmake/tesseraConfig.cmake.in
   ${CMAKE_CURRENT_BINARY_DIR}/tesseraConfig.cmake
-  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/tessera)
+  INSTALL_DESTINATION ${TESSERA_CMAKE_INSTALL_DIR})
 write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/tesseraConfigVersion.cmake
   COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/tesseraConfig.cmake
               ${CMAKE_CURRENT_BINARY_DIR}/tesseraConfigVersion.cmake
-        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/tessera)
+        DESTINATION ${TESSERA_CMAKE_INSTALL_DIR})

@@ -5,12 +5,11 @@
 
 #include "commands.hpp"
 #include "profile.hpp"
+#include "tessera/version.hpp"
 #include "tune.hpp"
 
 namespace tessera::cli {
 namespace {
-
-constexpr const char* kVersion = "tessera 0.1.0";
 
 constexpr const char* kOutputHelp = R"(
 Output (-o):
@@ -164,7 +163,7 @@ int apply_profile_option(CLI::App& command, const std::string& path, CommonArgs&
 
 int run(int argc, char** argv) {
   CLI::App app{"tessera: decode a large image once, cut many regions out of it and encode them in parallel.", "tessera"};
-  app.set_version_flag("--version", kVersion);
+  app.set_version_flag("--version", fmt::format("tessera {}", kVersion));
   app.require_subcommand(1);
   app.footer("Run 'tessera COMMAND --help' for a command's options and examples.\n"
              "Start with: tessera demo");

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -16,11 +15,19 @@
 #include <fmt/format.h>
 
 #include "output_names.hpp"
+#include "posix_io.hpp"
 #include "tessera/engine/file_sinks.hpp"
 
 namespace tessera {
 
 namespace {
+
+using detail::close_and_rename;
+using detail::io_error;
+using detail::parent_directory;
+using detail::PathParts;
+using detail::split_path;
+using detail::write_all;
 
 // Keeps the temporary name, plus ".NAME.tmp-XXXXXX", within NAME_MAX.
 constexpr std::size_t kMaxTempStem = 200;
@@ -39,38 +46,6 @@ mode_t current_umask() {
   return kDefaultUmask;
 }
 
-std::string parent_of(const std::string& path) {
-  const auto slash = path.find_last_of('/');
-  return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
-}
-
-std::string file_name_of(const std::string& path) {
-  const auto slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-Status write_all(int fd, std::span<const std::uint8_t> bytes, const std::string& path) {
-  while (!bytes.empty()) {
-    const ssize_t written = ::write(fd, bytes.data(), bytes.size());
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      return detail::io_error("write", path, errno);
-    }
-    bytes = bytes.subspan(static_cast<std::size_t>(written));
-  }
-  return {};
-}
-
-Status sync_directory(const std::string& directory) {
-  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return detail::io_error("open directory", directory, errno);
-  const int result = ::fsync(fd);
-  const int error_number = errno;
-  ::close(fd);
-  if (result != 0) return detail::io_error("sync directory", directory, error_number);
-  return {};
-}
-
 // A file written under a hidden temporary name next to its final name. Unless commit()
 // succeeds, the destructor closes and removes it, on every path out of consume().
 class TempFile {
@@ -81,32 +56,32 @@ class TempFile {
   ~TempFile() { discard(); }
 
   Status open(const std::string& final_path, mode_t mode) {
-    path_ = parent_of(final_path) + "/." + file_name_of(final_path).substr(0, kMaxTempStem) + ".tmp-XXXXXX";
+    const PathParts parts = split_path(final_path);
+    path_ = fmt::format("{}.{}.tmp-XXXXXX", parts.directory, parts.name.substr(0, kMaxTempStem));
     fd_ = ::mkostemp(path_.data(), O_CLOEXEC);
     if (fd_ < 0) {
       const int error_number = errno;
       path_.clear();
-      return detail::io_error("create a temporary file for", final_path, error_number);
+      return io_error("create a temporary file for", final_path, error_number);
     }
     // mkstemp creates 0600; outputs get the mode any new file would get.
-    if (::fchmod(fd_, mode) != 0) return detail::io_error("set the mode of", path_, errno);
+    if (::fchmod(fd_, mode) != 0) return io_error("set the mode of", path_, errno);
     return {};
   }
 
   Status write(std::span<const std::uint8_t> bytes, const std::string& final_path) {
-    return write_all(fd_, bytes, final_path);
+    if (const int error_number = write_all(fd_, bytes); error_number != 0) {
+      return io_error("write", final_path, error_number);
+    }
+    return {};
   }
 
   Status commit(const std::string& final_path, bool sync) {
-    if (sync && ::fsync(fd_) != 0) return detail::io_error("sync", final_path, errno);
-    const int fd = std::exchange(fd_, -1);
-    if (::close(fd) != 0) return detail::io_error("write", final_path, errno);
-    if (::rename(path_.c_str(), final_path.c_str()) != 0) {
-      return detail::io_error("rename " + path_ + " to", final_path, errno);
-    }
-    path_.clear();
-    if (sync) return sync_directory(parent_of(final_path));
-    return {};
+    // On failure path_ stays for discard() to remove; after a rename, when only the directory
+    // sync failed, that unlink finds nothing, since the name is random.
+    Status s = close_and_rename(std::exchange(fd_, -1), path_, final_path, sync);
+    if (s) path_.clear();
+    return s;
   }
 
   void discard() noexcept {
@@ -156,12 +131,12 @@ class DirectorySink final : public Sink {
 
  private:
   Status make_parent(const std::string& path) {
-    std::string parent = parent_of(path);
+    std::string parent = parent_directory(path);
     // Crops of one image usually share a directory: skip the stat calls when it is the last one.
     if (parent == last_parent_) return {};
     std::error_code error;
     std::filesystem::create_directories(parent, error);
-    if (error) return detail::io_error("create directory", parent, error.value());
+    if (error) return io_error("create directory", parent, error.value());
     last_parent_ = std::move(parent);
     return {};
   }
@@ -185,9 +160,9 @@ Result<std::unique_ptr<Sink>> make_directory_sink(const DirectorySinkOptions& op
 
   std::error_code error;
   std::filesystem::create_directories(options.directory, error);
-  if (error) return detail::io_error("create the output directory", options.directory, error.value());
+  if (error) return io_error("create the output directory", options.directory, error.value());
   if (!std::filesystem::is_directory(options.directory, error)) {
-    return detail::io_error("use the output directory", options.directory, ENOTDIR);
+    return io_error("use the output directory", options.directory, ENOTDIR);
   }
 
   std::string directory = options.directory;

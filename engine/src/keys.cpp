@@ -1,14 +1,13 @@
 #include <algorithm>
-#include <cerrno>
 #include <iterator>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include "output_names.hpp"
+#include "posix_io.hpp"
 #include "tessera/engine/file_sinks.hpp"
 
 namespace tessera {
@@ -45,31 +44,10 @@ std::string quoted(std::string_view text) {
 
 Error invalid(std::string message) { return Error{ErrorCode::kInvalidArgument, std::move(message)}; }
 
-std::string_view file_name_of(std::string_view path) {
-  const auto slash = path.find_last_of('/');
-  return slash == std::string_view::npos ? path : path.substr(slash + 1);
-}
-
 std::string_view without_extension(std::string_view name) {
   const auto dot = name.find_last_of('.');
   // A leading dot marks a hidden file, not an extension.
   return dot == std::string_view::npos || dot == 0 ? name : name.substr(0, dot);
-}
-
-const char* io_hint(int error_number) noexcept {
-  switch (error_number) {
-    case ENOSPC: return "the disk is full; free some space or write somewhere else";
-    case EDQUOT: return "the disk quota is used up; free some space or write somewhere else";
-    case EACCES:
-    case EPERM: return "permission denied; check the owner and mode of the output directory";
-    case EROFS: return "the file system is read-only; choose a writable output location";
-    case ENOTDIR: return "a part of the output path is a file, not a directory; choose another path";
-    case ENAMETOOLONG: return "the name is too long; use a shorter directory, template or key";
-    case EMFILE:
-    case ENFILE: return "too many open files; raise the limit with ulimit -n";
-    case EIO: return "the device reported an I/O error; check the disk";
-    default: return "check the output location";
-  }
 }
 
 }  // namespace
@@ -88,7 +66,7 @@ namespace detail {
 
 std::string stem_of(std::string_view source) {
   if (source == "-") return "stdin";
-  std::string stem(without_extension(file_name_of(source)).substr(0, kMaxStemLength));
+  std::string stem(without_extension(split_path(source).name).substr(0, kMaxStemLength));
   for (char& c : stem) {
     if (!is_key_char(c)) c = '_';
   }
@@ -222,11 +200,6 @@ Status check_relative_path(std::string_view path) {
     start = slash + 1;
   }
   return {};
-}
-
-Error io_error(std::string_view what, const std::string& path, int error_number) {
-  return Error{ErrorCode::kIo, fmt::format("cannot {} {}: {}; {}", what, path, std::generic_category().message(error_number),
-                                           io_hint(error_number))};
 }
 
 }  // namespace detail

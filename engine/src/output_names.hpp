@@ -1,6 +1,6 @@
 // Names for outputs on disk and in tar shards, shared by the directory and tar sinks: the
-// stem of an input, name templates, sample keys, and kIo errors that say what to do.
-// Nothing here may produce a name that leaves its directory or tar namespace.
+// stem of an input, name templates and sample keys. Nothing here may produce a name that
+// leaves its directory or tar namespace.
 #pragma once
 
 #include <cstdint>
@@ -48,9 +48,5 @@ class NameTemplate {
 // A relative path whose components are all non-empty, not "." or "..", and short enough
 // for a file name; otherwise kInvalidArgument naming `path`.
 Status check_relative_path(std::string_view path);
-
-// A kIo error for a failed system call on `path`: the call, strerror(error_number) and a hint
-// for the errors a user can fix (disk full, permissions, read-only file system).
-Error io_error(std::string_view what, const std::string& path, int error_number);
 
 }  // namespace tessera::detail

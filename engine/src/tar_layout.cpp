@@ -1,0 +1,99 @@
+#include "tar_layout.hpp"
+
+#include <charconv>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "posix_io.hpp"
+
+namespace tessera::detail {
+namespace {
+
+constexpr std::size_t kUstarNameField = 100;  // longer names need a pax header
+constexpr std::size_t kShardDigits = 6;
+constexpr std::string_view kTempSuffix = ".tmp";
+
+std::uint64_t rounded_to_block(std::uint64_t size) { return (size + kTarBlock - 1) / kTarBlock * kTarBlock; }
+
+std::size_t decimal_digits(std::size_t value) {
+  std::size_t digits = 1;
+  while (value >= 10) {
+    value /= 10;
+    ++digits;
+  }
+  return digits;
+}
+
+// "DIR/" + prefix + "STEM-NNNNNN.tar" + suffix, for the base "DIR/STEM".
+std::string shard_file(std::string_view base, std::size_t index, std::string_view prefix, std::string_view suffix) {
+  const PathParts parts = split_path(base);
+  return fmt::format("{}{}{}-{:0{}}{}{}", parts.directory, prefix, parts.name, index, kShardDigits, kTarSuffix, suffix);
+}
+
+}  // namespace
+
+// A name over 100 bytes (keys may have 200) is carried by a pax header whose one record is
+// "LEN path=NAME\n", LEN counting itself.
+std::uint64_t member_bytes(std::string_view name, std::size_t size) {
+  std::uint64_t bytes = kTarBlock + rounded_to_block(size);
+  if (name.size() > kUstarNameField) {
+    const std::size_t payload = std::string_view(" path=\n").size() + name.size();
+    std::size_t record = payload + decimal_digits(payload);
+    if (decimal_digits(record) != record - payload) ++record;  // e.g. 98 + "100" is 101
+    bytes += kTarBlock + rounded_to_block(record);
+  }
+  return bytes;
+}
+
+std::string shard_path(std::string_view base, std::size_t index) { return shard_file(base, index, "", ""); }
+
+std::string temp_shard_path(std::string_view base, std::size_t index) {
+  return shard_file(base, index, ".", kTempSuffix);
+}
+
+std::optional<std::size_t> shard_number(std::string_view name, std::string_view stem) {
+  if (name.size() != stem.size() + 1 + kShardDigits + kTarSuffix.size() || !name.starts_with(stem) ||
+      name[stem.size()] != '-' || !name.ends_with(kTarSuffix)) {
+    return std::nullopt;
+  }
+  const std::string_view digits = name.substr(stem.size() + 1, kShardDigits);
+  std::size_t number = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
+  if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return number;
+}
+
+bool is_temp_shard(std::string_view name, std::string_view stem) {
+  const std::string prefix = fmt::format(".{}-", stem);
+  const std::string suffix = fmt::format("{}{}", kTarSuffix, kTempSuffix);
+  return name.starts_with(prefix) && name.ends_with(suffix);
+}
+
+std::uint64_t crop_id(std::size_t job, std::uint32_t index) { return std::uint64_t{job} << 32 | index; }
+
+std::string sample_metadata(const CropResult& crop) {
+  nlohmann::ordered_json json;
+  json["source"] = crop.job == nullptr ? std::string() : crop.job->source;
+  json["x"] = crop.roi.x;
+  json["y"] = crop.roi.y;
+  json["w"] = crop.roi.w;
+  json["h"] = crop.roi.h;
+  json["plan"] = crop.job == nullptr ? std::string() : crop.job->plan;
+  json["index"] = crop.index;
+  json["job"] = crop.job == nullptr ? std::size_t{0} : crop.job->index;
+  // A source path is not guaranteed to be UTF-8; replace rather than throw.
+  return json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+std::optional<std::uint64_t> crop_id_of_metadata(std::string_view json) {
+  const auto meta = nlohmann::json::parse(json, nullptr, false);
+  if (!meta.is_object() || !meta.contains("job") || !meta.contains("index") || !meta["job"].is_number_unsigned() ||
+      !meta["index"].is_number_unsigned()) {
+    return std::nullopt;
+  }
+  return crop_id(meta["job"].get<std::size_t>(), meta["index"].get<std::uint32_t>());
+}
+
+}  // namespace tessera::detail

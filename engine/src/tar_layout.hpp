@@ -1,0 +1,42 @@
+// What a tar shard looks like, shared by the writer and the resume scan: the bytes a member
+// takes, the names of shards and of their temporary files, and each sample's JSON member.
+// Pure arithmetic and formatting: nothing here touches a file.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "tessera/engine/sink.hpp"
+
+namespace tessera::detail {
+
+inline constexpr std::uint64_t kTarBlock = 512;
+inline constexpr std::uint64_t kEndOfArchive = 2 * kTarBlock;  // two zero blocks close every tar
+inline constexpr std::string_view kTarSuffix = ".tar";
+inline constexpr std::string_view kMetadataSuffix = ".json";   // the member "KEY.json"
+
+// Bytes one member takes in a shard, header blocks included.
+std::uint64_t member_bytes(std::string_view name, std::size_t size);
+
+// Shard `index` of the output "dir/out.tar", passed as its base "dir/out": "dir/out-000003.tar",
+// written first as "dir/.out-000003.tar.tmp".
+std::string shard_path(std::string_view base, std::size_t index);
+std::string temp_shard_path(std::string_view base, std::size_t index);
+
+// For a directory entry `name`: the index NNNNNN if it is the final shard "STEM-NNNNNN.tar",
+// and whether it is a temporary shard of STEM that a killed run left behind.
+std::optional<std::size_t> shard_number(std::string_view name, std::string_view stem);
+bool is_temp_shard(std::string_view name, std::string_view stem);
+
+// A job and crop index pair: what a sample holds, whatever key it was written under.
+std::uint64_t crop_id(std::size_t job, std::uint32_t index);
+
+// The sample's KEY.json member, and the crop_id() read back from one; nullopt if the JSON
+// does not record a job and an index (written by another tool).
+std::string sample_metadata(const CropResult& crop);
+std::optional<std::uint64_t> crop_id_of_metadata(std::string_view json);
+
+}  // namespace tessera::detail
