@@ -188,21 +188,10 @@ int run_random(const std::vector<std::string>& inputs, const PlanArgs& plan, con
   return run_list("random", inputs, PlanSpec(*random), common, setup);
 }
 
-int run_crop(const std::string& input, const std::string& rois_file, const std::string& edge, const std::string& fill,
-             const CommonArgs& common) {
-  auto rois = load_roi_file(rois_file);
+int run_crop(const std::string& input, const PlanArgs& plan, const CommonArgs& common) {
+  auto rois = rois_from(plan);
   if (!rois) return usage_error("crop", rois.error().message);
-  if (Status s = check_roi_keys(*rois, rois_file); !s) return usage_error("crop", s.error().message);
-  if (!edge.empty()) {
-    auto policy = parse_edge(edge, true);
-    if (!policy) return usage_error("crop", policy.error().message);
-    rois->edge = *policy;
-  }
-  if (!fill.empty()) {
-    auto colour = parse_fill(fill);
-    if (!colour) return usage_error("crop", colour.error().message);
-    rois->fill = *colour;
-  }
+  if (Status s = check_roi_keys(*rois, plan.rois); !s) return usage_error("crop", s.error().message);
   const bool keyed = std::any_of(rois->rois.begin(), rois->rois.end(), [](const RoiEntry& e) { return !e.key.empty(); });
   RunSetup setup;
   setup.default_template = keyed ? kKeyTemplate : kGridTemplate;

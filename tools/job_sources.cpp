@@ -24,22 +24,26 @@ std::optional<std::string> text_of(const json& object, const char* name) {
   return it->dump();
 }
 
-Result<PlanSpec> grid_plan_from_json(const json& plan) {
+// A manifest's "fill" may be a JSON array [R, G, B(, A)] as well as the option's "R,G,B" text.
+std::string fill_text(const json& plan) {
+  auto fill = plan.find("fill");
+  if (fill == plan.end() || !fill->is_array()) return text_of(plan, "fill").value_or("");
+  std::string joined;
+  for (const auto& v : *fill) joined += (joined.empty() ? "" : ",") + v.dump();
+  return joined;
+}
+
+// The grid and ROI-file keys of a line's plan as the command line's options, so that both
+// build their plans with the same functions.
+PlanArgs plan_args_from_json(const json& plan) {
   PlanArgs args;
+  args.rois = text_of(plan, "rois").value_or("");
   args.tile = text_of(plan, "tile").value_or("");
   args.stride = text_of(plan, "stride").value_or("");
   args.overlap = text_of(plan, "overlap").value_or("");
   args.edge = text_of(plan, "edge").value_or("");
-  if (auto fill = plan.find("fill"); fill != plan.end() && fill->is_array()) {
-    std::string joined;
-    for (const auto& v : *fill) joined += (joined.empty() ? "" : ",") + v.dump();
-    args.fill = joined;
-  } else {
-    args.fill = text_of(plan, "fill").value_or("");
-  }
-  auto grid = grid_from(args);
-  if (!grid) return std::move(grid).error();
-  return PlanSpec(*grid);
+  args.fill = fill_text(plan);
+  return args;
 }
 
 Result<PlanSpec> random_plan_from_json(const json& random) {
@@ -175,17 +179,16 @@ Result<Job> ManifestSource::parse_line(const std::string& text) {
     if (!p->is_object()) return line_error("\"plan\" must be an object such as {\"tile\": 256}");
     plan = &*p;
   }
+  PlanArgs args = plan_args_from_json(*plan);
   std::optional<Result<PlanSpec>> spec;
   if (plan->contains("tile")) {
-    spec = grid_plan_from_json(*plan);
-  } else if (auto rois = text_of(*plan, "rois")) {
-    auto list = load_roi_file(resolve(*rois));
+    auto grid = grid_from(args);
+    if (!grid) return std::move(grid).error();
+    spec = Result<PlanSpec>(PlanSpec(*grid));
+  } else if (text_of(*plan, "rois")) {
+    args.rois = resolve(args.rois);
+    auto list = rois_from(args);
     if (!list) return line_error(list.error().message);
-    if (auto edge = text_of(*plan, "edge")) {
-      auto policy = parse_edge(*edge, true);
-      if (!policy) return std::move(policy).error();
-      list->edge = *policy;
-    }
     spec = Result<PlanSpec>(PlanSpec(std::move(list).value()));
   } else if (auto random = plan->find("random"); random != plan->end()) {
     spec = random_plan_from_json(*random);
