@@ -13,6 +13,7 @@
 #include "signals.hpp"
 #include "tessera/engine/demo_image.hpp"
 #include "tessera/engine/file_sinks.hpp"
+#include "tessera/engine/image_utils.hpp"
 
 namespace tessera::cli {
 namespace {
@@ -164,12 +165,9 @@ Result<InputBytes> make_demo_input() {
   options.format = OutputFormat::kJpeg;
   options.jpeg.quality = kDemoQuality;
   options.jpeg.subsampling = JpegSubsampling::k444;
-  std::vector<std::uint8_t> bytes(max_encoded_size(image.width, image.height, image.format, options));
-  auto encoder = make_encoder(OutputFormat::kJpeg);
-  auto size = encoder->encode(image.view(), options, bytes);
-  if (!size) return std::move(size).error();
-  bytes.resize(*size);
-  return InputBytes::from_vector(std::move(bytes), "demo.jpg");
+  auto bytes = encode_to_vector(image.view(), options);
+  if (!bytes) return std::move(bytes).error();
+  return InputBytes::from_vector(std::move(bytes).value(), "demo.jpg");
 }
 
 }  // namespace
