@@ -156,7 +156,8 @@ bool prepare_input(E2eRun& r) {
   if (r.input.path.empty()) {
     r.input.path = generated_path(r.options);
     r.input.generated = true;
-    fmt::print(stderr, "generating a {0}x{0} demo image as {1} ...\n", r.options.size, r.input.path);
+    fmt::print(stderr, "generating a {0}x{0} demo image as {1} ...\n", r.options.size,
+               r.input.path);
     const ChildOutcome made = run_in_child([&] { return generate_input(r.options, r.input.path); });
     if (!made.ok) {
       fmt::print(stderr, "cannot generate the input: {}\n", made.result.value("error", "?"));
@@ -168,13 +169,18 @@ bool prepare_input(E2eRun& r) {
 }
 
 Measurements measure_all(const E2eOptions& options, const std::string& path, int threads) {
-  fmt::print(stderr, "measuring ({} repeats per variant, one child process each):\n", options.repeat);
+  fmt::print(stderr, "measuring ({} repeats per variant, one child process each):\n",
+             options.repeat);
   Measurements m;
-  m.de = run_variant("D+E (tessera decode, encode sum)", [&] { return measure_decode_and_encode(options, path); });
-  m.w = run_variant("W (tessera engine, c threads)", [&] { return measure_engine(options, path, threads); });
-  m.w1 = run_variant("W1 (tessera engine, 1 thread)", [&] { return measure_engine(options, path, 1); });
+  m.de = run_variant("D+E (tessera decode, encode sum)",
+                     [&] { return measure_decode_and_encode(options, path); });
+  m.w = run_variant("W (tessera engine, c threads)",
+                    [&] { return measure_engine(options, path, threads); });
+  m.w1 = run_variant("W1 (tessera engine, 1 thread)",
+                     [&] { return measure_engine(options, path, 1); });
   m.naive = run_variant("OpenCV naive loop", [&] { return measure_opencv(options, path, 1); });
-  m.parallel = run_variant("OpenCV parallel loop", [&] { return measure_opencv(options, path, threads); });
+  m.parallel =
+      run_variant("OpenCV parallel loop", [&] { return measure_opencv(options, path, threads); });
   m.check = run_variant("equality check", [&] { return check_equality(options, path, threads); });
   return m;
 }
@@ -203,8 +209,8 @@ Figures figures_of(const E2eRun& r) {
   f.tessera_crops = crops_of(m.w);
   f.opencv_crops = crops_of(m.naive);
   f.parallel_crops = crops_of(m.parallel);
-  const bool counts_equal = f.planned > 0 && f.tessera_crops == f.planned && f.opencv_crops == f.planned &&
-                            f.parallel_crops == f.planned;
+  const bool counts_equal = f.planned > 0 && f.tessera_crops == f.planned &&
+                            f.opencv_crops == f.planned && f.parallel_crops == f.planned;
   const bool png = r.options.format == "png";
   const bool pixels_equal = m.check.ok && m.check.result.value("spot_pixels_identical", false);
   f.mismatch = settings_mismatch(r.options);
@@ -216,7 +222,8 @@ Figures figures_of(const E2eRun& r) {
 void print_setup(const E2eRun& r) {
   const ImageHeader& h = r.input.header;
   fmt::print("\ntessera_e2e: {} {}x{} {} {}{} ({:.1f} MiB file, {:.1f} MiB decoded {})\n",
-             r.input.generated ? "generated" : r.input.path, h.width, h.height, to_string(h.container),
+             r.input.generated ? "generated" : r.input.path, h.width, h.height,
+             to_string(h.container),
              r.input.generated ? (r.options.input_format == "png" ? "level 6 " : "q95 ") : "",
              to_string(h.subsampling), double(r.input.file_bytes) / kMiB,
              double(r.input.decoded_bytes) / kMiB, to_string(h.format));
@@ -227,7 +234,8 @@ void print_setup(const E2eRun& r) {
              describe_opencv_settings(r.options));
   fmt::print("machine: {} x {}; load {}\n", r.machine["nproc"].get<unsigned>(),
              r.machine["cpu_model"].get<std::string>(), r.machine["loadavg"].get<std::string>());
-  if (std::stod(r.machine["loadavg"].get<std::string>()) > double(r.machine["nproc"].get<unsigned>())) {
+  if (std::stod(r.machine["loadavg"].get<std::string>()) >
+      double(r.machine["nproc"].get<unsigned>())) {
     fmt::print(
         "WARNING: the machine is busier than its core count; wall times are inflated "
         "(compare each variant's CPU s and cores)\n");
@@ -241,31 +249,34 @@ void print_variants(const E2eRun& r) {
              "% dec");
   print_row("D  tessera decode, 1 thread (warm memory)", r.f.d, &r.m.de, r.input,
             r.m.de.ok ? fmt::format("CPU {:.3f} s (mean); first decode (fresh memory) {:.3f} s",
-                                r.m.de.result.value("decode_cpu_mean_s", 0.0),
-                                r.m.de.result.value("decode_fresh_s", 0.0))
-                  : "");
+                                    r.m.de.result.value("decode_cpu_mean_s", 0.0),
+                                    r.m.de.result.value("decode_fresh_s", 0.0))
+                      : "");
   print_row("E  tessera encode sum, 1 thread", r.f.e, nullptr, r.input,
             r.m.de.ok ? fmt::format("CPU {:.3f} s (mean); {} crops, {:.1f} MiB",
-                                r.m.de.result.value("encode_cpu_mean_s", 0.0),
-                                r.m.de.result.value("crops", 0), r.m.de.result.value("bytes", 0.0) / kMiB)
-                  : "");
-  print_row(fmt::format("W  tessera engine, {} threads", r.threads), r.f.ws, &r.m.w, r.input,
-            r.m.w.ok ? fmt::format("{}{} crops, {:.1f} MiB; window peak {:.1f} MiB, pool {:.1f} MiB",
-                               cpu_use(r.m.w), r.f.tessera_crops, r.m.w.result.value("bytes", 0.0) / kMiB,
-                               r.m.w.result.value("peak_window_bytes", 0.0) / kMiB,
-                               r.m.w.result.value("pool_bytes", 0.0) / kMiB)
-                 : "");
+                                    r.m.de.result.value("encode_cpu_mean_s", 0.0),
+                                    r.m.de.result.value("crops", 0),
+                                    r.m.de.result.value("bytes", 0.0) / kMiB)
+                      : "");
+  print_row(
+      fmt::format("W  tessera engine, {} threads", r.threads), r.f.ws, &r.m.w, r.input,
+      r.m.w.ok
+          ? fmt::format("{}{} crops, {:.1f} MiB; window peak {:.1f} MiB, pool {:.1f} MiB",
+                        cpu_use(r.m.w), r.f.tessera_crops, r.m.w.result.value("bytes", 0.0) / kMiB,
+                        r.m.w.result.value("peak_window_bytes", 0.0) / kMiB,
+                        r.m.w.result.value("pool_bytes", 0.0) / kMiB)
+          : "");
   print_row("W1 tessera engine, 1 thread", r.f.w1s, &r.m.w1, r.input, cpu_use(r.m.w1));
   print_row("OpenCV naive: imread + imencode loop", r.f.naive_s, &r.m.naive, r.input,
             r.m.naive.ok ? fmt::format("{}imread {:.3f} s; {:.1f} MiB", cpu_use(r.m.naive),
-                                   wall(r.m.naive, "imread_s").median,
-                                   r.m.naive.result.value("bytes", 0.0) / kMiB)
-                     : "");
-  print_row(fmt::format("OpenCV parallel: imread + {} threads", r.threads), r.f.parallel_s, &r.m.parallel,
-            r.input,
+                                       wall(r.m.naive, "imread_s").median,
+                                       r.m.naive.result.value("bytes", 0.0) / kMiB)
+                         : "");
+  print_row(fmt::format("OpenCV parallel: imread + {} threads", r.threads), r.f.parallel_s,
+            &r.m.parallel, r.input,
             r.m.parallel.ok ? fmt::format("{}{:.1f} MiB", cpu_use(r.m.parallel),
-                                      r.m.parallel.result.value("bytes", 0.0) / kMiB)
-                        : "");
+                                          r.m.parallel.result.value("bytes", 0.0) / kMiB)
+                            : "");
 }
 
 void print_spot_check(const ChildOutcome& check) {
@@ -286,7 +297,8 @@ void print_verdicts(const E2eRun& r) {
              r.f.no_overlap);
   fmt::print("efficiency bound / W  = {:.2f}   (target >= {:.1f}: {})\n", r.f.efficiency,
              kTargetEfficiency, mark(r.f.efficiency >= kTargetEfficiency));
-  fmt::print("W1 / W (scaling)      = {:.2f}x\n", r.f.ws.median > 0 ? r.f.w1s.median / r.f.ws.median : 0);
+  fmt::print("W1 / W (scaling)      = {:.2f}x\n",
+             r.f.ws.median > 0 ? r.f.w1s.median / r.f.ws.median : 0);
   fmt::print("speedup vs naive      = {:.2f}x  (target >= {:.1f}x: {})\n", r.f.speedup_naive,
              kTargetSpeedupNaive, mark(r.f.speedup_naive >= kTargetSpeedupNaive));
   fmt::print("speedup vs parallel   = {:.2f}x  (target >= {:.1f}x on 2 cores: {})\n",

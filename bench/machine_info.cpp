@@ -1,7 +1,5 @@
 #include "machine_info.hpp"
 
-#include "host_info.hpp"
-
 #include <fmt/core.h>
 #include <jconfig.h>
 #include <oneapi/tbb/version.h>
@@ -12,6 +10,8 @@
 #include <opencv2/core/utility.hpp>
 #include <string>
 #include <thread>
+
+#include "host_info.hpp"
 
 namespace tessera::bench {
 namespace {

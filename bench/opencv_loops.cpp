@@ -6,9 +6,9 @@
 #include <atomic>
 #include <cmath>
 #include <map>
-#include <optional>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -170,7 +170,8 @@ nlohmann::json check_equality(const E2eOptions& options, const std::string& path
     const bool same_bytes = ours == theirs;
     const std::size_t ours_size = ours.size();
     const std::size_t theirs_size = theirs.size();
-    const auto ours_image = ours.empty() ? std::optional<OwnedImage>() : decode_spot(std::move(ours));
+    const auto ours_image =
+        ours.empty() ? std::optional<OwnedImage>() : decode_spot(std::move(ours));
     const OwnedImage theirs_image = decode_spot(std::move(theirs));
     const bool same_pixels = ours_image && ours_image->pixels == theirs_image.pixels &&
                              ours_image->format == theirs_image.format;

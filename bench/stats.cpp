@@ -2,7 +2,6 @@
 
 #include <time.h>
 
-
 namespace tessera::bench {
 
 nlohmann::json to_json(const Summary& summary, const std::vector<double>& samples) {
