@@ -23,14 +23,4 @@ EncodeOptions png_options(int level, PngFilter filter, ZlibStrategy strategy) {
   return options;
 }
 
-Result<std::vector<std::uint8_t>> encode_whole(const ImageView& view,
-                                               const EncodeOptions& options) {
-  std::vector<std::uint8_t> bytes(max_encoded_size(view.width, view.height, view.format, options));
-  auto encoder = make_encoder(options.format);
-  auto written = encoder->encode(view, options, bytes);
-  if (!written) return std::move(written).error();
-  bytes.resize(*written);
-  return bytes;
-}
-
 }  // namespace tessera::bench

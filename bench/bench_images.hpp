@@ -1,4 +1,5 @@
-// Helpers shared by the benchmarks: encode options by name and whole-image encoding to memory.
+// Helpers shared by the benchmarks: encode options by name. Whole-image encoding to memory is
+// tessera::encode_to_vector (tessera/engine/image_utils.hpp), shared with tune and the tests.
 // Benchmark code only: nothing here is timed, and nothing here belongs in the library.
 #pragma once
 
@@ -8,6 +9,7 @@
 #include "tessera/codecs/encoder.hpp"
 #include "tessera/codecs/image_view.hpp"
 #include "tessera/codecs/result.hpp"
+#include "tessera/engine/image_utils.hpp"
 
 namespace tessera::bench {
 
@@ -15,8 +17,5 @@ EncodeOptions jpeg_options(int quality, JpegSubsampling subsampling, bool fast_d
                            bool progressive = false);
 EncodeOptions png_options(int level, PngFilter filter = PngFilter::kAdaptive,
                           ZlibStrategy strategy = ZlibStrategy::kDefault);
-
-// The whole view encoded once, into a vector sized by the encoder's own bound.
-Result<std::vector<std::uint8_t>> encode_whole(const ImageView& view, const EncodeOptions& options);
 
 }  // namespace tessera::bench

@@ -105,7 +105,7 @@ enum class DecodeCase : int { kJpegBaseline, kJpegProgressive, kPng };
 
 const std::vector<std::uint8_t>& encoded_image(DecodeCase which) {
   static const auto encode = [](const EncodeOptions& options) {
-    auto bytes = encode_whole(demo_image().view(), options);
+    auto bytes = encode_to_vector(demo_image().view(), options);
     return bytes ? std::move(bytes).value() : std::vector<std::uint8_t>{};
   };
   static const std::vector<std::uint8_t> baseline = encode(jpeg_options(90, JpegSubsampling::k420));

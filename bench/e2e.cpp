@@ -9,7 +9,6 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "child_process.hpp"
@@ -18,6 +17,7 @@
 #include "opencv_loops.hpp"
 #include "stats.hpp"
 #include "tessera/codecs/decoder.hpp"
+#include "tessera/engine/engine.hpp"
 #include "tessera_runs.hpp"
 
 namespace tessera::bench {
@@ -112,221 +112,311 @@ nlohmann::json outcome_json(const ChildOutcome& outcome, const InputInfo& input)
   return json;
 }
 
-int run(const E2eOptions& options) {
-  const int threads = options.threads > 0
-                          ? options.threads
-                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+// Every variant, each measured in its own child process.
+struct Measurements {
+  ChildOutcome de;        // D and E: tessera's decode and the sum of its encodes, 1 thread
+  ChildOutcome w;         // W: the engine on c threads
+  ChildOutcome w1;        // W1: the engine on 1 thread
+  ChildOutcome naive;     // OpenCV imread, then imencode per ROI
+  ChildOutcome parallel;  // the same with c threads
+  ChildOutcome check;     // crop counts and spot crops compared
+};
+
+// The figures the design's performance model asks for, from the measurements.
+struct Figures {
+  Summary d, e, ws, w1s, naive_s, parallel_s;
+  double bound = 0;
+  double no_overlap = 0;
+  double efficiency = 0;
+  double speedup_naive = 0;
+  double speedup_parallel = 0;
+  double w_rss_share = 0;
+  std::uint64_t planned = 0;
+  std::uint64_t tessera_crops = 0;
+  std::uint64_t opencv_crops = 0;
+  std::uint64_t parallel_crops = 0;
+  std::string mismatch;
+  bool settings_equal = false;
+};
+
+struct E2eRun {
+  const E2eOptions& options;
+  int threads = 1;
   InputInfo input;
-  input.path = options.input;
   nlohmann::json generation;
-  if (input.path.empty()) {
-    input.path = generated_path(options);
-    input.generated = true;
-    fmt::print(stderr, "generating a {0}x{0} demo image as {1} ...\n", options.size, input.path);
-    const ChildOutcome made = run_in_child([&] { return generate_input(options, input.path); });
+  std::string plan_text;
+  nlohmann::json machine;
+  Measurements m;
+  Figures f;
+};
+
+// Generates the demo input unless one was given, then reads its header.
+bool prepare_input(E2eRun& r) {
+  r.input.path = r.options.input;
+  if (r.input.path.empty()) {
+    r.input.path = generated_path(r.options);
+    r.input.generated = true;
+    fmt::print(stderr, "generating a {0}x{0} demo image as {1} ...\n", r.options.size,
+               r.input.path);
+    const ChildOutcome made = run_in_child([&] { return generate_input(r.options, r.input.path); });
     if (!made.ok) {
       fmt::print(stderr, "cannot generate the input: {}\n", made.result.value("error", "?"));
-      return 1;
+      return false;
     }
-    generation = made.result;
+    r.generation = made.result;
   }
-  if (!probe_input(input)) return 1;
+  return probe_input(r.input);
+}
 
-  const std::string plan_text = describe(plan_spec(options));
-  const std::string mismatch = settings_mismatch(options);
+Measurements measure_all(const E2eOptions& options, const std::string& path, int threads) {
   fmt::print(stderr, "measuring ({} repeats per variant, one child process each):\n",
              options.repeat);
-  const ChildOutcome de = run_variant("D+E (tessera decode, encode sum)", [&] {
-    return measure_decode_and_encode(options, input.path);
-  });
-  const ChildOutcome w = run_variant("W (tessera engine, c threads)",
-                                     [&] { return measure_engine(options, input.path, threads); });
-  const ChildOutcome w1 = run_variant("W1 (tessera engine, 1 thread)",
-                                      [&] { return measure_engine(options, input.path, 1); });
-  const ChildOutcome naive =
-      run_variant("OpenCV naive loop", [&] { return measure_opencv(options, input.path, 1); });
-  const ChildOutcome parallel = run_variant(
-      "OpenCV parallel loop", [&] { return measure_opencv(options, input.path, threads); });
-  const ChildOutcome check =
-      run_variant("equality check", [&] { return check_equality(options, input.path, threads); });
+  Measurements m;
+  m.de = run_variant("D+E (tessera decode, encode sum)",
+                     [&] { return measure_decode_and_encode(options, path); });
+  m.w = run_variant("W (tessera engine, c threads)",
+                    [&] { return measure_engine(options, path, threads); });
+  m.w1 = run_variant("W1 (tessera engine, 1 thread)",
+                     [&] { return measure_engine(options, path, 1); });
+  m.naive = run_variant("OpenCV naive loop", [&] { return measure_opencv(options, path, 1); });
+  m.parallel =
+      run_variant("OpenCV parallel loop", [&] { return measure_opencv(options, path, threads); });
+  m.check = run_variant("equality check", [&] { return check_equality(options, path, threads); });
+  return m;
+}
 
-  const Summary d = wall(de, "decode_s");
-  const Summary e = wall(de, "encode_s");
-  const Summary ws = wall(w);
-  const Summary w1s = wall(w1);
-  const Summary naive_s = wall(naive);
-  const Summary parallel_s = wall(parallel);
-  const double c = double(threads);
-  const double bound = std::max(d.median, (d.median + e.median) / c);
-  const double no_overlap = d.median + e.median / c;
-  const double efficiency = ws.median > 0 ? bound / ws.median : 0;
-  const double speedup_naive = ws.median > 0 ? naive_s.median / ws.median : 0;
-  const double speedup_parallel = ws.median > 0 ? parallel_s.median / ws.median : 0;
-  const double w_rss_share = rss_share(w, input);
+std::uint64_t crops_of(const ChildOutcome& outcome, const char* key = "crops") {
+  return outcome.ok ? outcome.result.value(key, std::uint64_t{0}) : 0;
+}
 
-  const std::uint64_t planned =
-      check.ok ? check.result.value("planned_crops", std::uint64_t{0}) : 0;
-  const std::uint64_t tessera_crops = w.ok ? w.result.value("crops", std::uint64_t{0}) : 0;
-  const std::uint64_t opencv_crops = naive.ok ? naive.result.value("crops", std::uint64_t{0}) : 0;
-  const std::uint64_t parallel_crops =
-      parallel.ok ? parallel.result.value("crops", std::uint64_t{0}) : 0;
-  const bool counts_equal = planned > 0 && tessera_crops == planned && opencv_crops == planned &&
-                            parallel_crops == planned;
-  const bool png = options.format == "png";
-  const bool pixels_equal = check.ok && check.result.value("spot_pixels_identical", false);
-  const bool settings_equal = mismatch.empty() && counts_equal && (!png || pixels_equal);
+Figures figures_of(const E2eRun& r) {
+  const Measurements& m = r.m;
+  Figures f;
+  f.d = wall(m.de, "decode_s");
+  f.e = wall(m.de, "encode_s");
+  f.ws = wall(m.w);
+  f.w1s = wall(m.w1);
+  f.naive_s = wall(m.naive);
+  f.parallel_s = wall(m.parallel);
+  const double c = double(r.threads);
+  f.bound = std::max(f.d.median, (f.d.median + f.e.median) / c);
+  f.no_overlap = f.d.median + f.e.median / c;
+  f.efficiency = f.ws.median > 0 ? f.bound / f.ws.median : 0;
+  f.speedup_naive = f.ws.median > 0 ? f.naive_s.median / f.ws.median : 0;
+  f.speedup_parallel = f.ws.median > 0 ? f.parallel_s.median / f.ws.median : 0;
+  f.w_rss_share = rss_share(m.w, r.input);
+  f.planned = crops_of(m.check, "planned_crops");
+  f.tessera_crops = crops_of(m.w);
+  f.opencv_crops = crops_of(m.naive);
+  f.parallel_crops = crops_of(m.parallel);
+  const bool counts_equal = f.planned > 0 && f.tessera_crops == f.planned &&
+                            f.opencv_crops == f.planned && f.parallel_crops == f.planned;
+  const bool png = r.options.format == "png";
+  const bool pixels_equal = m.check.ok && m.check.result.value("spot_pixels_identical", false);
+  f.mismatch = settings_mismatch(r.options);
+  f.settings_equal = f.mismatch.empty() && counts_equal && (!png || pixels_equal);
+  return f;
+}
 
-  // The table.
-  const ImageHeader& h = input.header;
+// What was measured, on what, with which settings.
+void print_setup(const E2eRun& r) {
+  const ImageHeader& h = r.input.header;
   fmt::print("\ntessera_e2e: {} {}x{} {} {}{} ({:.1f} MiB file, {:.1f} MiB decoded {})\n",
-             input.generated ? "generated" : input.path, h.width, h.height, to_string(h.container),
-             input.generated ? (options.input_format == "png" ? "level 6 " : "q95 ") : "",
-             to_string(h.subsampling), double(input.file_bytes) / kMiB,
-             double(input.decoded_bytes) / kMiB, to_string(h.format));
-  fmt::print("plan: {} -> {} crops; c = {} threads; {} repeats (median, min..max)\n", plan_text,
-             planned, threads, options.repeat);
-  fmt::print("tessera settings: {}\n", describe_tessera_settings(options));
+             r.input.generated ? "generated" : r.input.path, h.width, h.height,
+             to_string(h.container),
+             r.input.generated ? (r.options.input_format == "png" ? "level 6 " : "q95 ") : "",
+             to_string(h.subsampling), double(r.input.file_bytes) / kMiB,
+             double(r.input.decoded_bytes) / kMiB, to_string(h.format));
+  fmt::print("plan: {} -> {} crops; c = {} threads; {} repeats (median, min..max)\n", r.plan_text,
+             r.f.planned, r.threads, r.options.repeat);
+  fmt::print("tessera settings: {}\n", describe_tessera_settings(r.options));
   fmt::print("OpenCV settings:  {}; cv::setNumThreads(0) so OpenCV's pool does not compete\n",
-             describe_opencv_settings(options));
-  const nlohmann::json machine = machine_info();
-  fmt::print("machine: {} x {}; load {}\n", machine["nproc"].get<unsigned>(),
-             machine["cpu_model"].get<std::string>(), machine["loadavg"].get<std::string>());
-  if (std::stod(machine["loadavg"].get<std::string>()) > double(machine["nproc"].get<unsigned>())) {
+             describe_opencv_settings(r.options));
+  fmt::print("machine: {} x {}; load {}\n", r.machine["nproc"].get<unsigned>(),
+             r.machine["cpu_model"].get<std::string>(), r.machine["loadavg"].get<std::string>());
+  if (std::stod(r.machine["loadavg"].get<std::string>()) >
+      double(r.machine["nproc"].get<unsigned>())) {
     fmt::print(
         "WARNING: the machine is busier than its core count; wall times are inflated "
         "(compare each variant's CPU s and cores)\n");
   }
   fmt::print("\n");
+}
 
+// One row per variant.
+void print_variants(const E2eRun& r) {
   fmt::print("{:<44} {:>8}  {:^17} {:>8} {:>7}\n", "variant", "median s", "min..max s", "RSS MiB",
              "% dec");
-  print_row("D  tessera decode, 1 thread (warm memory)", d, &de, input,
-            de.ok ? fmt::format("CPU {:.3f} s (mean); first decode (fresh memory) {:.3f} s",
-                                de.result.value("decode_cpu_mean_s", 0.0),
-                                de.result.value("decode_fresh_s", 0.0))
-                  : "");
-  print_row("E  tessera encode sum, 1 thread", e, nullptr, input,
-            de.ok ? fmt::format("CPU {:.3f} s (mean); {} crops, {:.1f} MiB",
-                                de.result.value("encode_cpu_mean_s", 0.0),
-                                de.result.value("crops", 0), de.result.value("bytes", 0.0) / kMiB)
-                  : "");
-  print_row(fmt::format("W  tessera engine, {} threads", threads), ws, &w, input,
-            w.ok ? fmt::format("{}{} crops, {:.1f} MiB; window peak {:.1f} MiB, pool {:.1f} MiB",
-                               cpu_use(w), tessera_crops, w.result.value("bytes", 0.0) / kMiB,
-                               w.result.value("peak_window_bytes", 0.0) / kMiB,
-                               w.result.value("pool_bytes", 0.0) / kMiB)
-                 : "");
-  print_row("W1 tessera engine, 1 thread", w1s, &w1, input, cpu_use(w1));
-  print_row("OpenCV naive: imread + imencode loop", naive_s, &naive, input,
-            naive.ok ? fmt::format("{}imread {:.3f} s; {:.1f} MiB", cpu_use(naive),
-                                   wall(naive, "imread_s").median,
-                                   naive.result.value("bytes", 0.0) / kMiB)
-                     : "");
-  print_row(fmt::format("OpenCV parallel: imread + {} threads", threads), parallel_s, &parallel,
-            input,
-            parallel.ok ? fmt::format("{}{:.1f} MiB", cpu_use(parallel),
-                                      parallel.result.value("bytes", 0.0) / kMiB)
-                        : "");
+  print_row("D  tessera decode, 1 thread (warm memory)", r.f.d, &r.m.de, r.input,
+            r.m.de.ok ? fmt::format("CPU {:.3f} s (mean); first decode (fresh memory) {:.3f} s",
+                                    r.m.de.result.value("decode_cpu_mean_s", 0.0),
+                                    r.m.de.result.value("decode_fresh_s", 0.0))
+                      : "");
+  print_row("E  tessera encode sum, 1 thread", r.f.e, nullptr, r.input,
+            r.m.de.ok ? fmt::format("CPU {:.3f} s (mean); {} crops, {:.1f} MiB",
+                                    r.m.de.result.value("encode_cpu_mean_s", 0.0),
+                                    r.m.de.result.value("crops", 0),
+                                    r.m.de.result.value("bytes", 0.0) / kMiB)
+                      : "");
+  print_row(
+      fmt::format("W  tessera engine, {} threads", r.threads), r.f.ws, &r.m.w, r.input,
+      r.m.w.ok
+          ? fmt::format("{}{} crops, {:.1f} MiB; window peak {:.1f} MiB, pool {:.1f} MiB",
+                        cpu_use(r.m.w), r.f.tessera_crops, r.m.w.result.value("bytes", 0.0) / kMiB,
+                        r.m.w.result.value("peak_window_bytes", 0.0) / kMiB,
+                        r.m.w.result.value("pool_bytes", 0.0) / kMiB)
+          : "");
+  print_row("W1 tessera engine, 1 thread", r.f.w1s, &r.m.w1, r.input, cpu_use(r.m.w1));
+  print_row("OpenCV naive: imread + imencode loop", r.f.naive_s, &r.m.naive, r.input,
+            r.m.naive.ok ? fmt::format("{}imread {:.3f} s; {:.1f} MiB", cpu_use(r.m.naive),
+                                       wall(r.m.naive, "imread_s").median,
+                                       r.m.naive.result.value("bytes", 0.0) / kMiB)
+                         : "");
+  print_row(fmt::format("OpenCV parallel: imread + {} threads", r.threads), r.f.parallel_s,
+            &r.m.parallel, r.input,
+            r.m.parallel.ok ? fmt::format("{}{:.1f} MiB", cpu_use(r.m.parallel),
+                                          r.m.parallel.result.value("bytes", 0.0) / kMiB)
+                            : "");
+}
 
-  fmt::print("\nbound max(D, (D+E)/c) = {:.3f} s (no overlap D + E/c = {:.3f} s)\n", bound,
-             no_overlap);
-  fmt::print("efficiency bound / W  = {:.2f}   (target >= {:.1f}: {})\n", efficiency,
-             kTargetEfficiency, mark(efficiency >= kTargetEfficiency));
-  fmt::print("W1 / W (scaling)      = {:.2f}x\n", ws.median > 0 ? w1s.median / ws.median : 0);
-  fmt::print("speedup vs naive      = {:.2f}x  (target >= {:.1f}x: {})\n", speedup_naive,
-             kTargetSpeedupNaive, mark(speedup_naive >= kTargetSpeedupNaive));
+void print_spot_check(const ChildOutcome& check) {
+  if (!check.ok) return;
+  int bytes_same = 0;
+  int pixels_same = 0;
+  for (const auto& spot : check.result["spot_crops"]) {
+    bytes_same += spot.value("bytes_identical", false) ? 1 : 0;
+    pixels_same += spot.value("pixels_identical", false) ? 1 : 0;
+  }
+  fmt::print("spot check ({} crops, decoded by tessera): identical pixels {}, identical bytes {}\n",
+             check.result["spot_crops"].size(), pixels_same, bytes_same);
+}
+
+// The model's figures against their targets, and whether both sides used equal settings.
+void print_verdicts(const E2eRun& r) {
+  fmt::print("\nbound max(D, (D+E)/c) = {:.3f} s (no overlap D + E/c = {:.3f} s)\n", r.f.bound,
+             r.f.no_overlap);
+  fmt::print("efficiency bound / W  = {:.2f}   (target >= {:.1f}: {})\n", r.f.efficiency,
+             kTargetEfficiency, mark(r.f.efficiency >= kTargetEfficiency));
+  fmt::print("W1 / W (scaling)      = {:.2f}x\n",
+             r.f.ws.median > 0 ? r.f.w1s.median / r.f.ws.median : 0);
+  fmt::print("speedup vs naive      = {:.2f}x  (target >= {:.1f}x: {})\n", r.f.speedup_naive,
+             kTargetSpeedupNaive, mark(r.f.speedup_naive >= kTargetSpeedupNaive));
   fmt::print("speedup vs parallel   = {:.2f}x  (target >= {:.1f}x on 2 cores: {})\n",
-             speedup_parallel, kTargetSpeedupParallel,
-             mark(speedup_parallel >= kTargetSpeedupParallel));
+             r.f.speedup_parallel, kTargetSpeedupParallel,
+             mark(r.f.speedup_parallel >= kTargetSpeedupParallel));
   fmt::print(
       "peak RSS of W         = {:.1f}% of decoded (target < {:.0f}%: {}); input file is {:.1f}% of "
       "it "
       "and is mapped, child RSS at start {:.1f} MiB\n",
-      100 * w_rss_share, 100 * kTargetRssShare, mark(w_rss_share < kTargetRssShare),
-      100.0 * double(input.file_bytes) / double(input.decoded_bytes),
-      double(w.start_rss_kib) / 1024.0);
-  fmt::print("crops: plan {} / tessera {} / OpenCV naive {} / OpenCV parallel {}\n", planned,
-             tessera_crops, opencv_crops, parallel_crops);
-  if (check.ok) {
-    int bytes_same = 0;
-    int pixels_same = 0;
-    for (const auto& spot : check.result["spot_crops"]) {
-      bytes_same += spot.value("bytes_identical", false) ? 1 : 0;
-      pixels_same += spot.value("pixels_identical", false) ? 1 : 0;
-    }
-    fmt::print(
-        "spot check ({} crops, decoded by tessera): identical pixels {}, identical bytes {}\n",
-        check.result["spot_crops"].size(), pixels_same, bytes_same);
-  }
+      100 * r.f.w_rss_share, 100 * kTargetRssShare, mark(r.f.w_rss_share < kTargetRssShare),
+      100.0 * double(r.input.file_bytes) / double(r.input.decoded_bytes),
+      double(r.m.w.start_rss_kib) / 1024.0);
+  fmt::print("crops: plan {} / tessera {} / OpenCV naive {} / OpenCV parallel {}\n", r.f.planned,
+             r.f.tessera_crops, r.f.opencv_crops, r.f.parallel_crops);
+  print_spot_check(r.m.check);
   fmt::print("total bytes: tessera {} / OpenCV {}\n",
-             w.ok ? w.result.value("bytes", std::uint64_t{0}) : 0,
-             naive.ok ? naive.result.value("bytes", std::uint64_t{0}) : 0);
-  if (settings_equal) {
+             r.m.w.ok ? r.m.w.result.value("bytes", std::uint64_t{0}) : 0,
+             r.m.naive.ok ? r.m.naive.result.value("bytes", std::uint64_t{0}) : 0);
+  if (r.f.settings_equal) {
     fmt::print("settings equal\n");
   } else {
     fmt::print("SETTINGS NOT EQUAL: {}\n",
-               mismatch.empty() ? "crop counts or spot pixels differ" : mismatch);
+               r.f.mismatch.empty() ? "crop counts or spot pixels differ" : r.f.mismatch);
   }
+}
 
-  if (!options.json.empty()) {
-    nlohmann::json json = {{"machine", machine},
-                           {"input",
-                            {{"path", input.generated ? "" : input.path},
-                             {"generated", input.generated},
-                             {"generation", generation},
-                             {"width", h.width},
-                             {"height", h.height},
-                             {"channels", channel_count(h.format)},
-                             {"container", to_string(h.container)},
-                             {"subsampling", to_string(h.subsampling)},
-                             {"file_bytes", input.file_bytes},
-                             {"decoded_bytes", input.decoded_bytes}}},
-                           {"plan", {{"description", plan_text}, {"crops", planned}}},
-                           {"threads", threads},
-                           {"repeat", options.repeat},
-                           {"settings",
-                            {{"tessera", describe_tessera_settings(options)},
-                             {"opencv", describe_opencv_settings(options)},
-                             {"opencv_set_num_threads", 0},
-                             {"equal", settings_equal},
-                             {"mismatch", mismatch}}},
-                           {"variants",
-                            {{"decode_encode", outcome_json(de, input)},
-                             {"engine", outcome_json(w, input)},
-                             {"engine_1_thread", outcome_json(w1, input)},
-                             {"opencv_naive", outcome_json(naive, input)},
-                             {"opencv_parallel", outcome_json(parallel, input)},
-                             {"equality_check", outcome_json(check, input)}}},
-                           {"derived",
-                            {{"D_s", d.median},
-                             {"E_s", e.median},
-                             {"W_s", ws.median},
-                             {"W1_s", w1s.median},
-                             {"bound_s", bound},
-                             {"no_overlap_s", no_overlap},
-                             {"efficiency", efficiency},
-                             {"speedup_vs_opencv_naive", speedup_naive},
-                             {"speedup_vs_opencv_parallel", speedup_parallel},
-                             {"engine_peak_rss_share", w_rss_share},
-                             {"targets",
-                              {{"efficiency", kTargetEfficiency},
-                               {"speedup_vs_opencv_naive", kTargetSpeedupNaive},
-                               {"speedup_vs_opencv_parallel", kTargetSpeedupParallel},
-                               {"peak_rss_share", kTargetRssShare}}}}}};
-    std::ofstream file(options.json);
-    file << json.dump(2) << '\n';
-    if (!file) fmt::print(stderr, "cannot write {}\n", options.json);
-  }
+nlohmann::json input_json(const E2eRun& r) {
+  const InputInfo& input = r.input;
+  const ImageHeader& h = input.header;
+  return {{"path", input.generated ? "" : input.path},
+          {"generated", input.generated},
+          {"generation", r.generation},
+          {"width", h.width},
+          {"height", h.height},
+          {"channels", channel_count(h.format)},
+          {"container", to_string(h.container)},
+          {"subsampling", to_string(h.subsampling)},
+          {"file_bytes", input.file_bytes},
+          {"decoded_bytes", input.decoded_bytes}};
+}
 
-  if (input.generated) {
+nlohmann::json variants_json(const E2eRun& r) {
+  return {{"decode_encode", outcome_json(r.m.de, r.input)},
+          {"engine", outcome_json(r.m.w, r.input)},
+          {"engine_1_thread", outcome_json(r.m.w1, r.input)},
+          {"opencv_naive", outcome_json(r.m.naive, r.input)},
+          {"opencv_parallel", outcome_json(r.m.parallel, r.input)},
+          {"equality_check", outcome_json(r.m.check, r.input)}};
+}
+
+nlohmann::json derived_json(const Figures& f) {
+  return {{"D_s", f.d.median},
+          {"E_s", f.e.median},
+          {"W_s", f.ws.median},
+          {"W1_s", f.w1s.median},
+          {"bound_s", f.bound},
+          {"no_overlap_s", f.no_overlap},
+          {"efficiency", f.efficiency},
+          {"speedup_vs_opencv_naive", f.speedup_naive},
+          {"speedup_vs_opencv_parallel", f.speedup_parallel},
+          {"engine_peak_rss_share", f.w_rss_share},
+          {"targets",
+           {{"efficiency", kTargetEfficiency},
+            {"speedup_vs_opencv_naive", kTargetSpeedupNaive},
+            {"speedup_vs_opencv_parallel", kTargetSpeedupParallel},
+            {"peak_rss_share", kTargetRssShare}}}};
+}
+
+nlohmann::json result_json(const E2eRun& r) {
+  return {{"machine", r.machine},
+          {"input", input_json(r)},
+          {"plan", {{"description", r.plan_text}, {"crops", r.f.planned}}},
+          {"threads", r.threads},
+          {"repeat", r.options.repeat},
+          {"settings",
+           {{"tessera", describe_tessera_settings(r.options)},
+            {"opencv", describe_opencv_settings(r.options)},
+            {"opencv_set_num_threads", 0},
+            {"equal", r.f.settings_equal},
+            {"mismatch", r.f.mismatch}}},
+          {"variants", variants_json(r)},
+          {"derived", derived_json(r.f)}};
+}
+
+void write_json(const E2eRun& r) {
+  std::ofstream file(r.options.json);
+  file << result_json(r).dump(2) << '\n';
+  if (!file) fmt::print(stderr, "cannot write {}\n", r.options.json);
+}
+
+// c: the threads the engine runs with, as the engine itself resolves -j (TBB's count).
+int engine_threads(const E2eOptions& options) {
+  EngineOptions engine;
+  engine.threads = options.threads;
+  return resolved_settings(engine).threads;
+}
+
+int run(const E2eOptions& options) {
+  E2eRun r{options, engine_threads(options), {}, {}, {}, {}, {}, {}};
+  if (!prepare_input(r)) return 1;
+  r.plan_text = describe(plan_spec(options));
+  r.m = measure_all(options, r.input.path, r.threads);
+  r.f = figures_of(r);
+  r.machine = machine_info();
+  print_setup(r);
+  print_variants(r);
+  print_verdicts(r);
+  if (!options.json.empty()) write_json(r);
+  if (r.input.generated) {
     if (options.keep_input) {
-      fmt::print(stderr, "kept the input: {}\n", input.path);
+      fmt::print(stderr, "kept the input: {}\n", r.input.path);
     } else {
-      std::remove(input.path.c_str());
+      std::remove(r.input.path.c_str());
     }
   }
-  const bool all_ok = de.ok && w.ok && w1.ok && naive.ok && parallel.ok && check.ok;
-  return all_ok && settings_equal ? 0 : 1;
+  const Measurements& m = r.m;
+  const bool all_ok = m.de.ok && m.w.ok && m.w1.ok && m.naive.ok && m.parallel.ok && m.check.ok;
+  return all_ok && r.f.settings_equal ? 0 : 1;
 }
 
 }  // namespace

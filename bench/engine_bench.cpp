@@ -19,7 +19,7 @@ constexpr int kSmallVariants = 4;  // distinct small pictures, cycled over the 2
 
 std::vector<std::uint8_t> encoded_demo(int side, std::uint64_t seed) {
   const OwnedImage image = make_demo_image(side, side, PixelFormat::kRgb8, seed);
-  auto bytes = encode_whole(image.view(), jpeg_options(95, JpegSubsampling::k444));
+  auto bytes = encode_to_vector(image.view(), jpeg_options(95, JpegSubsampling::k444));
   return bytes ? std::move(bytes).value() : std::vector<std::uint8_t>{};
 }
 

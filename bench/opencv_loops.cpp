@@ -8,6 +8,7 @@
 #include <map>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "stats.hpp"
 #include "tessera/codecs/decoder.hpp"
 #include "tessera/engine/engine.hpp"
+#include "tessera/engine/image_utils.hpp"
 #include "tessera/engine/sink.hpp"
 
 namespace tessera::bench {
@@ -89,33 +91,10 @@ std::uint64_t encode_parallel(const cv::Mat& image, const OpenCvCase& c, int thr
   return total;
 }
 
-std::vector<std::uint8_t> decode_with_tessera(std::vector<std::uint8_t> bytes,
-                                              ImageHeader& header) {
-  auto decoder = open_decoder(InputBytes::from_vector(std::move(bytes), "spot crop"));
-  if (!decoder) throw std::runtime_error("spot crop: " + decoder.error().message);
-  header = (*decoder)->header();
-  const std::size_t stride = static_cast<std::size_t>(header.width) *
-                             static_cast<std::size_t>(channel_count(header.format));
-  std::vector<std::uint8_t> pixels(stride * static_cast<std::size_t>(header.height));
-  while ((*decoder)->rows_read() < header.height) {
-    const int row = (*decoder)->rows_read();
-    auto n = (*decoder)->read_rows(pixels.data() + static_cast<std::size_t>(row) * stride, stride,
-                                   header.height - row);
-    if (!n) throw std::runtime_error("spot crop: " + n.error().message);
-    if (*n == 0) break;
-  }
-  return pixels;
-}
-
-double psnr(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b) {
-  if (a.size() != b.size() || a.empty()) return 0;
-  double sum = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const double d = double(a[i]) - double(b[i]);
-    sum += d * d;
-  }
-  if (sum == 0) return INFINITY;
-  return 10 * std::log10(255.0 * 255.0 / (sum / double(a.size())));
+OwnedImage decode_spot(std::vector<std::uint8_t> bytes) {
+  auto image = decode_whole(InputBytes::from_vector(std::move(bytes), "spot crop"));
+  if (!image) throw std::runtime_error("spot crop: " + image.error().message);
+  return std::move(image).value();
 }
 
 std::vector<std::size_t> spot_indices(std::size_t count) {
@@ -189,18 +168,16 @@ nlohmann::json check_equality(const E2eOptions& options, const std::string& path
     cv::imencode(extension, image(cv::Rect(crop.roi.x, crop.roi.y, crop.roi.w, crop.roi.h)), theirs,
                  params);
     const bool same_bytes = ours == theirs;
-    ImageHeader ours_header;
-    ImageHeader theirs_header;
     const std::size_t ours_size = ours.size();
     const std::size_t theirs_size = theirs.size();
-    const auto ours_pixels = ours.empty() ? std::vector<std::uint8_t>{}
-                                          : decode_with_tessera(std::move(ours), ours_header);
-    const auto theirs_pixels = decode_with_tessera(std::move(theirs), theirs_header);
-    const bool same_pixels = !ours_pixels.empty() && ours_pixels == theirs_pixels &&
-                             ours_header.format == theirs_header.format;
+    const auto ours_image =
+        ours.empty() ? std::optional<OwnedImage>() : decode_spot(std::move(ours));
+    const OwnedImage theirs_image = decode_spot(std::move(theirs));
+    const bool same_pixels = ours_image && ours_image->pixels == theirs_image.pixels &&
+                             ours_image->format == theirs_image.format;
     all_pixels_equal = all_pixels_equal && same_pixels;
     all_bytes_equal = all_bytes_equal && same_bytes;
-    const double db = psnr(ours_pixels, theirs_pixels);
+    const double db = ours_image ? psnr(ours_image->view(), theirs_image.view()) : 0.0;
     crops.push_back({{"index", crop.index},
                      {"roi", {crop.roi.x, crop.roi.y, crop.roi.w, crop.roi.h}},
                      {"tessera_bytes", ours_size},

@@ -2,17 +2,7 @@
 
 #include <time.h>
 
-#include <algorithm>
-
 namespace tessera::bench {
-
-Summary summarize(std::vector<double> samples) {
-  if (samples.empty()) return {};
-  std::sort(samples.begin(), samples.end());
-  const std::size_t n = samples.size();
-  const double median = n % 2 == 1 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
-  return Summary{median, samples.front(), samples.back()};
-}
 
 nlohmann::json to_json(const Summary& summary, const std::vector<double>& samples) {
   return {

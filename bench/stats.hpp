@@ -1,19 +1,17 @@
-// Median and range of repeated measurements, and the clock every measurement uses.
+// Median and range of repeated measurements as the benchmarks' JSON holds them, and the clock
+// every measurement uses. The arithmetic is tessera_cli's, shared with `tessera tune`.
 #pragma once
 
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "sample_stats.hpp"
+
 namespace tessera::bench {
 
-struct Summary {
-  double median = 0;
-  double min = 0;
-  double max = 0;
-};
-
-Summary summarize(std::vector<double> samples);
+using cli::summarize;
+using cli::Summary;
 nlohmann::json to_json(const Summary& summary, const std::vector<double>& samples);
 Summary summary_from_json(const nlohmann::json& json);
 

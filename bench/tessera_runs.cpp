@@ -62,7 +62,7 @@ nlohmann::json generate_input(const E2eOptions& options, const std::string& path
   const EncodeOptions encode =
       options.input_format == "png" ? png_options(6) : jpeg_options(95, JpegSubsampling::k444);
   const std::vector<std::uint8_t> bytes =
-      take(encode_whole(image.view(), encode), "encode demo image");
+      take(encode_to_vector(image.view(), encode), "encode demo image");
   std::ofstream file(path, std::ios::binary);
   file.write(reinterpret_cast<const char*>(bytes.data()),
              static_cast<std::streamsize>(bytes.size()));

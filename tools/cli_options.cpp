@@ -183,7 +183,31 @@ Result<RandomSpec> random_from(const PlanArgs& args) {
   return RandomSpec{*args.count, size->first, size->second, args.seed};
 }
 
+Result<RoiListSpec> rois_from(const PlanArgs& args) {
+  auto rois = load_roi_file(args.rois);
+  if (!rois) return std::move(rois).error();
+  if (!args.edge.empty()) {
+    auto edge = parse_edge(args.edge, true);
+    if (!edge) return std::move(edge).error();
+    rois->edge = *edge;
+  }
+  if (!args.fill.empty()) {
+    auto fill = parse_fill(args.fill);
+    if (!fill) return std::move(fill).error();
+    rois->fill = *fill;
+  }
+  return rois;
+}
+
 std::optional<Result<PlanSpec>> plan_from(const PlanArgs& args) {
+  if (!args.rois.empty()) {
+    if (!args.tile.empty() || args.count) {
+      return Result<PlanSpec>(usage("--rois and --tile/--count ask for two different plans; give only one"));
+    }
+    auto rois = rois_from(args);
+    if (!rois) return Result<PlanSpec>(std::move(rois).error());
+    return Result<PlanSpec>(PlanSpec(std::move(rois).value()));
+  }
   if (!args.tile.empty() && args.count) {
     return Result<PlanSpec>(usage("--tile and --count ask for two different plans; give only one"));
   }

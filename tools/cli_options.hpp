@@ -49,8 +49,9 @@ struct RunArgs {
   bool json = false;
 };
 
-// Grid and random plan options; empty strings mean "not given".
+// Grid, ROI-file and random plan options; empty strings mean "not given".
 struct PlanArgs {
+  std::string rois;  // a ROI file; --edge and --fill then apply to its regions
   std::string tile;
   std::string stride;
   std::string overlap;
@@ -87,7 +88,11 @@ Result<ShardLimit> parse_shard_size(const std::string& text);
 Result<GridSpec> grid_from(const PlanArgs& args);
 // The random plan from --count/--size/--seed; --count and --size are required.
 Result<RandomSpec> random_from(const PlanArgs& args);
-// Whichever plan the options describe: a grid when --tile is given, random when --count is.
+// The regions of the --rois file with --edge (error, drop, pad or clip) and --fill applied.
+Result<RoiListSpec> rois_from(const PlanArgs& args);
+// Whichever plan the options describe: a ROI list when --rois is given, a grid when --tile is,
+// random when --count is; nullopt when none is. Every command and manifest line builds its
+// plan here or through the three builders above, so an option means the same everywhere.
 std::optional<Result<PlanSpec>> plan_from(const PlanArgs& args);
 
 // Encode options for one input; `input_format` is what detect_format() found in its bytes.

@@ -13,6 +13,7 @@
 #include "signals.hpp"
 #include "tessera/engine/demo_image.hpp"
 #include "tessera/engine/file_sinks.hpp"
+#include "tessera/engine/image_utils.hpp"
 
 namespace tessera::cli {
 namespace {
@@ -164,12 +165,9 @@ Result<InputBytes> make_demo_input() {
   options.format = OutputFormat::kJpeg;
   options.jpeg.quality = kDemoQuality;
   options.jpeg.subsampling = JpegSubsampling::k444;
-  std::vector<std::uint8_t> bytes(max_encoded_size(image.width, image.height, image.format, options));
-  auto encoder = make_encoder(OutputFormat::kJpeg);
-  auto size = encoder->encode(image.view(), options, bytes);
-  if (!size) return std::move(size).error();
-  bytes.resize(*size);
-  return InputBytes::from_vector(std::move(bytes), "demo.jpg");
+  auto bytes = encode_to_vector(image.view(), options);
+  if (!bytes) return std::move(bytes).error();
+  return InputBytes::from_vector(std::move(bytes).value(), "demo.jpg");
 }
 
 }  // namespace
@@ -188,21 +186,10 @@ int run_random(const std::vector<std::string>& inputs, const PlanArgs& plan, con
   return run_list("random", inputs, PlanSpec(*random), common, setup);
 }
 
-int run_crop(const std::string& input, const std::string& rois_file, const std::string& edge, const std::string& fill,
-             const CommonArgs& common) {
-  auto rois = load_roi_file(rois_file);
+int run_crop(const std::string& input, const PlanArgs& plan, const CommonArgs& common) {
+  auto rois = rois_from(plan);
   if (!rois) return usage_error("crop", rois.error().message);
-  if (Status s = check_roi_keys(*rois, rois_file); !s) return usage_error("crop", s.error().message);
-  if (!edge.empty()) {
-    auto policy = parse_edge(edge, true);
-    if (!policy) return usage_error("crop", policy.error().message);
-    rois->edge = *policy;
-  }
-  if (!fill.empty()) {
-    auto colour = parse_fill(fill);
-    if (!colour) return usage_error("crop", colour.error().message);
-    rois->fill = *colour;
-  }
+  if (Status s = check_roi_keys(*rois, plan.rois); !s) return usage_error("crop", s.error().message);
   const bool keyed = std::any_of(rois->rois.begin(), rois->rois.end(), [](const RoiEntry& e) { return !e.key.empty(); });
   RunSetup setup;
   setup.default_template = keyed ? kKeyTemplate : kGridTemplate;

@@ -16,8 +16,8 @@ inline constexpr int kExitUsage = 2;
 inline constexpr int kExitInterrupted = 130;
 
 int run_tile(const std::vector<std::string>& inputs, const PlanArgs& plan, const CommonArgs& common);
-int run_crop(const std::string& input, const std::string& rois, const std::string& edge, const std::string& fill,
-             const CommonArgs& common);
+// The plan's --rois, --edge and --fill; its grid and random options are unused.
+int run_crop(const std::string& input, const PlanArgs& plan, const CommonArgs& common);
 int run_random(const std::vector<std::string>& inputs, const PlanArgs& plan, const CommonArgs& common);
 int run_info(const std::vector<std::string>& inputs, bool json, std::uint64_t max_pixels);
 int run_demo(const CommonArgs& common);

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <filesystem>
+#include <functional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -24,22 +25,26 @@ std::optional<std::string> text_of(const json& object, const char* name) {
   return it->dump();
 }
 
-Result<PlanSpec> grid_plan_from_json(const json& plan) {
+// A manifest's "fill" may be a JSON array [R, G, B(, A)] as well as the option's "R,G,B" text.
+std::string fill_text(const json& plan) {
+  auto fill = plan.find("fill");
+  if (fill == plan.end() || !fill->is_array()) return text_of(plan, "fill").value_or("");
+  std::string joined;
+  for (const auto& v : *fill) joined += (joined.empty() ? "" : ",") + v.dump();
+  return joined;
+}
+
+// The grid and ROI-file keys of a line's plan as the command line's options, so that both
+// build their plans with the same functions.
+PlanArgs plan_args_from_json(const json& plan) {
   PlanArgs args;
+  args.rois = text_of(plan, "rois").value_or("");
   args.tile = text_of(plan, "tile").value_or("");
   args.stride = text_of(plan, "stride").value_or("");
   args.overlap = text_of(plan, "overlap").value_or("");
   args.edge = text_of(plan, "edge").value_or("");
-  if (auto fill = plan.find("fill"); fill != plan.end() && fill->is_array()) {
-    std::string joined;
-    for (const auto& v : *fill) joined += (joined.empty() ? "" : ",") + v.dump();
-    args.fill = joined;
-  } else {
-    args.fill = text_of(plan, "fill").value_or("");
-  }
-  auto grid = grid_from(args);
-  if (!grid) return std::move(grid).error();
-  return PlanSpec(*grid);
+  args.fill = fill_text(plan);
+  return args;
 }
 
 Result<PlanSpec> random_plan_from_json(const json& random) {
@@ -56,6 +61,34 @@ Result<PlanSpec> random_plan_from_json(const json& random) {
   auto spec = random_from(args);
   if (!spec) return std::move(spec).error();
   return PlanSpec(*spec);
+}
+
+// A line's plan sits under "plan" or at the top level of the line; "tile" wins over "rois",
+// which wins over "random"; a line with none of them takes the command line's plan.
+// `resolve` makes a ROI file's path relative to the manifest.
+Result<PlanSpec> line_plan(const json& line, const std::optional<PlanSpec>& fallback,
+                           const std::function<std::string(const std::string&)>& resolve) {
+  const json* plan = &line;
+  if (auto p = line.find("plan"); p != line.end()) {
+    if (!p->is_object()) return line_error("\"plan\" must be an object such as {\"tile\": 256}");
+    plan = &*p;
+  }
+  PlanArgs args = plan_args_from_json(*plan);
+  if (plan->contains("tile")) {
+    auto grid = grid_from(args);
+    if (!grid) return std::move(grid).error();
+    return PlanSpec(*grid);
+  }
+  if (text_of(*plan, "rois")) {
+    args.rois = resolve(args.rois);
+    auto list = rois_from(args);
+    if (!list) return line_error(list.error().message);
+    return PlanSpec(std::move(list).value());
+  }
+  if (auto random = plan->find("random"); random != plan->end()) return random_plan_from_json(*random);
+  if (fallback) return *fallback;
+  return line_error("no plan: give this line a \"plan\" ({\"tile\": 256}, {\"rois\": \"file.csv\"} or "
+                    "{\"random\": {...}}), or pass --tile or --count on the command line");
 }
 
 }  // namespace
@@ -169,34 +202,9 @@ Result<Job> ManifestSource::parse_line(const std::string& text) {
   job.skip_blank = defaults_.skip_blank;
   job.auto_orient = defaults_.auto_orient;
 
-  // The plan may sit under "plan" or at the top level of the line.
-  const json* plan = &line;
-  if (auto p = line.find("plan"); p != line.end()) {
-    if (!p->is_object()) return line_error("\"plan\" must be an object such as {\"tile\": 256}");
-    plan = &*p;
-  }
-  std::optional<Result<PlanSpec>> spec;
-  if (plan->contains("tile")) {
-    spec = grid_plan_from_json(*plan);
-  } else if (auto rois = text_of(*plan, "rois")) {
-    auto list = load_roi_file(resolve(*rois));
-    if (!list) return line_error(list.error().message);
-    if (auto edge = text_of(*plan, "edge")) {
-      auto policy = parse_edge(*edge, true);
-      if (!policy) return std::move(policy).error();
-      list->edge = *policy;
-    }
-    spec = Result<PlanSpec>(PlanSpec(std::move(list).value()));
-  } else if (auto random = plan->find("random"); random != plan->end()) {
-    spec = random_plan_from_json(*random);
-  } else if (defaults_.plan) {
-    spec = Result<PlanSpec>(*defaults_.plan);
-  } else {
-    return line_error("no plan: give this line a \"plan\" ({\"tile\": 256}, {\"rois\": \"file.csv\"} or "
-                      "{\"random\": {...}}), or pass --tile or --count on the command line");
-  }
-  if (!*spec) return std::move(*spec).error();
-  job.plan = std::move(*spec).value();
+  auto plan = line_plan(line, defaults_.plan, [this](const std::string& path) { return resolve(path); });
+  if (!plan) return std::move(plan).error();
+  job.plan = std::move(plan).value();
 
   if (auto prefix = text_of(line, "key_prefix"); prefix && !prefix->empty()) {
     auto checked = checked_key(*prefix);

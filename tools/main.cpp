@@ -1,5 +1,7 @@
 // The tessera command line: parses arguments with CLI11 and hands them to one command.
 // Parsing errors exit with 2; everything else is decided by the command.
+#include <optional>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -57,15 +59,26 @@ void add_output_options(CLI::App& app, OutputArgs& args) {
       ->group("Output");
 }
 
+// The engine's own defaults, as it resolves them on this machine.
+void add_engine_options(CLI::App& app, RunArgs& args) {
+  const EngineSettings defaults = resolved_settings();
+  EngineOptions one_thread;
+  one_thread.threads = 1;
+  const int crops_per_thread = resolved_settings(one_thread).crops_in_flight;
+  app.add_option("-j,--threads", args.threads, fmt::format("Worker threads (default: every core, {} here)", defaults.threads))
+      ->check(CLI::NonNegativeNumber)->group("Run");
+  app.add_option("--crops-in-flight", args.crops_in_flight,
+                 fmt::format("Encode buffers in flight (default: {} per thread)", crops_per_thread))
+      ->check(CLI::NonNegativeNumber)->group("Run");
+  app.add_option("--band-rows", args.band_rows, fmt::format("Rows decoded per step (default: {})", defaults.band_rows))
+      ->check(CLI::NonNegativeNumber)->group("Run");
+  app.add_option("--jobs-in-flight", args.jobs_in_flight,
+                 fmt::format("Images open at once (default: {})", defaults.jobs_in_flight))
+      ->check(CLI::NonNegativeNumber)->group("Run");
+}
+
 void add_run_options(CLI::App& app, RunArgs& args) {
-  app.add_option("-j,--threads", args.threads, "Worker threads (default: every core)")->check(CLI::NonNegativeNumber)
-      ->group("Run");
-  app.add_option("--crops-in-flight", args.crops_in_flight, "Encode buffers in flight (default: 4 per thread)")
-      ->check(CLI::NonNegativeNumber)->group("Run");
-  app.add_option("--band-rows", args.band_rows, "Rows decoded per step (default: 64)")->check(CLI::NonNegativeNumber)
-      ->group("Run");
-  app.add_option("--jobs-in-flight", args.jobs_in_flight, "Images open at once (default: 2)")
-      ->check(CLI::NonNegativeNumber)->group("Run");
+  add_engine_options(app, args);
   app.add_option("--max-pixels", args.max_pixels, "Refuse images with more pixels than this")
       ->check(CLI::PositiveNumber)->capture_default_str()->group("Run");
   app.add_option("--max-crops", args.max_crops, "Refuse plans with more crops than this")->check(CLI::PositiveNumber)
@@ -117,9 +130,6 @@ struct Arguments {
   PlanArgs plan;
   std::vector<std::string> inputs;
   std::string single;
-  std::string rois;
-  std::string edge;
-  std::string fill;
   bool info_json = false;
   std::uint64_t info_max_pixels = std::uint64_t{1} << 30;
   std::string profile;
@@ -131,7 +141,7 @@ void add_tune_command(CLI::App& app, TuneArgs& args) {
   tune->add_option("INPUT", args.inputs, "Images of the job to tune (files; not stdin)")->required();
   add_grid_options(*tune, args.plan, false);
   add_random_options(*tune, args.plan, false);
-  tune->add_option("--rois", args.rois, "ROI file, as for 'tessera crop'")->group("Plan");
+  tune->add_option("--rois", args.plan.rois, "ROI file, as for 'tessera crop'")->group("Plan");
   add_encode_options(*tune, args.common.encode);
   add_run_options(*tune, args.common.run);
   tune->add_option("-o,--output", args.profile_out, "The profile to write (JSON)")->required()->group("Output");
@@ -161,15 +171,8 @@ int apply_profile_option(CLI::App& command, const std::string& path, CommonArgs&
   return kExitOk;
 }
 
-int run(int argc, char** argv) {
-  CLI::App app{"tessera: decode a large image once, cut many regions out of it and encode them in parallel.", "tessera"};
-  app.set_version_flag("--version", fmt::format("tessera {}", kVersion));
-  app.require_subcommand(1);
-  app.footer("Run 'tessera COMMAND --help' for a command's options and examples.\n"
-             "Start with: tessera demo");
-  Arguments a;
-
-  auto* tile = app.add_subcommand("tile", "Cut every image into a grid of tiles");
+CLI::App* add_tile_command(CLI::App& app, Arguments& a) {
+  CLI::App* tile = app.add_subcommand("tile", "Cut every image into a grid of tiles");
   tile->add_option("INPUT", a.inputs, "Images (JPEG, PNG, or others through OpenCV); - reads stdin")->required();
   add_grid_options(*tile, a.plan, true);
   add_common(*tile, a.common);
@@ -177,21 +180,27 @@ int run(int argc, char** argv) {
                            "  tessera tile big.jpg --tile 256 -o tiles/\n"
                            "  tessera tile *.png --tile 512x256 --overlap 64 --edge pad --fill 255,255,255 -o shards.tar --shard-size 1GB\n"
                            "  cat big.jpg | tessera tile - --tile 256 -o - > out.tar\n") + kOutputHelp);
+  return tile;
+}
 
-  auto* crop = app.add_subcommand("crop", "Cut the regions listed in a CSV or JSON file");
+CLI::App* add_crop_command(CLI::App& app, Arguments& a) {
+  CLI::App* crop = app.add_subcommand("crop", "Cut the regions listed in a CSV or JSON file");
   crop->add_option("INPUT", a.single, "Image; - reads stdin")->required();
-  crop->add_option("--rois", a.rois, "ROI file: CSV lines x,y,w,h[,key] or a JSON list of {x,y,w,h,key}")->required()
+  crop->add_option("--rois", a.plan.rois, "ROI file: CSV lines x,y,w,h[,key] or a JSON list of {x,y,w,h,key}")->required()
       ->group("Plan");
-  crop->add_option("--edge", a.edge, "Regions past the edge: error (default), drop, pad or clip")
+  crop->add_option("--edge", a.plan.edge, "Regions past the edge: error (default), drop, pad or clip")
       ->check(CLI::IsMember({"error", "drop", "pad", "clip"}))->group("Plan");
-  crop->add_option("--fill", a.fill, "Pad colour R,G,B[,A]")->group("Plan");
+  crop->add_option("--fill", a.plan.fill, "Pad colour R,G,B[,A]")->group("Plan");
   add_common(*crop, a.common);
   crop->footer(std::string("Examples:\n"
                            "  tessera crop scan.jpg --rois boxes.csv -o crops/       (keys name files: {stem}/{key}.{ext})\n"
                            "  tessera crop scan.png --rois boxes.json --edge clip -f png -o crops.tar\n"
                            "Keys may use only A-Z a-z 0-9 _ -; other keys are refused.\n") + kOutputHelp);
+  return crop;
+}
 
-  auto* random = app.add_subcommand("random", "Cut seeded random square crops");
+CLI::App* add_random_command(CLI::App& app, Arguments& a) {
+  CLI::App* random = app.add_subcommand("random", "Cut seeded random square crops");
   random->add_option("INPUT", a.inputs, "Images; - reads stdin")->required();
   add_random_options(*random, a.plan, true);
   add_common(*random, a.common);
@@ -199,23 +208,32 @@ int run(int argc, char** argv) {
                              "  tessera random photo.jpg --count 100 --size 64:128 --seed 7 -o crops/\n"
                              "  tessera random a.jpg b.jpg --count 1000 --size 224 --seed 1 -o train.tar --shard-size 10000samples\n") +
                  kOutputHelp);
+  return random;
+}
 
-  auto* info = app.add_subcommand("info", "Print image headers (size, format, channels, subsampling, ...) without decoding");
+CLI::App* add_info_command(CLI::App& app, Arguments& a) {
+  CLI::App* info = app.add_subcommand("info", "Print image headers (size, format, channels, subsampling, ...) without decoding");
   info->add_option("INPUT", a.inputs, "Images; - reads stdin")->required();
   info->add_flag("--json", a.info_json, "Print a JSON array, one object per image");
   info->add_option("--max-pixels", a.info_max_pixels, "Report images with more pixels than this as errors")
       ->check(CLI::PositiveNumber);
   info->footer("Examples:\n  tessera info photo.jpg scan.png\n  tessera info --json *.jpg | jq '.[].width'\n"
                "Exit code 1 when an input cannot be read.");
+  return info;
+}
 
-  auto* demo = app.add_subcommand("demo", "Tile a generated 4096x4096 image and print the speed");
+CLI::App* add_demo_command(CLI::App& app, Arguments& a) {
+  CLI::App* demo = app.add_subcommand("demo", "Tile a generated 4096x4096 image and print the speed");
   add_common(*demo, a.common);
   demo->footer(std::string("Examples:\n"
                            "  tessera demo                     (nothing written; prints crops, bytes, time, MP/s)\n"
                            "  tessera demo -j 1 --json\n"
                            "  tessera demo -f png -o demo_tiles/\n") + kOutputHelp);
+  return demo;
+}
 
-  auto* manifest = app.add_subcommand("manifest", "Run the jobs of a JSON-lines file, one image per line");
+CLI::App* add_manifest_command(CLI::App& app, Arguments& a) {
+  CLI::App* manifest = app.add_subcommand("manifest", "Run the jobs of a JSON-lines file, one image per line");
   manifest->add_option("JOBS", a.single, "JSON lines: {\"input\": \"a.jpg\", \"plan\": {...}, \"key_prefix\": \"p\"}")
       ->required();
   add_grid_options(*manifest, a.plan, false);
@@ -231,13 +249,36 @@ int run(int argc, char** argv) {
       "Examples:\n"
       "  tessera manifest jobs.jsonl --tile 256 -o shards.tar --shard-size 1GB\n"
       "  tessera manifest jobs.jsonl --count 50 --size 128 --seed 3 -o crops/ --json\n") + kOutputHelp);
+  return manifest;
+}
 
+// The command line as CLI11 sees it; the subcommands' pointers say which one was parsed.
+struct Commands {
+  CLI::App* tile;
+  CLI::App* crop;
+  CLI::App* random;
+  CLI::App* info;
+  CLI::App* demo;
+  CLI::App* manifest;
+};
+
+Commands add_commands(CLI::App& app, Arguments& a) {
+  app.set_version_flag("--version", fmt::format("tessera {}", kVersion));
+  app.require_subcommand(1);
+  app.footer("Run 'tessera COMMAND --help' for a command's options and examples.\n"
+             "Start with: tessera demo");
+  const Commands commands{add_tile_command(app, a),   add_crop_command(app, a), add_random_command(app, a),
+                          add_info_command(app, a),   add_demo_command(app, a), add_manifest_command(app, a)};
   add_tune_command(app, a.tune);
-  for (CLI::App* command : {tile, crop, random, manifest}) {
+  for (CLI::App* command : {commands.tile, commands.crop, commands.random, commands.manifest}) {
     command->add_option("--profile", a.profile, "Settings from 'tessera tune' (JSON); flags given here win")
         ->group("Run");
   }
+  return commands;
+}
 
+// nullopt when the arguments parsed; else the exit code (0 after --help or --version).
+std::optional<int> parse(CLI::App& app, int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -250,18 +291,29 @@ int run(int argc, char** argv) {
     app.exit(e);
     return kExitUsage;
   }
+  return std::nullopt;
+}
 
-  for (CLI::App* command : {tile, crop, random, manifest}) {
+int dispatch(CLI::App& app, const Commands& c, Arguments& a) {
+  for (CLI::App* command : {c.tile, c.crop, c.random, c.manifest}) {
     if (!command->parsed() || a.profile.empty()) continue;
     if (int code = apply_profile_option(*command, a.profile, a.common); code != kExitOk) return code;
   }
   if (app.got_subcommand("tune")) return run_tune(a.tune);
-  if (tile->parsed()) return run_tile(a.inputs, a.plan, a.common);
-  if (crop->parsed()) return run_crop(a.single, a.rois, a.edge, a.fill, a.common);
-  if (random->parsed()) return run_random(a.inputs, a.plan, a.common);
-  if (info->parsed()) return run_info(a.inputs, a.info_json, a.info_max_pixels);
-  if (demo->parsed()) return run_demo(a.common);
+  if (c.tile->parsed()) return run_tile(a.inputs, a.plan, a.common);
+  if (c.crop->parsed()) return run_crop(a.single, a.plan, a.common);
+  if (c.random->parsed()) return run_random(a.inputs, a.plan, a.common);
+  if (c.info->parsed()) return run_info(a.inputs, a.info_json, a.info_max_pixels);
+  if (c.demo->parsed()) return run_demo(a.common);
   return run_manifest(a.single, a.plan, a.common);
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"tessera: decode a large image once, cut many regions out of it and encode them in parallel.", "tessera"};
+  Arguments a;
+  const Commands commands = add_commands(app, a);
+  if (auto code = parse(app, argc, argv)) return *code;
+  return dispatch(app, commands, a);
 }
 
 }  // namespace

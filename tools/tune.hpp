@@ -13,8 +13,7 @@ namespace tessera::cli {
 
 struct TuneArgs {
   std::vector<std::string> inputs;
-  PlanArgs plan;
-  std::string rois;            // a ROI file instead of a grid or random plan
+  PlanArgs plan;               // a grid, random crops or a ROI file (--rois)
   CommonArgs common;           // encode and run options; the output is unused
   std::string time = "60s";    // the budget
   std::string profile_out;     // PROFILE.json

@@ -197,7 +197,7 @@ void run_flow_graph(Run& run, bool ordered_delivery) {
   flow::make_edge(flow::output_port<2>(release_node), deliver_node);
   flow::make_edge(flow::output_port<3>(release_node), open_node);
 
-  for (int i = 0; i < std::max(1, run.options.jobs_in_flight); ++i) {
+  for (int i = 0; i < run.options.jobs_in_flight; ++i) {
     if (JobState* job = run.feeder.next()) open_node.try_put(job);
   }
   g.wait_for_all();
@@ -231,12 +231,16 @@ RunStats collect_stats(const Run& run) {
 
 RunStats run_graph(JobSource& source, Sink& sink, const EngineOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  const int threads = options.threads > 0 ? options.threads : oneapi::tbb::info::default_concurrency();
-  const int tokens = options.crops_in_flight > 0 ? options.crops_in_flight : 4 * threads;
+  const EngineSettings settings = resolved_settings(options);
+  const int threads = settings.threads;
+  const int tokens = settings.crops_in_flight;
   const bool ordered = !sink.concurrent();
 
   EngineOptions resolved = options;
-  resolved.crops_in_flight = tokens;
+  resolved.threads = settings.threads;
+  resolved.crops_in_flight = settings.crops_in_flight;
+  resolved.band_rows = settings.band_rows;
+  resolved.jobs_in_flight = settings.jobs_in_flight;
   Run run(sink, resolved, source, tokens, ordered);
   // TBB caps workers at the core count unless told otherwise; -j 8 on 2 cores means 8.
   oneapi::tbb::global_control allow(oneapi::tbb::global_control::max_allowed_parallelism,
@@ -260,3 +264,23 @@ RunStats run_graph(JobSource& source, Sink& sink, const EngineOptions& options) 
 }
 
 }  // namespace tessera::detail
+
+namespace tessera {
+namespace {
+
+constexpr int kCropsPerThread = 4;
+constexpr int kDefaultBandRows = 64;
+
+}  // namespace
+
+// Here rather than in engine.cpp because TBB's headers stay in this one file.
+EngineSettings resolved_settings(const EngineOptions& options) {
+  EngineSettings s;
+  s.threads = options.threads > 0 ? options.threads : oneapi::tbb::info::default_concurrency();
+  s.crops_in_flight = options.crops_in_flight > 0 ? options.crops_in_flight : kCropsPerThread * s.threads;
+  s.band_rows = options.band_rows > 0 ? options.band_rows : kDefaultBandRows;
+  s.jobs_in_flight = std::max(1, options.jobs_in_flight);
+  return s;
+}
+
+}  // namespace tessera

@@ -10,8 +10,6 @@
 namespace tessera::detail {
 namespace {
 
-constexpr int kDefaultBandRows = 64;
-
 Result<InputBytes> job_input(const Job& job) {
   if (!job.input.bytes().empty() || job.path.empty()) return job.input;
   return InputBytes::open_file(job.path);
@@ -79,8 +77,8 @@ Status open_job_or_fail(JobState& job, const EngineOptions& options) {
   // A crop's rows must all be resident while it waits, plus one band being decoded after it.
   // A second crop height of slack lets decoding run a whole row of crops ahead while the
   // previous row encodes; with less, decode and encode take turns instead of overlapping.
-  job.band_rows = header.streamable ? (options.band_rows > 0 ? options.band_rows : kDefaultBandRows)
-                                    : header.height;
+  // `options` were resolved by run_graph, so band_rows is the run's own, never 0.
+  job.band_rows = header.streamable ? options.band_rows : header.height;
   const int capacity =
       header.streamable ? std::min(header.height, 2 * tallest + job.band_rows) : header.height;
   if (job.crop_count > 0) {

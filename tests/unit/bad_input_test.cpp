@@ -69,7 +69,7 @@ bool is_data_error(ErrorCode code) {
 // Every crop (PNG, lossless) equals the same region of the source decoded on its own.
 void check_crops_equal_source(const Bytes& bytes, const std::string& name, int tile = 16) {
   INFO(name);
-  auto source = decode_all(InputBytes::borrow(bytes, name));
+  auto source = decode_whole(InputBytes::borrow(bytes, name));
   REQUIRE(source.ok());
   auto crops = cut(bytes, name, engine_options(), png_out(), tile);
   REQUIRE(crops.ok());
@@ -77,7 +77,7 @@ void check_crops_equal_source(const Bytes& bytes, const std::string& name, int t
   const int down = (source->height + tile - 1) / tile;
   REQUIRE(crops->size() == static_cast<std::size_t>(across * down));
   for (const EncodedCrop& crop : *crops) {
-    auto pixels = decode_all(InputBytes::from_vector(crop.bytes));
+    auto pixels = decode_whole(InputBytes::from_vector(crop.bytes));
     REQUIRE(pixels.ok());
     REQUIRE(pixels->format == source->format);
     CHECK(same_pixels(pixels->view(), source->view().crop(crop.roi.x, crop.roi.y, crop.roi.w, crop.roi.h)));

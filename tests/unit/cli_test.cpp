@@ -135,7 +135,7 @@ TEST_CASE("PNG crops survive a round trip through a tar shard pixel for pixel", 
   TempDir dir;
   const OwnedImage source = write_image(dir / "src.jpg", 200, 150, jpeg_options());
   // The JPEG's decoded pixels are the source of truth for lossless PNG crops.
-  auto decoded = decode_all(*InputBytes::open_file(dir / "src.jpg"));
+  auto decoded = decode_whole(*InputBytes::open_file(dir / "src.jpg"));
   REQUIRE(decoded.ok());
 
   auto result = run_shell(dir, "tessera tile src.jpg --tile 64 --edge clip -f png -o shards.tar --quiet");
@@ -150,7 +150,7 @@ TEST_CASE("PNG crops survive a round trip through a tar shard pixel for pixel", 
     // Keys are STEM_X_Y_W_H.
     int x = 0, y = 0, w = 0, h = 0;
     REQUIRE(std::sscanf(name.c_str(), "src_%d_%d_%d_%d.png", &x, &y, &w, &h) == 4);
-    auto crop = decode_all(*InputBytes::open_file(dir / ("x/" + name)));
+    auto crop = decode_whole(*InputBytes::open_file(dir / ("x/" + name)));
     REQUIRE(crop.ok());
     REQUIRE(crop->width == w);
     REQUIRE(crop->height == h);

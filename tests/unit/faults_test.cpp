@@ -69,7 +69,7 @@ void check_all_decodable(const std::vector<fs::path>& files) {
   for (const fs::path& file : files) {
     INFO(file.string());
     CHECK_FALSE(hidden(file));
-    CHECK(decode_all(InputBytes::from_vector(read_file(file.string()))).ok());
+    CHECK(decode_whole(InputBytes::from_vector(read_file(file.string()))).ok());
   }
 }
 
@@ -87,7 +87,7 @@ std::vector<std::string> shard_members(const TempDir& space, const fs::path& dir
     REQUIRE(run_shell(space, fmt::format("tar -xf '{}' -C '{}'", file.string(), unpacked.string())).code == 0);
     for (const fs::path& member : files_under(unpacked)) {
       members.push_back(member.filename().string());
-      if (member.extension() == ".png") CHECK(decode_all(InputBytes::from_vector(read_file(member.string()))).ok());
+      if (member.extension() == ".png") CHECK(decode_whole(InputBytes::from_vector(read_file(member.string()))).ok());
     }
   }
   return members;

@@ -40,7 +40,7 @@ Bytes encode_ok(const ImageView& view, const EncodeOptions& options) {
 }
 
 OwnedImage decode_ok(const Bytes& bytes, int band_rows = 16, const DecodeOptions& options = {}) {
-  auto image = test::decode_all(InputBytes::from_vector(bytes, "test.jpg"), options, band_rows);
+  auto image = test::decode_whole(InputBytes::from_vector(bytes, "test.jpg"), options, band_rows);
   INFO((image ? std::string() : image.error().message));
   REQUIRE(image.ok());
   return std::move(image).value();
@@ -539,7 +539,7 @@ TEST_CASE("JPEG truncated files fail by default and decode with allow_truncated"
   for (std::size_t cut : {sos + 20, (sos + whole.size()) / 2, whole.size() - 200, whole.size() - 2}) {
     INFO("cut at " << cut << " of " << whole.size());
     const Bytes truncated(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(cut));
-    auto strict = test::decode_all(InputBytes::from_vector(truncated, "cut.jpg"));
+    auto strict = test::decode_whole(InputBytes::from_vector(truncated, "cut.jpg"));
     REQUIRE_FALSE(strict.ok());
     CHECK(strict.error().code == ErrorCode::kTruncatedData);
     CHECK_THAT(strict.error().message, Catch::Contains("cut.jpg"));
@@ -583,7 +583,7 @@ TEST_CASE("JPEG with flipped bits fails or decodes, never crashes", "[codec][jpe
         options.allow_truncated = allow;
         options.max_pixels = 1 << 22;  // a flipped size field must not cost gigabytes here
         ++attempts;
-        failures += test::decode_all(InputBytes::from_vector(damaged, name), options, 5).ok() ? 0 : 1;
+        failures += test::decode_whole(InputBytes::from_vector(damaged, name), options, 5).ok() ? 0 : 1;
       }
     }
   }
@@ -621,7 +621,7 @@ TEST_CASE("JPEG magic followed by garbage is an error", "[codec][jpeg]") {
     garbage[0] = 0xff;
     garbage[1] = 0xd8;
     garbage[2] = 0xff;
-    auto image = test::decode_all(InputBytes::from_vector(garbage, "garbage.jpg"));
+    auto image = test::decode_whole(InputBytes::from_vector(garbage, "garbage.jpg"));
     REQUIRE_FALSE(image.ok());
     CHECK(image.error().code != ErrorCode::kInternal);
     CHECK_THAT(image.error().message, Catch::Contains("garbage.jpg"));

@@ -65,7 +65,7 @@ OwnedImage parse_ppm(const std::vector<std::uint8_t>& ppm) {
 }
 
 Result<OwnedImage> decode_bytes(std::vector<std::uint8_t> bytes, const std::string& name, int band_rows = 16) {
-  return test::decode_all(InputBytes::from_vector(std::move(bytes), name), {}, band_rows);
+  return test::decode_whole(InputBytes::from_vector(std::move(bytes), name), {}, band_rows);
 }
 
 std::vector<std::uint8_t> encode_with_opencv(const cv::Mat& mat, const std::string& extension) {

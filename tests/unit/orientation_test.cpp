@@ -130,7 +130,7 @@ Collected run_pixel_tiles(const Bytes& jpeg, bool auto_orient) {
   Collected collected;
   CallbackSink sink([&](const CropResult& crop) {
     collected.info = *crop.job;
-    auto decoded = decode_all(InputBytes::from_vector(Bytes(crop.bytes.begin(), crop.bytes.end())));
+    auto decoded = decode_whole(InputBytes::from_vector(Bytes(crop.bytes.begin(), crop.bytes.end())));
     REQUIRE(decoded.ok());
     collected.pixels[{crop.roi.x, crop.roi.y}] = std::move(decoded).value();
     return Status{};
@@ -208,7 +208,7 @@ TEST_CASE("random EXIF payloads never crash the header reader", "[orientation][j
 
 TEST_CASE("without auto-orient crops are cut from the pixels as stored", "[orientation][engine]") {
   const Bytes jpeg = with_app1(small_jpeg(3, 2), orientation_payload(6, false));
-  auto source = decode_all(InputBytes::borrow(jpeg));
+  auto source = decode_whole(InputBytes::borrow(jpeg));
   REQUIRE(source.ok());
   const Collected run = run_pixel_tiles(jpeg, false);
   CHECK(run.stats.crops == 6);
@@ -224,7 +224,7 @@ TEST_CASE("auto-orient cuts in the upright image for all eight orientations", "[
   constexpr int kWidth = 3;
   constexpr int kHeight = 2;
   const Bytes plain = small_jpeg(kWidth, kHeight);
-  auto source = decode_all(InputBytes::borrow(plain));
+  auto source = decode_whole(InputBytes::borrow(plain));
   REQUIRE(source.ok());
   for (int orientation = 1; orientation <= 8; ++orientation) {
     INFO("orientation " << orientation);
@@ -270,9 +270,9 @@ TEST_CASE("tessera --auto-orient turns a 3x2 orientation-6 image into 2x3 crops"
   CHECK(names("--auto-orient", "upright") ==
         std::vector<std::string>{"0_0.png", "0_1.png", "0_2.png", "1_0.png", "1_1.png", "1_2.png"});
   // Upright (0, 0) is the stored bottom-left pixel under orientation 6.
-  auto source = decode_all(InputBytes::borrow(jpeg));
+  auto source = decode_whole(InputBytes::borrow(jpeg));
   REQUIRE(source.ok());
-  auto corner = decode_all(InputBytes::from_vector(read_file((dir / "upright/photo/0_0.png").string())));
+  auto corner = decode_whole(InputBytes::from_vector(read_file((dir / "upright/photo/0_0.png").string())));
   REQUIRE(corner.ok());
   CHECK(same_pixels(corner->view(), source->view().crop(0, 1, 1, 1)));
   fs::remove_all(dir);

@@ -52,7 +52,7 @@ void check_round_trip(const ImageView& crop, const EncodeOptions& options) {
   CHECK(header.height == crop.height);
   CHECK(header.bit_depth == 8);
   CHECK(header.streamable);
-  auto decoded = test::decode_all(input, {}, 5);
+  auto decoded = test::decode_whole(input, {}, 5);
   if (!decoded) FAIL("decode failed: " << decoded.error().message);
   CHECK(test::same_pixels(decoded->view(), crop));
 }
@@ -254,7 +254,7 @@ TEST_CASE("truncated PNG data is a truncation error naming the input", "[codec][
   for (std::size_t keep : {png.size() * 6 / 10, png.size() - 20}) {
     INFO("kept " << keep << " of " << png.size() << " bytes");
     std::vector<std::uint8_t> cut(png.begin(), png.begin() + static_cast<std::ptrdiff_t>(keep));
-    auto decoded = test::decode_all(InputBytes::from_vector(cut, "cut.png"));
+    auto decoded = test::decode_whole(InputBytes::from_vector(cut, "cut.png"));
     REQUIRE_FALSE(decoded.ok());
     CHECK(decoded.error().code == ErrorCode::kTruncatedData);
     CHECK(decoded.error().message.find("cut.png") != std::string::npos);
@@ -271,7 +271,7 @@ TEST_CASE("PNG streams in bands and checks the pixel limit before decoding", "[c
   const InputBytes input = InputBytes::from_vector(png, "bands.png");
   for (int band : {1, 4, 29, 1000}) {
     INFO("band of " << band << " rows");
-    auto decoded = test::decode_all(input, {}, band);
+    auto decoded = test::decode_whole(input, {}, band);
     REQUIRE(decoded.ok());
     CHECK(test::same_pixels(decoded->view(), image.view()));
   }

@@ -109,7 +109,7 @@ OwnedImage reference_pixels(const std::string& path, const PngFacts& facts) {
 }
 
 Result<OwnedImage> decode_file(const std::string& name, int band_rows = 3) {
-  return test::decode_all(InputBytes::from_vector(test::read_file(suite_path(name)), name), {}, band_rows);
+  return test::decode_whole(InputBytes::from_vector(test::read_file(suite_path(name)), name), {}, band_rows);
 }
 
 }  // namespace

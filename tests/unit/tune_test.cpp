@@ -3,13 +3,13 @@
 // Nothing here looks at how fast anything ran: timings depend on the machine.
 #include <filesystem>
 #include <string>
-#include <thread>
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "tessera/engine/demo_image.hpp"
+#include "tessera/engine/engine.hpp"
 #include "cli_runner.hpp"
 #include "test_images.hpp"
 
@@ -33,7 +33,8 @@ json read_json(const std::string& path) {
   return value;
 }
 
-int max_threads() { return 2 * std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
+// tune searches up to twice the engine's own thread count (TBB's, which honours CPU quotas).
+int max_threads() { return 2 * resolved_settings().threads; }
 
 void check_engine_in_range(const json& engine) {
   REQUIRE(engine.is_object());

@@ -47,6 +47,21 @@ struct EngineOptions {
   const std::atomic<bool>* cancel = nullptr;  // set to stop the run early (Ctrl-C)
 };
 
+// The settings a run actually uses once every "0: default" of EngineOptions is resolved.
+// `tessera tune` starts its search here and the help text prints these, so that neither
+// recomputes a default of its own.
+struct EngineSettings {
+  int threads = 1;
+  int crops_in_flight = 1;
+  int band_rows = 1;
+  int jobs_in_flight = 1;
+  friend bool operator==(const EngineSettings&, const EngineSettings&) = default;
+};
+
+// Threads are counted as TBB counts them (a CPU quota or affinity mask lowers the count),
+// not by std::thread::hardware_concurrency().
+EngineSettings resolved_settings(const EngineOptions& options = {});
+
 struct RunStats {
   std::size_t jobs = 0;
   std::size_t jobs_failed = 0;

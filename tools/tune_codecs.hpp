@@ -1,0 +1,29 @@
+// The codec settings `tessera tune` may try, per output format. The JPEG-or-PNG choices of
+// tune all sit here, in one place, until formats become rows of a codec table. Nothing here
+// runs or measures anything.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli_options.hpp"
+#include "profile.hpp"
+
+namespace tessera::cli {
+
+// A codec setting to try, as the change it makes to the user's own encode options.
+struct CodecChoice {
+  std::string label;
+  CodecProfile change;
+};
+
+EncodeArgs with_codec(EncodeArgs args, const CodecProfile& change);
+
+// One change at a time, around the user's own settings. The first entry is "no change".
+std::vector<CodecChoice> codec_choices(const EncodeArgs& base, OutputFormat format, bool allow_lossy);
+
+// Every setting of the format that tune may change, as `args` has them: a profile then records
+// what the chosen run used, not only what differs.
+CodecProfile codec_settings(const EncodeArgs& args, OutputFormat format);
+
+}  // namespace tessera::cli
