@@ -11,7 +11,7 @@
 namespace tessera::cli {
 namespace {
 
-TEST_CASE("parse_duration reads seconds, minutes and hours", "[cli][tune]") {
+TEST_CASE("parse_duration reads seconds, minutes and hours", "[tune]") {
   CHECK(*parse_duration("90", "--time") == 90.0);
   CHECK(*parse_duration("30s", "--time") == 30.0);
   CHECK(*parse_duration("1.5m", "--time") == 90.0);
@@ -25,7 +25,7 @@ TEST_CASE("parse_duration reads seconds, minutes and hours", "[cli][tune]") {
   }
 }
 
-TEST_CASE("summarize gives median, range and median absolute deviation", "[cli][tune]") {
+TEST_CASE("summarize gives median, range and median absolute deviation", "[tune]") {
   const Summary odd = summarize({5, 1, 3});
   CHECK(odd.median == 3);
   CHECK(odd.min == 1);
@@ -35,7 +35,7 @@ TEST_CASE("summarize gives median, range and median absolute deviation", "[cli][
   CHECK(summarize({}).median == 0);
 }
 
-TEST_CASE("noise_between never falls below 2% of the reference", "[cli][tune]") {
+TEST_CASE("noise_between never falls below 2% of the reference", "[tune]") {
   const Timing tight = timing_of({1.0, 1.0, 1.0});
   CHECK(noise_between(tight, tight) == Approx(0.02));
   const Timing loose = timing_of({1.0, 1.1, 1.3});
@@ -43,7 +43,7 @@ TEST_CASE("noise_between never falls below 2% of the reference", "[cli][tune]") 
   CHECK(loose.runs.size() == 3);
 }
 
-TEST_CASE("codec_choices change one setting at a time, and none unless lossy changes are allowed", "[cli][tune]") {
+TEST_CASE("codec_choices change one setting at a time, and none unless lossy changes are allowed", "[tune]") {
   EncodeArgs base;
   CHECK(codec_choices(base, OutputFormat::kJpeg, false).size() == 1);
   const auto jpeg = codec_choices(base, OutputFormat::kJpeg, true);

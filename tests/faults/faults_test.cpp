@@ -2,8 +2,6 @@
 // SIGINT/SIGTERM in the middle of a run followed by --resume. A sink that throws is covered by
 // engine_test.cpp. Signals are sent once the first output exists, so nothing depends on timing.
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
@@ -11,7 +9,6 @@
 #include <map>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -19,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tessera/engine/demo_image.hpp"
+#include "child_process.hpp"
 #include "cli_runner.hpp"
 #include "test_images.hpp"
 
@@ -30,7 +28,8 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-const std::string kTessera = TESSERA_CLI;
+// Far beyond what any run here takes, even under a sanitizer: reaching it means a hang.
+constexpr std::chrono::seconds kDeadline{240};
 
 // Top half one flat grey (tiny PNG crops), bottom half noise (crops of at least 12 KB as PNG).
 Bytes half_noise_png(int width, int height) {
@@ -93,38 +92,12 @@ std::vector<std::string> shard_members(const TempDir& space, const fs::path& dir
   return members;
 }
 
-// Starts tessera in `dir` with stdout and stderr to files; returns its pid.
-pid_t spawn(const fs::path& dir, const std::vector<std::string>& args) {
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    if (::chdir(dir.c_str()) != 0) ::_exit(127);
-    if (!std::freopen(".spawn_out", "w", stdout) || !std::freopen(".spawn_err", "w", stderr)) ::_exit(127);
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(kTessera.c_str()));
-    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    ::execv(kTessera.c_str(), argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-// Waits until `ready` holds or the child has exited; true if it holds while the child runs.
+// Waits until `ready` holds while the child still runs; false if the child exited first.
 template <class Ready>
-bool wait_for_output(pid_t pid, Ready ready) {
-  for (;;) {
-    if (ready()) return true;
-    int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-}
-
-int exit_code_of(pid_t pid) {
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+bool wait_for_output(ChildProcess& child, Ready ready) {
+  bool seen = false;
+  wait_until([&] { return (seen = ready()) || !child.running(); }, kDeadline, "the first output of tessera");
+  return seen;
 }
 
 // Files relative to root, with their bytes.
@@ -190,24 +163,24 @@ TEST_CASE("SIGINT mid-run exits 130, leaves only complete files, and --resume co
   TempDir space;
   write_bytes(space / "big.jpg", big_jpeg(4096, 2048));
   const fs::path out = space.path() / "out";
-  const pid_t pid = spawn(space.path(), with(kSlowTile, {"-o", "out"}));
-  REQUIRE(wait_for_output(pid, [&] {
+  ChildProcess run = ChildProcess::spawn_tessera(space.path(), with(kSlowTile, {"-o", "out"}));
+  REQUIRE(wait_for_output(run, [&] {
     std::error_code ignored;
     for (const auto& entry : fs::directory_iterator(out / "big", ignored)) {
       if (!hidden(entry.path())) return true;
     }
     return false;
   }));
-  ::kill(pid, SIGINT);
-  CHECK(exit_code_of(pid) == 130);
+  run.signal(SIGINT);
+  CHECK(run.wait(kDeadline) == 130);
   const auto partial = files_under(out);
   INFO(partial.size() << " files before the resume");
   CHECK(partial.size() > 0);
   CHECK(partial.size() < 32768);
   check_all_decodable(partial);
 
-  const pid_t resumed = spawn(space.path(), with(kSlowTile, {"-o", "out", "--resume", "--json"}));
-  REQUIRE(exit_code_of(resumed) == 0);
+  ChildProcess resumed = ChildProcess::spawn_tessera(space.path(), with(kSlowTile, {"-o", "out", "--resume", "--json"}));
+  REQUIRE(resumed.wait(kDeadline) == 0);
   const auto summary = last_json_line(read_text(space.path() / ".spawn_out"));
   CHECK(summary["resumed"] == partial.size());
   CHECK(summary["crops"] == 32768 - partial.size());
@@ -223,16 +196,16 @@ TEST_CASE("SIGTERM mid-run keeps complete shards, and --resume adds exactly the 
   write_bytes(space / "big.jpg", big_jpeg(4096, 2048));
   const fs::path shards = space.path() / "shards";
   const auto args = with(kSlowTile, {"-o", "shards/s.tar", "--shard-size", "500samples"});
-  const pid_t pid = spawn(space.path(), args);
-  REQUIRE(wait_for_output(pid, [&] { return fs::exists(shards / "s-000000.tar"); }));
-  ::kill(pid, SIGTERM);
-  CHECK(exit_code_of(pid) == 130);
+  ChildProcess run = ChildProcess::spawn_tessera(space.path(), args);
+  REQUIRE(wait_for_output(run, [&] { return fs::exists(shards / "s-000000.tar"); }));
+  run.signal(SIGTERM);
+  CHECK(run.wait(kDeadline) == 130);
   const auto before = shard_members(space, shards);
   CHECK(before.size() >= 1000);
   CHECK(before.size() % 1000 == 0);  // whole samples of whole shards only
 
-  const pid_t resumed = spawn(space.path(), with(args, {"--resume", "--json"}));
-  REQUIRE(exit_code_of(resumed) == 0);
+  ChildProcess resumed = ChildProcess::spawn_tessera(space.path(), with(args, {"--resume", "--json"}));
+  REQUIRE(resumed.wait(kDeadline) == 0);
   const auto summary = last_json_line(read_text(space.path() / ".spawn_out"));
   CHECK(summary["resumed"] == before.size() / 2);
 

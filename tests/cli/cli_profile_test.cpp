@@ -10,7 +10,7 @@ constexpr const char* kProfile = R"({"tessera_profile": 1,
   "engine": {"threads": 3, "crops_in_flight": 12, "band_rows": 32, "jobs_in_flight": 1},
   "codec": {"fast_dct": true, "png_filter": "paeth"}})";
 
-TEST_CASE("parse_profile reads the engine and codec settings", "[cli][profile]") {
+TEST_CASE("parse_profile reads the engine and codec settings", "[profile]") {
   auto profile = parse_profile(kProfile, "p.json");
   REQUIRE(profile);
   CHECK(profile->engine.threads == 3);
@@ -22,7 +22,7 @@ TEST_CASE("parse_profile reads the engine and codec settings", "[cli][profile]")
   CHECK_FALSE(profile->codec.optimize);
 }
 
-TEST_CASE("parse_profile names the file and the field it refuses", "[cli][profile]") {
+TEST_CASE("parse_profile names the file and the field it refuses", "[profile]") {
   for (const char* bad : {"not json", "{}", R"({"engine": {"threads": -1}})", R"({"engine": {}, "codec": 3})",
                           R"({"engine": {}, "codec": {"png_filter": "zigzag"}})"}) {
     INFO(bad);
@@ -32,7 +32,7 @@ TEST_CASE("parse_profile names the file and the field it refuses", "[cli][profil
   }
 }
 
-TEST_CASE("apply_profile fills what the command line left out", "[cli][profile]") {
+TEST_CASE("apply_profile fills what the command line left out", "[profile]") {
   auto profile = parse_profile(kProfile, "p.json");
   REQUIRE(profile);
   CommonArgs args;

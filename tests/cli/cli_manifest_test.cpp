@@ -20,7 +20,7 @@ Job only_job(const test::TempDir& dir, const std::string& line) {
   return std::move(*job);
 }
 
-TEST_CASE("a manifest line's ROI plan honours edge and fill", "[cli][manifest]") {
+TEST_CASE("a manifest line's ROI plan honours edge and fill", "[manifest]") {
   test::TempDir dir;
   test::write_text(dir.path() / "boxes.csv", "0,0,8,8\n");
   SECTION("fill as an array") {
@@ -37,7 +37,7 @@ TEST_CASE("a manifest line's ROI plan honours edge and fill", "[cli][manifest]")
   }
 }
 
-TEST_CASE("a manifest line's grid and random plans", "[cli][manifest]") {
+TEST_CASE("a manifest line's grid and random plans", "[manifest]") {
   test::TempDir dir;
   const Job grid = only_job(dir, R"({"input": "a.jpg", "plan": {"tile": 64, "overlap": "16", "fill": [9, 9, 9]}})");
   const auto& spec = std::get<GridSpec>(grid.plan);
@@ -48,7 +48,7 @@ TEST_CASE("a manifest line's grid and random plans", "[cli][manifest]") {
   CHECK(std::get<RandomSpec>(random.plan).count == 5);
 }
 
-TEST_CASE("a manifest line with a bad fill is a bad line", "[cli][manifest]") {
+TEST_CASE("a manifest line with a bad fill is a bad line", "[manifest]") {
   test::TempDir dir;
   test::write_text(dir.path() / "boxes.csv", "0,0,8,8\n");
   test::write_text(dir.path() / "jobs.jsonl", R"({"input": "a.png", "plan": {"rois": "boxes.csv", "fill": "red"}})" "\n");

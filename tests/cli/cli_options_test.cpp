@@ -8,7 +8,7 @@
 namespace tessera::cli {
 namespace {
 
-TEST_CASE("parse_shard_size reads byte units and sample counts", "[cli][options]") {
+TEST_CASE("parse_shard_size reads byte units and sample counts", "[options]") {
   CHECK(parse_shard_size("500")->bytes == 500);
   CHECK(parse_shard_size("1GB")->bytes == 1'000'000'000);
   CHECK(parse_shard_size("64KiB")->bytes == 64 * 1024);
@@ -18,7 +18,7 @@ TEST_CASE("parse_shard_size reads byte units and sample counts", "[cli][options]
   CHECK(parse_shard_size("1 sample")->bytes == 0);
 }
 
-TEST_CASE("parse_shard_size refuses zero, unknown units and overflow", "[cli][options]") {
+TEST_CASE("parse_shard_size refuses zero, unknown units and overflow", "[options]") {
   for (const char* bad : {"", "0", "0samples", "1XB", "GB", "-5MB", "1.5GB", "99999999999TB"}) {
     INFO(bad);
     auto limit = parse_shard_size(bad);
@@ -27,7 +27,7 @@ TEST_CASE("parse_shard_size refuses zero, unknown units and overflow", "[cli][op
   }
 }
 
-TEST_CASE("parse_dimensions and parse_size_range", "[cli][options]") {
+TEST_CASE("parse_dimensions and parse_size_range", "[options]") {
   CHECK(*parse_dimensions("256", "--tile") == std::pair{256, 256});
   CHECK(*parse_dimensions("512x128", "--tile") == std::pair{512, 128});
   CHECK_FALSE(parse_dimensions("0x5", "--tile"));
@@ -37,7 +37,7 @@ TEST_CASE("parse_dimensions and parse_size_range", "[cli][options]") {
   CHECK_FALSE(parse_size_range("128:64", "--size"));
 }
 
-TEST_CASE("parse_fill and parse_edge", "[cli][options]") {
+TEST_CASE("parse_fill and parse_edge", "[options]") {
   CHECK(*parse_fill("255,0,7") == Rgba{255, 0, 7, 255});
   CHECK(*parse_fill("1, 2, 3, 4") == Rgba{1, 2, 3, 4});
   CHECK_FALSE(parse_fill("1,2"));
@@ -48,7 +48,7 @@ TEST_CASE("parse_fill and parse_edge", "[cli][options]") {
   CHECK_FALSE(parse_edge("error", false));
 }
 
-TEST_CASE("grid_from turns --overlap into a stride and refuses both at once", "[cli][options]") {
+TEST_CASE("grid_from turns --overlap into a stride and refuses both at once", "[options]") {
   PlanArgs args;
   args.tile = "64x32";
   args.overlap = "16x8";
@@ -63,7 +63,7 @@ TEST_CASE("grid_from turns --overlap into a stride and refuses both at once", "[
   CHECK_FALSE(grid_from(args));
 }
 
-TEST_CASE("plan_from picks the one plan the options describe", "[cli][options]") {
+TEST_CASE("plan_from picks the one plan the options describe", "[options]") {
   test::TempDir dir;
   test::write_text(dir.path() / "boxes.csv", "0,0,8,8\n4,4,8,8,k\n");
   PlanArgs args;
@@ -94,7 +94,7 @@ TEST_CASE("plan_from picks the one plan the options describe", "[cli][options]")
   CHECK(list.fill == Rgba{9, 8, 7, 255});
 }
 
-TEST_CASE("encode_options_from follows the input's format unless -f is given", "[cli][options]") {
+TEST_CASE("encode_options_from follows the input's format unless -f is given", "[options]") {
   EncodeArgs args;
   CHECK(encode_options_from(args, ContainerFormat::kPng)->format == OutputFormat::kPng);
   CHECK(encode_options_from(args, ContainerFormat::kOther)->format == OutputFormat::kJpeg);
@@ -108,7 +108,7 @@ TEST_CASE("encode_options_from follows the input's format unless -f is given", "
   CHECK_FALSE(encode_options_from(args, ContainerFormat::kJpeg));
 }
 
-TEST_CASE("engine_options_from leaves unset settings to the engine's own defaults", "[cli][options]") {
+TEST_CASE("engine_options_from leaves unset settings to the engine's own defaults", "[options]") {
   RunArgs run;
   CHECK(resolved_settings(engine_options_from(run)) == resolved_settings());
   run.threads = 3;

@@ -8,7 +8,7 @@
 namespace tessera::test {
 namespace {
 
-TEST_CASE("--help prints the defaults the engine resolves", "[cli][help]") {
+TEST_CASE("--help prints the defaults the engine resolves", "[help]") {
   TempDir dir;
   const EngineSettings defaults = resolved_settings();
   EngineOptions one_thread;
@@ -26,7 +26,7 @@ TEST_CASE("--help prints the defaults the engine resolves", "[cli][help]") {
   }
 }
 
-TEST_CASE("resolved_settings fills only what the options leave at 0", "[cli][help]") {
+TEST_CASE("resolved_settings fills only what the options leave at 0", "[help]") {
   EngineOptions options;
   options.threads = 3;
   options.band_rows = 8;
