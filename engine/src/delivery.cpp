@@ -30,13 +30,18 @@ void Delivery::accept(DeliverMsg&& msg, ReleaseOutlet& out) {
       warn(job, event->warning);
       return;
     }
+    if (!ordered_) {
+      // Concurrent delivery may run a job's open event and its failure event at once. Only
+      // the failure event (a job has at most one) touches the job, so the two never race.
+      if (event->failed) {
+        job.failure = std::move(event->error);
+        fail_remaining(job, event->from, out);
+      }
+      return;
+    }
     if (event->failed) {
       job.failure = std::move(event->error);
       job.fail_from = event->from;
-    }
-    if (!ordered_) {
-      if (job.failure) fail_remaining(job, job.fail_from, out);
-      return;
     }
     if (jobs_.size() <= job.info.index) jobs_.resize(job.info.index + 1, nullptr);
     jobs_[job.info.index] = &job;
