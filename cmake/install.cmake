@@ -2,12 +2,14 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS tessera_codecs tessera_engine tessera_opencv
+install(TARGETS tessera_codecs tessera_engine
         EXPORT tesseraTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# Not exported: only tessera_codecs opens it, with dlopen.
+install(TARGETS tessera_opencv_module LIBRARY DESTINATION ${TESSERA_MODULE_INSTALL_DIR})
 install(DIRECTORY codecs/include/ engine/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 if(TARGET tessera)
   install(TARGETS tessera RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
