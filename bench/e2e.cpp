@@ -44,7 +44,7 @@ struct Variant {
 
 std::string generated_path(const E2eOptions& options) {
   return fmt::format("/tmp/tessera_e2e_{}_{}.{}", ::getpid(), options.size,
-                     options.input_format == "png" ? "png" : "jpg");
+                     file_extension(options.input_format));
 }
 
 bool probe_input(InputInfo& info) {
@@ -172,7 +172,7 @@ int run(const E2eOptions& options) {
       parallel.ok ? parallel.result.value("crops", std::uint64_t{0}) : 0;
   const bool counts_equal = planned > 0 && tessera_crops == planned && opencv_crops == planned &&
                             parallel_crops == planned;
-  const bool png = options.format == "png";
+  const bool png = options.format == OutputFormat::kPng;
   const bool pixels_equal = check.ok && check.result.value("spot_pixels_identical", false);
   const bool settings_equal = mismatch.empty() && counts_equal && (!png || pixels_equal);
 
@@ -180,7 +180,7 @@ int run(const E2eOptions& options) {
   const ImageHeader& h = input.header;
   fmt::print("\ntessera_e2e: {} {}x{} {} {}{} ({:.1f} MiB file, {:.1f} MiB decoded {})\n",
              input.generated ? "generated" : input.path, h.width, h.height, to_string(h.container),
-             input.generated ? (options.input_format == "png" ? "level 6 " : "q95 ") : "",
+             input.generated ? (options.input_format == OutputFormat::kPng ? "level 6 " : "q95 ") : "",
              to_string(h.subsampling), double(input.file_bytes) / kMiB,
              double(input.decoded_bytes) / kMiB, to_string(h.format));
   fmt::print("plan: {} -> {} crops; c = {} threads; {} repeats (median, min..max)\n", plan_text,
