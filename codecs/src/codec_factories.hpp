@@ -18,12 +18,15 @@ Result<std::unique_ptr<Decoder>> open_jpeg_decoder(InputBytes input, const Decod
 Result<std::unique_ptr<Decoder>> open_png_decoder(InputBytes input, const DecodeOptions& options);
 // Whole-image fallback for every other format OpenCV reads (TIFF, WebP, BMP, PNM, ...), through
 // the OpenCV module, which is loaded on the first call (opencv_module.cpp).
-Result<std::unique_ptr<Decoder>> open_opencv_decoder(InputBytes input, const DecodeOptions& options);
+Result<std::unique_ptr<Decoder>> open_opencv_decoder(InputBytes input,
+                                                     const DecodeOptions& options);
 
 std::unique_ptr<Encoder> make_jpeg_encoder();
 std::unique_ptr<Encoder> make_png_encoder();
-std::size_t jpeg_max_encoded_size(int width, int height, PixelFormat format, const EncodeOptions& options);
-std::size_t png_max_encoded_size(int width, int height, PixelFormat format, const EncodeOptions& options);
+std::size_t jpeg_max_encoded_size(int width, int height, PixelFormat format,
+                                  const EncodeOptions& options);
+std::size_t png_max_encoded_size(int width, int height, PixelFormat format,
+                                 const EncodeOptions& options);
 Status validate_jpeg(const EncodeOptions& options);
 Status validate_png(const EncodeOptions& options);
 

@@ -6,6 +6,8 @@
 // decoded image. What bounds the allocation itself is OpenCV's own header check
 // (OPENCV_IO_MAX_IMAGE_PIXELS, default 2^30 pixels, read once per process), which makes
 // imdecode fail before allocating; tessera's max_pixels then rejects anything above it.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
 #include <iterator>
@@ -15,8 +17,6 @@
 #include <optional>
 #include <span>
 
-#include <fmt/format.h>
-
 #include "codec_factories.hpp"
 #include "opencv_module_loader.hpp"
 
@@ -25,11 +25,16 @@ namespace {
 
 std::optional<PixelFormat> pixel_format_for(int channels) {
   switch (channels) {
-    case 1: return PixelFormat::kGray8;
-    case 2: return PixelFormat::kGrayAlpha8;
-    case 3: return PixelFormat::kRgb8;
-    case 4: return PixelFormat::kRgba8;
-    default: return std::nullopt;
+    case 1:
+      return PixelFormat::kGray8;
+    case 2:
+      return PixelFormat::kGrayAlpha8;
+    case 3:
+      return PixelFormat::kRgb8;
+    case 4:
+      return PixelFormat::kRgba8;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -50,14 +55,17 @@ void copy_row(const Sample* src, int width, int channels, std::uint8_t* dst) {
 // Owns one image decoded by the module and gives it back to the module exactly once.
 class ModuleImage {
  public:
-  ModuleImage(const tessera_opencv_module* api, tessera_module_image image) : api_(api), image_(image) {}
+  ModuleImage(const tessera_opencv_module* api, tessera_module_image image)
+      : api_(api), image_(image) {}
   ModuleImage(const ModuleImage&) = delete;
   ModuleImage& operator=(const ModuleImage&) = delete;
   ~ModuleImage() { release(); }
 
   const tessera_module_image& operator*() const noexcept { return image_; }
   const tessera_module_image* operator->() const noexcept { return &image_; }
-  const std::uint8_t* row(int y) const noexcept { return image_.pixels + static_cast<std::size_t>(y) * image_.stride; }
+  const std::uint8_t* row(int y) const noexcept {
+    return image_.pixels + static_cast<std::size_t>(y) * image_.stride;
+  }
   void release() noexcept {
     if (image_.handle != nullptr) api_->release(&image_);
   }
@@ -120,16 +128,20 @@ Result<std::unique_ptr<ModuleImage>> decode_whole(const InputBytes& input) {
   const OpencvModule& module = opencv_module();
   if (module.api == nullptr) {
     return Error{ErrorCode::kUnsupportedFormat,
-                 fmt::format("{}: not a JPEG or PNG, and {}, or convert the image to PNG or JPEG", input.name(),
-                             module.error)};
+                 fmt::format("{}: not a JPEG or PNG, and {}, or convert the image to PNG or JPEG",
+                             input.name(), module.error)};
   }
   tessera_module_image image{};
   char message[512] = "";
   switch (module.api->decode(bytes.data(), bytes.size(), &image, message, sizeof message)) {
-    case TESSERA_MODULE_OK: return std::make_unique<ModuleImage>(module.api, image);
-    case TESSERA_MODULE_UNREADABLE: return unreadable(input);
-    case TESSERA_MODULE_NO_MEMORY: throw std::bad_alloc();
-    case TESSERA_MODULE_CORRUPT: break;
+    case TESSERA_MODULE_OK:
+      return std::make_unique<ModuleImage>(module.api, image);
+    case TESSERA_MODULE_UNREADABLE:
+      return unreadable(input);
+    case TESSERA_MODULE_NO_MEMORY:
+      throw std::bad_alloc();
+    case TESSERA_MODULE_CORRUPT:
+      break;
   }
   return Error{ErrorCode::kCorruptData,
                fmt::format("{}: OpenCV could not decode the image ({}); re-export it as PNG or "
@@ -137,12 +149,14 @@ Result<std::unique_ptr<ModuleImage>> decode_whole(const InputBytes& input) {
                            input.name(), message)};
 }
 
-Result<std::unique_ptr<Decoder>> OpencvDecoder::open(InputBytes input, const DecodeOptions& options) {
+Result<std::unique_ptr<Decoder>> OpencvDecoder::open(InputBytes input,
+                                                     const DecodeOptions& options) {
   auto decoded = decode_whole(input);
   if (!decoded) return std::move(decoded).error();
   const ModuleImage& pixels = **decoded;
   const tessera_module_image& image = *pixels;
-  if (Status limit = check_pixel_limit(input, "image", image.width, image.height, options); !limit) {
+  if (Status limit = check_pixel_limit(input, "image", image.width, image.height, options);
+      !limit) {
     return std::move(limit).error();
   }
   const auto format = pixel_format_for(image.channels);
@@ -166,7 +180,8 @@ Result<std::unique_ptr<Decoder>> OpencvDecoder::open(InputBytes input, const Dec
 
 Result<int> OpencvDecoder::read_rows(std::uint8_t* dst, std::size_t stride, int max_rows) {
   if (rows_read_ >= header_.height || max_rows <= 0) return 0;
-  const std::size_t row_bytes = static_cast<std::size_t>(header_.width) * channel_count(header_.format);
+  const std::size_t row_bytes =
+      static_cast<std::size_t>(header_.width) * channel_count(header_.format);
   if (dst == nullptr || stride < row_bytes) {
     return Error{ErrorCode::kInvalidArgument,
                  fmt::format("{}: read_rows needs a stride of at least {} bytes, got {}",
@@ -178,7 +193,8 @@ Result<int> OpencvDecoder::read_rows(std::uint8_t* dst, std::size_t stride, int 
     std::uint8_t* out = dst + static_cast<std::size_t>(i) * stride;
     const std::uint8_t* in = image_->row(rows_read_ + i);
     if (header_.bit_depth == 16) {
-      copy_row<std::uint16_t, 8>(reinterpret_cast<const std::uint16_t*>(in), header_.width, channels, out);
+      copy_row<std::uint16_t, 8>(reinterpret_cast<const std::uint16_t*>(in), header_.width,
+                                 channels, out);
     } else {
       copy_row<std::uint8_t, 0>(in, header_.width, channels, out);
     }
@@ -190,7 +206,8 @@ Result<int> OpencvDecoder::read_rows(std::uint8_t* dst, std::size_t stride, int 
 
 }  // namespace
 
-Result<std::unique_ptr<Decoder>> open_opencv_decoder(InputBytes input, const DecodeOptions& options) {
+Result<std::unique_ptr<Decoder>> open_opencv_decoder(InputBytes input,
+                                                     const DecodeOptions& options) {
   return OpencvDecoder::open(std::move(input), options);
 }
 

@@ -5,14 +5,13 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <string_view>
 #include <vector>
-
-#include <fmt/format.h>
 
 namespace tessera::detail {
 namespace {
@@ -23,9 +22,11 @@ namespace fs = std::filesystem;
 // may be relative or a bare name found on PATH, so the kernel's answer is used instead.
 fs::path own_binary() {
   Dl_info info{};
-  if (dladdr(reinterpret_cast<void*>(&opencv_module), &info) == 0 || info.dli_fname == nullptr) return {};
+  if (dladdr(reinterpret_cast<void*>(&opencv_module), &info) == 0 || info.dli_fname == nullptr)
+    return {};
   std::error_code error;
-  if (std::string_view(info.dli_fname) == program_invocation_name) return fs::read_symlink("/proc/self/exe", error);
+  if (std::string_view(info.dli_fname) == program_invocation_name)
+    return fs::read_symlink("/proc/self/exe", error);
   const fs::path path = fs::canonical(info.dli_fname, error);
   return error ? fs::path(info.dli_fname) : path;
 }
@@ -44,7 +45,8 @@ std::vector<fs::path> search_dirs() {
   if (const fs::path binary = own_binary(); !binary.empty()) {
     const fs::path dir = binary.parent_path();
     dirs.push_back(dir);
-    dirs.push_back((dir / TESSERA_MODULE_INSTALL_RELDIR).lexically_normal());  // from bin/ to the module dir
+    dirs.push_back(
+        (dir / TESSERA_MODULE_INSTALL_RELDIR).lexically_normal());  // from bin/ to the module dir
     dirs.push_back(dir / "tessera");  // when the binary is itself a library in lib/
   }
   dirs.emplace_back(TESSERA_MODULE_BUILD_DIR);
@@ -54,18 +56,22 @@ std::vector<fs::path> search_dirs() {
 OpencvModule open_module(const fs::path& path) {
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
-    return {nullptr, fmt::format("the OpenCV decoder module {} cannot be loaded ({}); install OpenCV's image "
-                                 "codecs (Debian 12: apt install libopencv-imgcodecs406)",
-                                 path.string(), dlerror())};
+    return {
+        nullptr,
+        fmt::format("the OpenCV decoder module {} cannot be loaded ({}); install OpenCV's image "
+                    "codecs (Debian 12: apt install libopencv-imgcodecs406)",
+                    path.string(), dlerror())};
   }
-  auto entry = reinterpret_cast<tessera_opencv_module_entry>(dlsym(handle, TESSERA_OPENCV_MODULE_ENTRY));
+  auto entry =
+      reinterpret_cast<tessera_opencv_module_entry>(dlsym(handle, TESSERA_OPENCV_MODULE_ENTRY));
   const tessera_opencv_module* api = entry == nullptr ? nullptr : entry();
   if (api == nullptr || api->abi_version != TESSERA_OPENCV_MODULE_ABI_VERSION) {
     dlclose(handle);
-    return {nullptr, fmt::format("{} is not an OpenCV decoder module of this tessera build (interface "
-                                 "version {}, expected {}); reinstall tessera",
-                                 path.string(), api == nullptr ? 0 : api->abi_version,
-                                 TESSERA_OPENCV_MODULE_ABI_VERSION)};
+    return {nullptr,
+            fmt::format("{} is not an OpenCV decoder module of this tessera build (interface "
+                        "version {}, expected {}); reinstall tessera",
+                        path.string(), api == nullptr ? 0 : api->abi_version,
+                        TESSERA_OPENCV_MODULE_ABI_VERSION)};
   }
   return {api, {}};  // stays loaded for the life of the process
 }
@@ -79,10 +85,12 @@ OpencvModule load() {
   }
   std::vector<std::string> names;
   for (const fs::path& dir : dirs) names.push_back(dir.string());
-  return {nullptr, fmt::format("reading it needs tessera's OpenCV decoder module {} (for TIFF, BMP, WebP, ...), "
-                               "which is in none of {}; install it with tessera, or set TESSERA_MODULE_PATH to "
-                               "its directory",
-                               TESSERA_OPENCV_MODULE_FILE, fmt::join(names, ", "))};
+  return {
+      nullptr,
+      fmt::format("reading it needs tessera's OpenCV decoder module {} (for TIFF, BMP, WebP, ...), "
+                  "which is in none of {}; install it with tessera, or set TESSERA_MODULE_PATH to "
+                  "its directory",
+                  TESSERA_OPENCV_MODULE_FILE, fmt::join(names, ", "))};
 }
 
 }  // namespace

@@ -8,9 +8,8 @@ namespace tessera::detail {
 Status check_pixel_limit(const InputBytes& input, const char* format_name, int width, int height,
                          const DecodeOptions& options) {
   if (width <= 0 || height <= 0) {
-    return Error{ErrorCode::kCorruptData,
-                 fmt::format("{}: {} header claims an empty image ({}x{})", input.name(),
-                             format_name, width, height)};
+    return Error{ErrorCode::kCorruptData, fmt::format("{}: {} header claims an empty image ({}x{})",
+                                                      input.name(), format_name, width, height)};
   }
   const auto pixels = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height);
   if (pixels > options.max_pixels) {

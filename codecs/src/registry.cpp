@@ -3,12 +3,12 @@
 // here; the switches below have no default, so the compiler names any row still missing.
 #include "registry.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 #include "codec_factories.hpp"
 #include "tessera/codecs/formats.hpp"
@@ -50,6 +50,8 @@ constexpr FormatEntry kOther{.name = "other",
                              .max_encoded_size = nullptr,
                              .validate = nullptr};
 
+// Every row, in sniffing order: the first readable row whose sniff() accepts the bytes reads them,
+// and writable rows list in this order in help text.
 constexpr const FormatEntry* kEntries[] = {&kJpeg, &kPng, &kOther};
 
 // A value outside its enum is a broken invariant, not bad data.
@@ -60,21 +62,24 @@ constexpr const FormatEntry* kEntries[] = {&kJpeg, &kPng, &kOther};
 
 }  // namespace
 
-std::span<const FormatEntry* const> format_entries() noexcept { return kEntries; }
-
 const FormatEntry& entry_for(OutputFormat format) noexcept {
   switch (format) {
-    case OutputFormat::kJpeg: return kJpeg;
-    case OutputFormat::kPng: return kPng;
+    case OutputFormat::kJpeg:
+      return kJpeg;
+    case OutputFormat::kPng:
+      return kPng;
   }
   unknown_format("OutputFormat");
 }
 
 const FormatEntry& entry_for(ContainerFormat format) noexcept {
   switch (format) {
-    case ContainerFormat::kJpeg: return kJpeg;
-    case ContainerFormat::kPng: return kPng;
-    case ContainerFormat::kOther: return kOther;
+    case ContainerFormat::kJpeg:
+      return kJpeg;
+    case ContainerFormat::kPng:
+      return kPng;
+    case ContainerFormat::kOther:
+      return kOther;
   }
   unknown_format("ContainerFormat");
 }
@@ -84,7 +89,8 @@ const FormatEntry& entry_for(ContainerFormat format) noexcept {
 namespace {
 
 constexpr auto kOutputFormats = [] {
-  std::array<OutputFormat, std::ranges::count_if(detail::kEntries, [](auto* e) { return e->output.has_value(); })>
+  std::array<OutputFormat,
+             std::ranges::count_if(detail::kEntries, [](auto* e) { return e->output.has_value(); })>
       formats{};
   std::size_t i = 0;
   for (const detail::FormatEntry* entry : detail::kEntries) {
@@ -95,14 +101,20 @@ constexpr auto kOutputFormats = [] {
 
 }  // namespace
 
-const char* to_string(OutputFormat format) noexcept { return detail::entry_for(format).name.data(); }
-const char* to_string(ContainerFormat format) noexcept { return detail::entry_for(format).name.data(); }
+const char* to_string(OutputFormat format) noexcept {
+  return detail::entry_for(format).name.data();
+}
+const char* to_string(ContainerFormat format) noexcept {
+  return detail::entry_for(format).name.data();
+}
 
 const char* file_extension(OutputFormat format) noexcept {
   return detail::entry_for(format).extensions.front().data();
 }
 
-std::span<const OutputFormat> output_formats() noexcept { return kOutputFormats; }
+std::span<const OutputFormat> output_formats() noexcept {
+  return kOutputFormats;
+}
 
 OutputFormat output_format_like(ContainerFormat input) noexcept {
   return detail::entry_for(input).output.value_or(EncodeOptions{}.format);
@@ -127,15 +139,17 @@ std::vector<std::string> output_format_spellings() {
 Result<OutputFormat> parse_output_format(std::string_view name) {
   for (OutputFormat format : kOutputFormats) {
     const detail::FormatEntry& entry = detail::entry_for(format);
-    if (name == entry.name || std::ranges::find(entry.extensions, name) != entry.extensions.end()) return format;
+    if (name == entry.name || std::ranges::find(entry.extensions, name) != entry.extensions.end())
+      return format;
   }
-  return Error{ErrorCode::kInvalidArgument, fmt::format("\"{}\" is not an output format; use {}", name,
-                                                        join_names(output_format_names()))};
+  return Error{ErrorCode::kInvalidArgument, fmt::format("\"{}\" is not an output format; use {}",
+                                                        name, join_names(output_format_names()))};
 }
 
 ContainerFormat detect_format(std::span<const std::uint8_t> bytes) noexcept {
   for (const detail::FormatEntry* entry : detail::kEntries) {
-    if (entry->container && (entry->sniff == nullptr || entry->sniff(bytes))) return *entry->container;
+    if (entry->container && (entry->sniff == nullptr || entry->sniff(bytes)))
+      return *entry->container;
   }
   return ContainerFormat::kOther;
 }
@@ -158,10 +172,13 @@ Status validate(const EncodeOptions& options) {
   return {};
 }
 
-std::size_t max_encoded_size(int width, int height, PixelFormat format, const EncodeOptions& options) {
+std::size_t max_encoded_size(int width, int height, PixelFormat format,
+                             const EncodeOptions& options) {
   return detail::entry_for(options.format).max_encoded_size(width, height, format, options);
 }
 
-std::unique_ptr<Encoder> make_encoder(OutputFormat format) { return detail::entry_for(format).make_encoder(); }
+std::unique_ptr<Encoder> make_encoder(OutputFormat format) {
+  return detail::entry_for(format).make_encoder();
+}
 
 }  // namespace tessera

@@ -16,8 +16,8 @@
 namespace tessera::detail {
 
 struct FormatEntry {
-  std::string_view name;                          // as users type it and tools print it
-  std::span<const std::string_view> extensions;   // the first one names output files
+  std::string_view name;                         // as users type it and tools print it
+  std::span<const std::string_view> extensions;  // the first one names output files
   // Reading; a format tessera cannot read has no container.
   std::optional<ContainerFormat> container;
   bool (*sniff)(std::span<const std::uint8_t> head) noexcept = nullptr;  // null: takes anything
@@ -25,12 +25,12 @@ struct FormatEntry {
   // Writing; a format tessera cannot write has no output.
   std::optional<OutputFormat> output;
   std::unique_ptr<Encoder> (*make_encoder)() = nullptr;
-  std::size_t (*max_encoded_size)(int width, int height, PixelFormat, const EncodeOptions&) = nullptr;
+  std::size_t (*max_encoded_size)(int width, int height, PixelFormat,
+                                  const EncodeOptions&) = nullptr;
   Status (*validate)(const EncodeOptions&) = nullptr;
 };
 
-// Every row, in sniffing order: the first readable row whose sniff() accepts the bytes reads them.
-std::span<const FormatEntry* const> format_entries() noexcept;
+// The row of a format; every enumerator has one.
 const FormatEntry& entry_for(OutputFormat format) noexcept;
 const FormatEntry& entry_for(ContainerFormat format) noexcept;
 

@@ -1,11 +1,10 @@
 // The codec registry: sniffing, every name printed and parsed back, and every registered output
 // format encoding within its size bound.
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "tessera/codecs/formats.hpp"
 #include "test_images.hpp"
@@ -34,14 +33,17 @@ void check_names_round_trip(Parse parse, const std::vector<std::string>& names) 
   auto bad = parse("no-such-name");
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().code == ErrorCode::kInvalidArgument);
-  CHECK_THAT(bad.error().message, Catch::Contains("\"no-such-name\"") && Catch::Contains(join_names(names)));
+  CHECK_THAT(bad.error().message,
+             Catch::Contains("\"no-such-name\"") && Catch::Contains(join_names(names)));
 }
 
 // What a written file sniffs as. No default: a new output format must say here.
 ContainerFormat read_back_as(OutputFormat format) {
   switch (format) {
-    case OutputFormat::kJpeg: return ContainerFormat::kJpeg;
-    case OutputFormat::kPng: return ContainerFormat::kPng;
+    case OutputFormat::kJpeg:
+      return ContainerFormat::kJpeg;
+    case OutputFormat::kPng:
+      return ContainerFormat::kPng;
   }
   return ContainerFormat::kOther;
 }
@@ -52,7 +54,8 @@ bool contains(const std::vector<std::string>& names, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("option names print and parse back, and errors list every valid name", "[codec][registry]") {
+TEST_CASE("option names print and parse back, and errors list every valid name",
+          "[codec][registry]") {
   check_names_round_trip<JpegSubsampling>(parse_jpeg_subsampling, jpeg_subsampling_names());
   check_names_round_trip<PngFilter>(parse_png_filter, png_filter_names());
   check_names_round_trip<ZlibStrategy>(parse_zlib_strategy, zlib_strategy_names());
@@ -78,7 +81,8 @@ TEST_CASE("output formats parse from their names and extensions", "[codec][regis
         "\"gif\" is not an output format; use " + join_names(output_format_names()));
 }
 
-TEST_CASE("the default output is the input's own format when it can be written", "[codec][registry]") {
+TEST_CASE("the default output is the input's own format when it can be written",
+          "[codec][registry]") {
   CHECK(output_format_like(ContainerFormat::kJpeg) == OutputFormat::kJpeg);
   CHECK(output_format_like(ContainerFormat::kPng) == OutputFormat::kPng);
   CHECK(output_format_like(ContainerFormat::kOther) == OutputFormat::kJpeg);
@@ -99,8 +103,8 @@ TEST_CASE("formats are sniffed from their magic bytes only", "[codec][registry]"
 
 TEST_CASE("every output format encodes within its bound and is sniffed back", "[codec][registry]") {
   for (const OutputFormat format : output_formats()) {
-    for (const PixelFormat pixels : {PixelFormat::kGray8, PixelFormat::kGrayAlpha8, PixelFormat::kRgb8,
-                                     PixelFormat::kRgba8}) {
+    for (const PixelFormat pixels :
+         {PixelFormat::kGray8, PixelFormat::kGrayAlpha8, PixelFormat::kRgb8, PixelFormat::kRgba8}) {
       for (const int side : {1, 7, 64}) {
         INFO(to_string(format) << " " << to_string(pixels) << " " << side << "x" << side);
         const OwnedImage noise = test::random_image(side, side + 3, pixels, 11);  // worst case
@@ -122,7 +126,8 @@ TEST_CASE("every output format encodes within its bound and is sniffed back", "[
   }
 }
 
-TEST_CASE("options of every writable format are validated, whichever is chosen", "[codec][registry]") {
+TEST_CASE("options of every writable format are validated, whichever is chosen",
+          "[codec][registry]") {
   EncodeOptions options;
   options.format = OutputFormat::kJpeg;
   options.png.compression_level = 10;

@@ -2,12 +2,11 @@
 // the first input that is neither JPEG nor PNG. It decodes whole images with cv::imdecode and
 // hands back OpenCV's own pixels; every check, conversion and message about the image lives
 // on the caller's side (opencv_decoder.cpp). No exception leaves this file.
-#include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
-
 #include <cstdio>
 #include <memory>
 #include <new>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include "opencv_module_abi.h"
 
@@ -16,7 +15,8 @@ namespace {
 int decode(const std::uint8_t* bytes, std::size_t size, tessera_module_image* image, char* message,
            std::size_t message_size) {
   try {
-    // The caller keeps size below 2 GiB. imdecode only reads the buffer; the Mat header merely borrows it.
+    // The caller keeps size below 2 GiB. imdecode only reads the buffer; the Mat header merely
+    // borrows it.
     const cv::Mat encoded(1, static_cast<int>(size), CV_8UC1, const_cast<std::uint8_t*>(bytes));
     auto mat = std::make_unique<cv::Mat>(cv::imdecode(encoded, cv::IMREAD_UNCHANGED));
     if (mat->empty()) return TESSERA_MODULE_UNREADABLE;
@@ -50,6 +50,7 @@ constexpr tessera_opencv_module kModule{TESSERA_OPENCV_MODULE_ABI_VERSION, decod
 
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) const tessera_opencv_module* tessera_opencv_decoder_module() {
+extern "C" __attribute__((visibility("default"))) const tessera_opencv_module*
+tessera_opencv_decoder_module() {
   return &kModule;
 }
