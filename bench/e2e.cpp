@@ -44,7 +44,7 @@ struct Variant {
 
 std::string generated_path(const E2eOptions& options) {
   return fmt::format("/tmp/tessera_e2e_{}_{}.{}", ::getpid(), options.size,
-                     options.input_format == "png" ? "png" : "jpg");
+                     file_extension(options.input_format));
 }
 
 bool probe_input(InputInfo& info) {
@@ -211,7 +211,7 @@ Figures figures_of(const E2eRun& r) {
   f.parallel_crops = crops_of(m.parallel);
   const bool counts_equal = f.planned > 0 && f.tessera_crops == f.planned &&
                             f.opencv_crops == f.planned && f.parallel_crops == f.planned;
-  const bool png = r.options.format == "png";
+  const bool png = r.options.format == OutputFormat::kPng;
   const bool pixels_equal = m.check.ok && m.check.result.value("spot_pixels_identical", false);
   f.mismatch = settings_mismatch(r.options);
   f.settings_equal = f.mismatch.empty() && counts_equal && (!png || pixels_equal);
@@ -224,7 +224,7 @@ void print_setup(const E2eRun& r) {
   fmt::print("\ntessera_e2e: {} {}x{} {} {}{} ({:.1f} MiB file, {:.1f} MiB decoded {})\n",
              r.input.generated ? "generated" : r.input.path, h.width, h.height,
              to_string(h.container),
-             r.input.generated ? (r.options.input_format == "png" ? "level 6 " : "q95 ") : "",
+             r.input.generated ? (r.options.input_format == OutputFormat::kPng ? "level 6 " : "q95 ") : "",
              to_string(h.subsampling), double(r.input.file_bytes) / kMiB,
              double(r.input.decoded_bytes) / kMiB, to_string(h.format));
   fmt::print("plan: {} -> {} crops; c = {} threads; {} repeats (median, min..max)\n", r.plan_text,

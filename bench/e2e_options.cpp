@@ -6,41 +6,34 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "bench_images.hpp"
+#include "tessera/codecs/formats.hpp"
 
 namespace tessera::bench {
 namespace {
 
 bool is_png(const E2eOptions& options) {
-  return options.format == "png";
+  return options.format == OutputFormat::kPng;
 }
 
-JpegSubsampling jpeg_subsampling(int code) {
-  switch (code) {
-    case 444:
-      return JpegSubsampling::k444;
-    case 422:
-      return JpegSubsampling::k422;
-    case 0:
-      return JpegSubsampling::kGray;
-    default:
-      return JpegSubsampling::k420;
+int opencv_png_strategy(ZlibStrategy strategy) {
+  switch (strategy) {
+    case ZlibStrategy::kDefault: return cv::IMWRITE_PNG_STRATEGY_DEFAULT;
+    case ZlibStrategy::kFiltered: return cv::IMWRITE_PNG_STRATEGY_FILTERED;
+    case ZlibStrategy::kHuffmanOnly: return cv::IMWRITE_PNG_STRATEGY_HUFFMAN_ONLY;
+    case ZlibStrategy::kRle: return cv::IMWRITE_PNG_STRATEGY_RLE;
+    case ZlibStrategy::kFixed: return cv::IMWRITE_PNG_STRATEGY_FIXED;
   }
-}
-
-ZlibStrategy zlib_strategy(const std::string& name) {
-  if (name == "filtered") return ZlibStrategy::kFiltered;
-  if (name == "huffman-only") return ZlibStrategy::kHuffmanOnly;
-  if (name == "rle") return ZlibStrategy::kRle;
-  if (name == "fixed") return ZlibStrategy::kFixed;
-  return ZlibStrategy::kDefault;
-}
-
-int opencv_png_strategy(const std::string& name) {
-  if (name == "filtered") return cv::IMWRITE_PNG_STRATEGY_FILTERED;
-  if (name == "huffman-only") return cv::IMWRITE_PNG_STRATEGY_HUFFMAN_ONLY;
-  if (name == "rle") return cv::IMWRITE_PNG_STRATEGY_RLE;
-  if (name == "fixed") return cv::IMWRITE_PNG_STRATEGY_FIXED;
   return cv::IMWRITE_PNG_STRATEGY_DEFAULT;
+}
+
+// A CLI11 option whose text the codecs parse; CLI11 only checks it is one of their names.
+template <class T>
+CLI::Option* add_named(CLI::App& app, const char* flag, T& out, Result<T> (*parse)(std::string_view),
+                       const std::vector<std::string>& names, const std::string& help) {
+  return app
+      .add_option_function<std::string>(
+          flag, [&out, parse](const std::string& text) { out = *parse(text); }, help + ": " + join_names(names))
+      ->check(CLI::IsMember(names));
 }
 
 }  // namespace
@@ -51,8 +44,8 @@ std::optional<E2eOptions> parse_options(int argc, char** argv, int& exit_code) {
       "tessera_e2e: one image, many crops; tessera's engine against OpenCV loops, "
       "at equal codec settings, in one run"};
   app.add_option("--input", options.input, "image to cut (default: a generated photo-like image)");
-  app.add_option("--input-format", options.input_format, "format of the generated input")
-      ->check(CLI::IsMember({"jpeg", "png"}));
+  add_named(app, "--input-format", options.input_format, parse_output_format, output_format_names(),
+            "format of the generated input");
   app.add_option("--size", options.size, "side of the generated square image")
       ->check(CLI::Range(256, 65535));
   app.add_flag("--keep-input", options.keep_input, "keep the generated input file");
@@ -64,15 +57,13 @@ std::optional<E2eOptions> parse_options(int argc, char** argv, int& exit_code) {
   app.add_option("--random-max", options.random_max, "largest random crop side")
       ->check(CLI::Range(1, 65535));
   app.add_option("--seed", options.seed, "seed of the random plan and the generated image");
-  app.add_option("-f,--format", options.format, "output format")
-      ->check(CLI::IsMember({"jpeg", "png"}));
+  add_named(app, "-f,--format", options.format, parse_output_format, output_format_names(), "output format");
   app.add_option("-q,--quality", options.quality, "JPEG quality")->check(CLI::Range(1, 100));
-  app.add_option("--subsampling", options.subsampling,
-                 "JPEG chroma subsampling: 444, 422, 420, 0 (grey)")
-      ->check(CLI::IsMember({444, 422, 420, 0}));
+  add_named(app, "--subsampling", options.subsampling, parse_jpeg_subsampling, jpeg_subsampling_names(),
+            "JPEG chroma subsampling");
   app.add_option("--png-level", options.png_level, "PNG zlib level")->check(CLI::Range(0, 9));
-  app.add_option("--png-strategy", options.png_strategy, "PNG zlib strategy")
-      ->check(CLI::IsMember({"default", "filtered", "huffman-only", "rle", "fixed"}));
+  add_named(app, "--png-strategy", options.png_strategy, parse_zlib_strategy, zlib_strategy_names(),
+            "PNG zlib strategy");
   app.add_option("--repeat", options.repeat, "repetitions of every measurement")
       ->check(CLI::Range(1, 100));
   app.add_option("--threads", options.threads, "threads c (0: every core)")
@@ -95,10 +86,9 @@ std::optional<E2eOptions> parse_options(int argc, char** argv, int& exit_code) {
 
 EncodeOptions tessera_encode_options(const E2eOptions& options) {
   if (is_png(options)) {
-    return png_options(options.png_level, PngFilter::kAdaptive,
-                       zlib_strategy(options.png_strategy));
+    return png_options(options.png_level, PngFilter::kAdaptive, options.png_strategy);
   }
-  return jpeg_options(options.quality, jpeg_subsampling(options.subsampling));
+  return jpeg_options(options.quality, options.subsampling);
 }
 
 PlanSpec plan_spec(const E2eOptions& options) {
@@ -113,7 +103,7 @@ PlanSpec plan_spec(const E2eOptions& options) {
 }
 
 std::string opencv_extension(const E2eOptions& options) {
-  return is_png(options) ? ".png" : ".jpg";
+  return std::string(".") + file_extension(options.format);
 }
 
 std::vector<int> opencv_params(const E2eOptions& options) {
@@ -148,7 +138,7 @@ std::string describe_opencv_settings(const E2eOptions& options) {
     return fmt::format(
         "PNG IMWRITE_PNG_COMPRESSION={}, IMWRITE_PNG_STRATEGY={} ({}), libpng default "
         "filters (adaptive) (libpng)",
-        options.png_level, opencv_png_strategy(options.png_strategy), options.png_strategy);
+        options.png_level, opencv_png_strategy(options.png_strategy), to_string(options.png_strategy));
   }
   return fmt::format(
       "JPEG IMWRITE_JPEG_QUALITY={}, 420 (libjpeg default; OpenCV 4.6 has no sampling "
@@ -158,16 +148,18 @@ std::string describe_opencv_settings(const E2eOptions& options) {
 }
 
 std::string settings_mismatch(const E2eOptions& options) {
-  if (!is_png(options) && options.subsampling != 420 && options.subsampling != 0) {
-    return fmt::format(
-        "OpenCV 4.6 always encodes colour JPEG as 4:2:0; --subsampling {} is not "
-        "comparable (use 420)",
-        options.subsampling);
+  if (is_png(options)) return {};
+  switch (options.subsampling) {
+    case JpegSubsampling::k420: return {};
+    case JpegSubsampling::kGray:
+      return "OpenCV encodes colour input as colour; --subsampling gray is not comparable";
+    case JpegSubsampling::k444:
+    case JpegSubsampling::k422: break;
   }
-  if (!is_png(options) && options.subsampling == 0) {
-    return "OpenCV encodes colour input as colour; --subsampling 0 (grey) is not comparable";
-  }
-  return {};
+  return fmt::format(
+      "OpenCV 4.6 always encodes colour JPEG as 4:2:0; --subsampling {} is not "
+      "comparable (use 420)",
+      to_string(options.subsampling));
 }
 
 }  // namespace tessera::bench

@@ -15,7 +15,7 @@ namespace tessera::bench {
 
 struct E2eOptions {
   std::string input;                  // empty: generate the demo image
-  std::string input_format = "jpeg";  // of the generated input: jpeg (q95 4:4:4) or png
+  OutputFormat input_format = OutputFormat::kJpeg;  // of the generated input: jpeg (q95 4:4:4) or png
   int size = 8192;                    // side of the generated square image
   bool keep_input = false;            // keep the generated file (its path is printed)
   int tile = 256;
@@ -23,11 +23,11 @@ struct E2eOptions {
   int random_min = 64;
   int random_max = 512;
   std::uint64_t seed = 1;
-  std::string format = "jpeg";  // output: jpeg or png
+  OutputFormat format = OutputFormat::kJpeg;
   int quality = 90;
-  int subsampling = 420;  // 444, 422, 420 or 0 for grey
+  JpegSubsampling subsampling = JpegSubsampling::k420;
   int png_level = 6;
-  std::string png_strategy = "default";
+  ZlibStrategy png_strategy = ZlibStrategy::kDefault;
   int repeat = 3;
   int threads = 0;   // 0: every core
   std::string json;  // write every figure here when set

@@ -12,10 +12,14 @@ find_package(CLI11 REQUIRED)                                # libcli11-dev
 find_package(LibArchive REQUIRED)                           # libarchive-dev
 
 # libopencv-{core,imgcodecs}-dev ship neither a CMake config nor a .pc file without the
-# full libopencv-dev, so the two libraries are located directly.
+# full libopencv-dev, so the two libraries are located directly. Only the OpenCV decoder
+# module (codecs/), the tests and the benchmarks link them; tessera_opencv is never installed.
 find_path(OPENCV_INCLUDE_DIR opencv2/imgcodecs.hpp PATH_SUFFIXES opencv4 REQUIRED)
 find_library(OPENCV_CORE_LIB opencv_core REQUIRED)
 find_library(OPENCV_IMGCODECS_LIB opencv_imgcodecs REQUIRED)
 add_library(tessera_opencv INTERFACE)
 target_include_directories(tessera_opencv SYSTEM INTERFACE ${OPENCV_INCLUDE_DIR})
 target_link_libraries(tessera_opencv INTERFACE ${OPENCV_IMGCODECS_LIB} ${OPENCV_CORE_LIB})
+# Where the OpenCV decoder module is installed; codecs finds it relative to its own binary.
+include(GNUInstallDirs)
+set(TESSERA_MODULE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/tessera)

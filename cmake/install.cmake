@@ -10,8 +10,8 @@ install(TARGETS tessera_codecs tessera_engine
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-# The static codecs library links this one privately, so the export must carry it too.
-install(TARGETS tessera_opencv EXPORT tesseraTargets)
+# Not exported: only tessera_codecs opens it, with dlopen.
+install(TARGETS tessera_opencv_module LIBRARY DESTINATION ${TESSERA_MODULE_INSTALL_DIR})
 install(DIRECTORY codecs/include/ engine/include/ ${TESSERA_GENERATED_INCLUDE_DIR}/
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 if(TARGET tessera)

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "tessera/codecs/formats.hpp"
+
 namespace tessera::cli {
 namespace {
 
@@ -224,48 +226,32 @@ std::optional<Result<PlanSpec>> plan_from(const PlanArgs& args) {
   return std::nullopt;
 }
 
+namespace {
+
+// Option names are the codecs' own; an error names the flag, then what codecs says is valid.
+template <class T>
+Status parse_into(Result<T> parsed, const char* flag, T& out) {
+  if (!parsed) return usage(fmt::format("{} {}", flag, parsed.error().message));
+  out = *parsed;
+  return {};
+}
+
+}  // namespace
+
 Result<EncodeOptions> encode_options_from(const EncodeArgs& args, ContainerFormat input_format) {
   EncodeOptions options;
-  if (args.format.empty()) {
-    options.format = input_format == ContainerFormat::kPng ? OutputFormat::kPng : OutputFormat::kJpeg;
-  } else if (args.format == "jpeg" || args.format == "jpg") {
-    options.format = OutputFormat::kJpeg;
-  } else if (args.format == "png") {
-    options.format = OutputFormat::kPng;
-  } else {
-    return usage(fmt::format("-f \"{}\" is not an output format; use jpeg or png", args.format));
-  }
-
+  options.format = output_format_like(input_format);
   options.jpeg.quality = args.quality;
-  if (args.subsampling == "444") options.jpeg.subsampling = JpegSubsampling::k444;
-  else if (args.subsampling == "422") options.jpeg.subsampling = JpegSubsampling::k422;
-  else if (args.subsampling == "420") options.jpeg.subsampling = JpegSubsampling::k420;
-  else if (args.subsampling == "gray") options.jpeg.subsampling = JpegSubsampling::kGray;
-  else return usage(fmt::format("--subsampling \"{}\" is unknown; use 444, 422, 420 or gray", args.subsampling));
   options.jpeg.fast_dct = args.fast_dct;
   options.jpeg.progressive = args.progressive;
   options.jpeg.optimize_huffman = args.optimize;
-
   options.png.compression_level = args.png_level;
-  static constexpr std::pair<std::string_view, PngFilter> kFilters[] = {
-      {"none", PngFilter::kNone}, {"sub", PngFilter::kSub},     {"up", PngFilter::kUp},
-      {"avg", PngFilter::kAverage}, {"paeth", PngFilter::kPaeth}, {"all", PngFilter::kAdaptive}};
-  static constexpr std::pair<std::string_view, ZlibStrategy> kStrategies[] = {
-      {"default", ZlibStrategy::kDefault}, {"filtered", ZlibStrategy::kFiltered},
-      {"huffman", ZlibStrategy::kHuffmanOnly}, {"rle", ZlibStrategy::kRle}, {"fixed", ZlibStrategy::kFixed}};
-  auto filter = std::find_if(std::begin(kFilters), std::end(kFilters), [&](auto& f) { return f.first == args.png_filter; });
-  if (filter == std::end(kFilters)) {
-    return usage(fmt::format("--png-filter \"{}\" is unknown; use none, sub, up, avg, paeth or all", args.png_filter));
+  for (Status s : {args.format.empty() ? Status() : parse_into(parse_output_format(args.format), "-f", options.format),
+                   parse_into(parse_jpeg_subsampling(args.subsampling), "--subsampling", options.jpeg.subsampling),
+                   parse_into(parse_png_filter(args.png_filter), "--png-filter", options.png.filter),
+                   parse_into(parse_zlib_strategy(args.png_strategy), "--png-strategy", options.png.strategy)}) {
+    if (!s) return std::move(s).error();
   }
-  options.png.filter = filter->second;
-  auto strategy = std::find_if(std::begin(kStrategies), std::end(kStrategies),
-                               [&](auto& s) { return s.first == args.png_strategy; });
-  if (strategy == std::end(kStrategies)) {
-    return usage(fmt::format("--png-strategy \"{}\" is unknown; use default, filtered, huffman, rle or fixed",
-                             args.png_strategy));
-  }
-  options.png.strategy = strategy->second;
-
   if (Status valid = validate(options); !valid) return std::move(valid).error();
   return options;
 }

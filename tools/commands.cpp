@@ -144,11 +144,13 @@ nlohmann::json header_json(const std::string& name, const ImageHeader& h) {
 void print_header(const std::string& name, const ImageHeader& h) {
   fmt::print("{}: {}x{} {}, {} channel{} ({}-bit), decodes to {}", name, h.width, h.height, to_string(h.container),
              h.file_channels, h.file_channels == 1 ? "" : "s", h.bit_depth, to_string(h.format));
-  if (h.container == ContainerFormat::kJpeg) {
-    fmt::print(", subsampling {}, progressive {}, restart markers {}", to_string(h.subsampling),
-               yes_no(h.progressive), yes_no(h.restart_markers));
-  } else if (h.container == ContainerFormat::kPng) {
-    fmt::print(", interlaced {}", yes_no(h.progressive));
+  switch (h.container) {  // no default: a new format decides here what its header shows
+    case ContainerFormat::kJpeg:
+      fmt::print(", subsampling {}, progressive {}, restart markers {}", to_string(h.subsampling),
+                 yes_no(h.progressive), yes_no(h.restart_markers));
+      break;
+    case ContainerFormat::kPng: fmt::print(", interlaced {}", yes_no(h.progressive)); break;
+    case ContainerFormat::kOther: break;
   }
   fmt::print("\n");
 }

@@ -94,7 +94,7 @@ Result<PlanSpec> line_plan(const json& line, const std::optional<PlanSpec>& fall
 }  // namespace
 
 ContainerFormat sniff_file(const std::string& path) {
-  std::array<std::uint8_t, 16> head{};
+  std::array<std::uint8_t, kSniffBytes> head{};
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) return ContainerFormat::kOther;
   const std::size_t n = std::fread(head.data(), 1, head.size(), file);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "tessera/codecs/formats.hpp"
 #include "profile.hpp"
 #include "tessera/version.hpp"
 #include "tune.hpp"
@@ -29,22 +30,23 @@ Exit codes: 0 all crops written, 1 some images or crops failed (or the output fa
   wall_s, decode_s, encode_cpu_s, peak_rss_mb, peak_window_mb, ...)";
 
 void add_encode_options(CLI::App& app, EncodeArgs& args) {
-  app.add_option("-f,--format", args.format, "Output format: jpeg or png (default: the input's own when JPEG or PNG, else jpeg)")
-      ->check(CLI::IsMember({"jpeg", "jpg", "png"}))->group("Encoding");
+  app.add_option("-f,--format", args.format,
+                 fmt::format("Output format: {} (default: the input's own when it can be written, else {})",
+                             join_names(output_format_names()), to_string(EncodeOptions{}.format)))
+      ->check(CLI::IsMember(output_format_spellings()))->group("Encoding");
   app.add_option("-q,--quality", args.quality, "JPEG quality 1..100")->check(CLI::Range(1, 100))
       ->capture_default_str()->group("Encoding");
-  app.add_option("--subsampling", args.subsampling, "JPEG chroma subsampling: 444, 422, 420 or gray")
-      ->check(CLI::IsMember({"444", "422", "420", "gray"}))->capture_default_str()->group("Encoding");
+  app.add_option("--subsampling", args.subsampling, "JPEG chroma subsampling: " + join_names(jpeg_subsampling_names()))
+      ->check(CLI::IsMember(jpeg_subsampling_names()))->capture_default_str()->group("Encoding");
   app.add_flag("--fast-dct", args.fast_dct, "JPEG: the fast, less accurate DCT")->group("Encoding");
   app.add_flag("--progressive", args.progressive, "JPEG: progressive")->group("Encoding");
   app.add_flag("--optimize", args.optimize, "JPEG: optimised Huffman tables")->group("Encoding");
   app.add_option("--png-level", args.png_level, "PNG zlib level 0..9")->check(CLI::Range(0, 9))
       ->capture_default_str()->group("Encoding");
-  app.add_option("--png-filter", args.png_filter, "PNG row filter: none, sub, up, avg, paeth or all (adaptive)")
-      ->check(CLI::IsMember({"none", "sub", "up", "avg", "paeth", "all"}))->capture_default_str()->group("Encoding");
-  app.add_option("--png-strategy", args.png_strategy, "zlib strategy: default, filtered, huffman, rle or fixed")
-      ->check(CLI::IsMember({"default", "filtered", "huffman", "rle", "fixed"}))->capture_default_str()
-      ->group("Encoding");
+  app.add_option("--png-filter", args.png_filter, "PNG row filter: " + join_names(png_filter_names()) + " (adaptive)")
+      ->check(CLI::IsMember(png_filter_names()))->capture_default_str()->group("Encoding");
+  app.add_option("--png-strategy", args.png_strategy, "zlib strategy: " + join_names(zlib_strategy_names()))
+      ->check(CLI::IsMember(zlib_strategy_names()))->capture_default_str()->group("Encoding");
 }
 
 void add_output_options(CLI::App& app, OutputArgs& args) {

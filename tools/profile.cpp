@@ -1,11 +1,12 @@
 #include "profile.hpp"
 
 #include <algorithm>
-#include <array>
 #include <fstream>
 #include <sstream>
 
 #include <fmt/format.h>
+
+#include "tessera/codecs/formats.hpp"
 
 namespace tessera::cli {
 namespace {
@@ -16,9 +17,6 @@ constexpr int kMaxThreads = 1024;
 constexpr int kMaxCropsInFlight = 1 << 20;
 constexpr int kMaxBandRows = 1 << 16;
 constexpr int kMaxJobsInFlight = 256;
-
-constexpr std::array<std::string_view, 6> kPngFilters = {"none", "sub", "up", "avg", "paeth", "all"};
-constexpr std::array<std::string_view, 5> kPngStrategies = {"default", "filtered", "huffman", "rle", "fixed"};
 
 Error bad_profile(const std::string& source, const std::string& what) {
   return Error{ErrorCode::kInvalidArgument,
@@ -46,8 +44,8 @@ Status read_bool(const json& object, const char* name, std::optional<bool>& out,
   return {};
 }
 
-template <std::size_t N>
-Status read_choice(const json& object, const char* name, const std::array<std::string_view, N>& choices,
+// choices: the codecs' names of the option.
+Status read_choice(const json& object, const char* name, const std::vector<std::string>& choices,
                    std::optional<std::string>& out, const std::string& source) {
   auto it = object.find(name);
   if (it == object.end()) return {};
@@ -82,8 +80,8 @@ Result<CodecProfile> read_codec(const json& root, const std::string& source) {
                    read_bool(*it, "optimize", codec.optimize, source),
                    read_bool(*it, "progressive", codec.progressive, source),
                    read_int(*it, "codec", "png_level", 0, 9, level, source),
-                   read_choice(*it, "png_filter", kPngFilters, codec.png_filter, source),
-                   read_choice(*it, "png_strategy", kPngStrategies, codec.png_strategy, source)}) {
+                   read_choice(*it, "png_filter", png_filter_names(), codec.png_filter, source),
+                   read_choice(*it, "png_strategy", zlib_strategy_names(), codec.png_strategy, source)}) {
     if (!s) return std::move(s).error();
   }
   if (level >= 0) codec.png_level = level;

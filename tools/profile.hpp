@@ -30,8 +30,8 @@ struct CodecProfile {
   std::optional<bool> optimize;
   std::optional<bool> progressive;
   std::optional<int> png_level;
-  std::optional<std::string> png_filter;    // as on the command line: none, sub, up, avg, paeth, all
-  std::optional<std::string> png_strategy;  // default, filtered, huffman, rle, fixed
+  std::optional<std::string> png_filter;    // a name from png_filter_names()
+  std::optional<std::string> png_strategy;  // a name from zlib_strategy_names()
   bool empty() const noexcept {
     return !fast_dct && !optimize && !progressive && !png_level && !png_filter && !png_strategy;
   }

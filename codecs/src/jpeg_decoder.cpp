@@ -373,6 +373,11 @@ class JpegDecoder final : public Decoder {
 
 }  // namespace
 
+// The SOI marker and the first byte of the next marker.
+bool sniff_jpeg(std::span<const std::uint8_t> head) noexcept {
+  return head.size() >= 3 && head[0] == 0xff && head[1] == 0xd8 && head[2] == 0xff;
+}
+
 Result<std::unique_ptr<Decoder>> open_jpeg_decoder(InputBytes input, const DecodeOptions& options) {
   auto decoder = std::make_unique<JpegDecoder>(std::move(input), options);
   if (Status opened = decoder->open(); !opened) return std::move(opened).error();

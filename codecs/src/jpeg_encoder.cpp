@@ -201,7 +201,7 @@ bool guarded_compress(jpeg_compress_struct* cinfo, JpegErrorManager* errors, con
   return true;
 }
 
-Status check_request(const ImageView& view, const JpegOptions& options) {
+Status check_request(const ImageView& view, const EncodeOptions& options) {
   if (view.data == nullptr || view.width <= 0 || view.height <= 0 || view.stride < view.row_bytes()) {
     return Error{ErrorCode::kInvalidArgument,
                  fmt::format("JPEG encoder got an empty or malformed {}x{} {} view (stride {}); "
@@ -214,11 +214,7 @@ Status check_request(const ImageView& view, const JpegOptions& options) {
                              "per side; cut smaller crops or write PNG",
                              view.width, view.height, JPEG_MAX_DIMENSION)};
   }
-  if (options.quality < 1 || options.quality > 100) {
-    return Error{ErrorCode::kInvalidArgument,
-                 fmt::format("JPEG quality {} is out of range; use 1..100", options.quality)};
-  }
-  return {};
+  return validate_jpeg(options);
 }
 
 class JpegEncoder final : public Encoder {
@@ -245,7 +241,7 @@ class JpegEncoder final : public Encoder {
       return Error{ErrorCode::kInternal,
                    fmt::format("the JPEG encoder could not be created: {}", errors_.error_message)};
     }
-    if (Status valid = check_request(view, options.jpeg); !valid) return std::move(valid).error();
+    if (Status valid = check_request(view, options); !valid) return std::move(valid).error();
     destination_.data = out.data();
     destination_.size = out.size();
     std::uint8_t* gray_row = nullptr;
@@ -303,9 +299,17 @@ int tj_subsampling(PixelFormat format, JpegSubsampling subsampling) {
 
 std::unique_ptr<Encoder> make_jpeg_encoder() { return std::make_unique<JpegEncoder>(); }
 
-std::size_t jpeg_max_encoded_size(int width, int height, PixelFormat format, const JpegOptions& options) {
+Status validate_jpeg(const EncodeOptions& options) {
+  if (options.jpeg.quality < 1 || options.jpeg.quality > 100) {
+    return Error{ErrorCode::kInvalidArgument,
+                 fmt::format("JPEG quality {} is out of range; use 1..100", options.jpeg.quality)};
+  }
+  return {};
+}
+
+std::size_t jpeg_max_encoded_size(int width, int height, PixelFormat format, const EncodeOptions& options) {
   if (width <= 0 || height <= 0) return 0;
-  const unsigned long bound = tjBufSize(width, height, tj_subsampling(format, options.subsampling));
+  const unsigned long bound = tjBufSize(width, height, tj_subsampling(format, options.jpeg.subsampling));
   if (bound == static_cast<unsigned long>(-1)) return 0;
   return static_cast<std::size_t>(bound);
 }

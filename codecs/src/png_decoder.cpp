@@ -277,6 +277,11 @@ Result<int> PngDecoder::read_rows(std::uint8_t* dst, std::size_t stride, int max
 
 }  // namespace
 
+bool sniff_png(std::span<const std::uint8_t> head) noexcept {
+  static constexpr std::uint8_t kMagic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  return head.size() >= sizeof kMagic && std::equal(std::begin(kMagic), std::end(kMagic), head.begin());
+}
+
 Result<std::unique_ptr<Decoder>> open_png_decoder(InputBytes input, const DecodeOptions& options) {
   return PngDecoder::open(std::move(input), options);
 }

@@ -243,7 +243,7 @@ int PngEncoder::write_rows(spng_ctx* ctx, const ImageView& view) {
 
 Result<std::size_t> PngEncoder::encode(const ImageView& view, const EncodeOptions& options,
                                        std::span<std::uint8_t> out) {
-  if (Status valid = validate(options); !valid) return std::move(valid).error();
+  if (Status valid = validate_png(options); !valid) return std::move(valid).error();
   if (Status valid = check_view(view); !valid) return std::move(valid).error();
 
   OutputCursor cursor{out};
@@ -274,7 +274,15 @@ Result<std::size_t> PngEncoder::encode(const ImageView& view, const EncodeOption
 
 std::unique_ptr<Encoder> make_png_encoder() { return std::make_unique<PngEncoder>(); }
 
-std::size_t png_max_encoded_size(int width, int height, PixelFormat format, const PngOptions&) {
+Status validate_png(const EncodeOptions& options) {
+  if (options.png.compression_level < 0 || options.png.compression_level > 9) {
+    return Error{ErrorCode::kInvalidArgument,
+                 fmt::format("PNG compression level {} is out of range; use 0..9", options.png.compression_level)};
+  }
+  return {};
+}
+
+std::size_t png_max_encoded_size(int width, int height, PixelFormat format, const EncodeOptions&) {
   // Every row is one filter byte plus its samples; filtering never changes that length.
   const std::size_t filtered = static_cast<std::size_t>(height) *
                                (1 + static_cast<std::size_t>(width) * static_cast<std::size_t>(channel_count(format)));

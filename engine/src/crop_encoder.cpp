@@ -80,7 +80,9 @@ ImageView CropEncoder::crop_view(const JobState& job, std::uint32_t plan_index) 
 }
 
 Encoder& CropEncoder::encoder_for(OutputFormat format) {
-  auto& slot = format == OutputFormat::kJpeg ? jpeg_ : png_;
+  const auto index = static_cast<std::size_t>(format);
+  if (encoders_.size() <= index) encoders_.resize(index + 1);
+  auto& slot = encoders_[index];
   if (!slot) slot = make_encoder(format);
   return *slot;
 }

@@ -29,8 +29,9 @@ class CropEncoder {
   ImageView upright_view(const ImageView& stored, int orientation);
   Encoder& encoder_for(OutputFormat format);
 
-  std::unique_ptr<Encoder> jpeg_;
-  std::unique_ptr<Encoder> png_;
+  // One encoder per output format this thread has written, indexed by the format's value and
+  // created on first use, so a job mix of any formats never re-creates codec state.
+  std::vector<std::unique_ptr<Encoder>> encoders_;
   std::vector<std::uint8_t> pad_scratch_;
   std::vector<std::uint8_t> orient_scratch_;
 };

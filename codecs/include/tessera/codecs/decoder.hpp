@@ -69,7 +69,8 @@ class Decoder {
   virtual const std::string& warnings() const noexcept = 0;
 };
 
-// Sniffs the magic bytes; the file name is never consulted.
+// Sniffs the magic bytes; the file name is never consulted, nor any byte past kSniffBytes.
+inline constexpr std::size_t kSniffBytes = 16;
 ContainerFormat detect_format(std::span<const std::uint8_t> bytes) noexcept;
 
 // Reads the header and checks it against the limits. Fails with a message that names the

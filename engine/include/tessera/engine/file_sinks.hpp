@@ -14,7 +14,7 @@ namespace tessera {
 
 // Placeholders in a name template: {stem} (input file name without directory and
 // extension), {job}, {index}, {x}, {y}, {w}, {h}, {key} (the ROI key, or the index when the
-// ROI has none) and {ext} ("jpg" or "png").
+// ROI has none) and {ext} (the output format's file_extension()).
 struct DirectorySinkOptions {
   std::string directory;
   std::string name_template = "{stem}/{x}_{y}.{ext}";
@@ -30,7 +30,7 @@ struct DirectorySinkOptions {
 Result<std::unique_ptr<Sink>> make_directory_sink(const DirectorySinkOptions& options);
 
 // Shards: "out.tar" becomes out-000000.tar, out-000001.tar, ...; "-" is one stream to stdout.
-// Each sample is KEY.jpg (or .png) then KEY.json with source, x, y, w, h and plan; a shard
+// Each sample is KEY.EXT (the output format's file_extension()) then KEY.json with source, x, y, w, h and plan; a shard
 // boundary always falls between samples.
 struct TarSinkOptions {
   std::string path;
