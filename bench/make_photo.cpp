@@ -6,6 +6,7 @@
 
 #include "bench_images.hpp"
 #include "tessera/engine/demo_image.hpp"
+#include "tessera/engine/image_utils.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 4) {
@@ -16,7 +17,7 @@ int main(int argc, char** argv) {
   const int height = std::atoi(argv[2]);
   const tessera::OwnedImage image =
       tessera::make_demo_image(width, height, tessera::PixelFormat::kRgb8);
-  auto bytes = tessera::bench::encode_whole(
+  auto bytes = tessera::encode_to_vector(
       image.view(), tessera::bench::jpeg_options(90, tessera::JpegSubsampling::k420));
   if (!bytes) {
     std::fprintf(stderr, "tessera_make_photo: %s\n", bytes.error().message.c_str());

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "tessera/codecs/formats.hpp"
+
 namespace tessera::cli {
 namespace {
 
@@ -25,13 +27,13 @@ std::vector<CodecChoice> png_choices(const EncodeArgs& base) {
     c.change.png_level = level;
     choices.push_back(c);
   }
-  for (const char* filter : {"none", "sub", "up", "paeth", "all"}) {
+  for (const std::string& filter : png_filter_names()) {
     if (filter == base.png_filter) continue;
     CodecChoice c{fmt::format("PNG filter {}", filter), {}};
     c.change.png_filter = filter;
     choices.push_back(c);
   }
-  for (const char* strategy : {"filtered", "rle", "huffman", "default"}) {
+  for (const std::string& strategy : zlib_strategy_names()) {
     if (strategy == base.png_strategy) continue;
     CodecChoice c{fmt::format("zlib strategy {}", strategy), {}};
     c.change.png_strategy = strategy;
@@ -55,21 +57,28 @@ EncodeArgs with_codec(EncodeArgs args, const CodecProfile& change) {
 std::vector<CodecChoice> codec_choices(const EncodeArgs& base, OutputFormat format, bool allow_lossy) {
   std::vector<CodecChoice> choices{{"", {}}};
   if (!allow_lossy) return choices;
-  const std::vector<CodecChoice> more = format == OutputFormat::kJpeg ? jpeg_choices(base) : png_choices(base);
+  std::vector<CodecChoice> more;
+  switch (format) {
+    case OutputFormat::kJpeg: more = jpeg_choices(base); break;
+    case OutputFormat::kPng: more = png_choices(base); break;
+  }
   choices.insert(choices.end(), more.begin(), more.end());
   return choices;
 }
 
 CodecProfile codec_settings(const EncodeArgs& args, OutputFormat format) {
   CodecProfile all;
-  if (format == OutputFormat::kJpeg) {
-    all.fast_dct = args.fast_dct;
-    all.optimize = args.optimize;
-    all.progressive = args.progressive;
-  } else {
-    all.png_level = args.png_level;
-    all.png_filter = args.png_filter;
-    all.png_strategy = args.png_strategy;
+  switch (format) {
+    case OutputFormat::kJpeg:
+      all.fast_dct = args.fast_dct;
+      all.optimize = args.optimize;
+      all.progressive = args.progressive;
+      break;
+    case OutputFormat::kPng:
+      all.png_level = args.png_level;
+      all.png_filter = args.png_filter;
+      all.png_strategy = args.png_strategy;
+      break;
   }
   return all;
 }

@@ -1,6 +1,6 @@
-// The codec settings `tessera tune` may try, per output format. The JPEG-or-PNG choices of
-// tune all sit here, in one place, until formats become rows of a codec table. Nothing here
-// runs or measures anything.
+// The codec settings `tessera tune` may try, per output format: each format's switch has no
+// default, so a new output format must say here what tune may change. Option names come from
+// the codec registry. Nothing here runs or measures anything.
 #pragma once
 
 #include <string>
