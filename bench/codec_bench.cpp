@@ -113,12 +113,9 @@ const std::vector<std::uint8_t>& encoded_image(DecodeCase which) {
       encode(jpeg_options(90, JpegSubsampling::k420, false, true));
   static const std::vector<std::uint8_t> png = encode(png_options(6));
   switch (which) {
-    case DecodeCase::kJpegBaseline:
-      return baseline;
-    case DecodeCase::kJpegProgressive:
-      return progressive;
-    case DecodeCase::kPng:
-      return png;
+    case DecodeCase::kJpegBaseline: return baseline;
+    case DecodeCase::kJpegProgressive: return progressive;
+    case DecodeCase::kPng: return png;
   }
   return baseline;
 }

@@ -221,12 +221,12 @@ Figures figures_of(const E2eRun& r) {
 // What was measured, on what, with which settings.
 void print_setup(const E2eRun& r) {
   const ImageHeader& h = r.input.header;
-  fmt::print("\ntessera_e2e: {} {}x{} {} {}{} ({:.1f} MiB file, {:.1f} MiB decoded {})\n",
-             r.input.generated ? "generated" : r.input.path, h.width, h.height,
-             to_string(h.container),
-             r.input.generated ? (r.options.input_format == OutputFormat::kPng ? "level 6 " : "q95 ") : "",
-             to_string(h.subsampling), double(r.input.file_bytes) / kMiB,
-             double(r.input.decoded_bytes) / kMiB, to_string(h.format));
+  fmt::print(
+      "\ntessera_e2e: {} {}x{} {} {}{} ({:.1f} MiB file, {:.1f} MiB decoded {})\n",
+      r.input.generated ? "generated" : r.input.path, h.width, h.height, to_string(h.container),
+      r.input.generated ? (r.options.input_format == OutputFormat::kPng ? "level 6 " : "q95 ") : "",
+      to_string(h.subsampling), double(r.input.file_bytes) / kMiB,
+      double(r.input.decoded_bytes) / kMiB, to_string(h.format));
   fmt::print("plan: {} -> {} crops; c = {} threads; {} repeats (median, min..max)\n", r.plan_text,
              r.f.planned, r.threads, r.options.repeat);
   fmt::print("tessera settings: {}\n", describe_tessera_settings(r.options));

@@ -28,11 +28,13 @@ int opencv_png_strategy(ZlibStrategy strategy) {
 
 // A CLI11 option whose text the codecs parse; CLI11 only checks it is one of their names.
 template <class T>
-CLI::Option* add_named(CLI::App& app, const char* flag, T& out, Result<T> (*parse)(std::string_view),
-                       const std::vector<std::string>& names, const std::string& help) {
+CLI::Option* add_named(CLI::App& app, const char* flag, T& out,
+                       Result<T> (*parse)(std::string_view), const std::vector<std::string>& names,
+                       const std::string& help) {
   return app
       .add_option_function<std::string>(
-          flag, [&out, parse](const std::string& text) { out = *parse(text); }, help + ": " + join_names(names))
+          flag, [&out, parse](const std::string& text) { out = *parse(text); },
+          help + ": " + join_names(names))
       ->check(CLI::IsMember(names));
 }
 
@@ -57,10 +59,11 @@ std::optional<E2eOptions> parse_options(int argc, char** argv, int& exit_code) {
   app.add_option("--random-max", options.random_max, "largest random crop side")
       ->check(CLI::Range(1, 65535));
   app.add_option("--seed", options.seed, "seed of the random plan and the generated image");
-  add_named(app, "-f,--format", options.format, parse_output_format, output_format_names(), "output format");
+  add_named(app, "-f,--format", options.format, parse_output_format, output_format_names(),
+            "output format");
   app.add_option("-q,--quality", options.quality, "JPEG quality")->check(CLI::Range(1, 100));
-  add_named(app, "--subsampling", options.subsampling, parse_jpeg_subsampling, jpeg_subsampling_names(),
-            "JPEG chroma subsampling");
+  add_named(app, "--subsampling", options.subsampling, parse_jpeg_subsampling,
+            jpeg_subsampling_names(), "JPEG chroma subsampling");
   app.add_option("--png-level", options.png_level, "PNG zlib level")->check(CLI::Range(0, 9));
   add_named(app, "--png-strategy", options.png_strategy, parse_zlib_strategy, zlib_strategy_names(),
             "PNG zlib strategy");
@@ -138,7 +141,8 @@ std::string describe_opencv_settings(const E2eOptions& options) {
     return fmt::format(
         "PNG IMWRITE_PNG_COMPRESSION={}, IMWRITE_PNG_STRATEGY={} ({}), libpng default "
         "filters (adaptive) (libpng)",
-        options.png_level, opencv_png_strategy(options.png_strategy), to_string(options.png_strategy));
+        options.png_level, opencv_png_strategy(options.png_strategy),
+        to_string(options.png_strategy));
   }
   return fmt::format(
       "JPEG IMWRITE_JPEG_QUALITY={}, 420 (libjpeg default; OpenCV 4.6 has no sampling "

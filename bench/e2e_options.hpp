@@ -14,10 +14,11 @@
 namespace tessera::bench {
 
 struct E2eOptions {
-  std::string input;                  // empty: generate the demo image
-  OutputFormat input_format = OutputFormat::kJpeg;  // of the generated input: jpeg (q95 4:4:4) or png
-  int size = 8192;                    // side of the generated square image
-  bool keep_input = false;            // keep the generated file (its path is printed)
+  std::string input;  // empty: generate the demo image
+  OutputFormat input_format =
+      OutputFormat::kJpeg;  // of the generated input: jpeg (q95 4:4:4) or png
+  int size = 8192;          // side of the generated square image
+  bool keep_input = false;  // keep the generated file (its path is printed)
   int tile = 256;
   std::size_t random_count = 0;  // > 0: random crops instead of the grid
   int random_min = 64;

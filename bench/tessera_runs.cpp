@@ -59,8 +59,9 @@ nlohmann::json generate_input(const E2eOptions& options, const std::string& path
   const OwnedImage image =
       make_demo_image(options.size, options.size, PixelFormat::kRgb8, options.seed);
   const double generate_s = watch.seconds();
-  const EncodeOptions encode =
-      options.input_format == OutputFormat::kPng ? png_options(6) : jpeg_options(95, JpegSubsampling::k444);
+  const EncodeOptions encode = options.input_format == OutputFormat::kPng
+                                   ? png_options(6)
+                                   : jpeg_options(95, JpegSubsampling::k444);
   const std::vector<std::uint8_t> bytes =
       take(encode_to_vector(image.view(), encode), "encode demo image");
   std::ofstream file(path, std::ios::binary);

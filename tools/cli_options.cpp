@@ -13,7 +13,9 @@
 namespace tessera::cli {
 namespace {
 
-Error usage(std::string message) { return Error{ErrorCode::kInvalidArgument, std::move(message)}; }
+Error usage(std::string message) {
+  return Error{ErrorCode::kInvalidArgument, std::move(message)};
+}
 
 template <class T>
 std::optional<T> parse_number(std::string_view text) {
@@ -32,23 +34,36 @@ std::optional<int> parse_positive(std::string_view text) {
 
 std::string lower(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
 std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
   return text;
 }
 
 // Multipliers for byte units; the empty unit and "b" mean bytes.
 std::optional<std::uint64_t> byte_unit(const std::string& unit) {
   static constexpr std::pair<std::string_view, std::uint64_t> kUnits[] = {
-      {"", 1},          {"b", 1},
-      {"kb", 1000},     {"mb", 1000'000},     {"gb", 1000'000'000},     {"tb", 1000'000'000'000},
-      {"k", 1000},      {"m", 1000'000},      {"g", 1000'000'000},      {"t", 1000'000'000'000},
-      {"kib", 1ull << 10}, {"mib", 1ull << 20}, {"gib", 1ull << 30}, {"tib", 1ull << 40},
+      {"", 1},
+      {"b", 1},
+      {"kb", 1000},
+      {"mb", 1000'000},
+      {"gb", 1000'000'000},
+      {"tb", 1000'000'000'000},
+      {"k", 1000},
+      {"m", 1000'000},
+      {"g", 1000'000'000},
+      {"t", 1000'000'000'000},
+      {"kib", 1ull << 10},
+      {"mib", 1ull << 20},
+      {"gib", 1ull << 30},
+      {"tib", 1ull << 40},
   };
   for (const auto& [name, factor] : kUnits) {
     if (unit == name) return factor;
@@ -61,12 +76,15 @@ std::optional<std::uint64_t> byte_unit(const std::string& unit) {
 Result<std::pair<int, int>> parse_dimensions(const std::string& text, const std::string& option) {
   const auto x = text.find_first_of("xX");
   const std::string_view first = std::string_view(text).substr(0, x);
-  const std::string_view second = x == std::string::npos ? first : std::string_view(text).substr(x + 1);
+  const std::string_view second =
+      x == std::string::npos ? first : std::string_view(text).substr(x + 1);
   auto w = parse_positive(first);
   auto h = parse_positive(second);
   if (!w || !h) {
-    return usage(fmt::format("{} \"{}\" is not a size; write a positive number of pixels such as 256, "
-                             "or WIDTHxHEIGHT such as 256x128", option, text));
+    return usage(
+        fmt::format("{} \"{}\" is not a size; write a positive number of pixels such as 256, "
+                    "or WIDTHxHEIGHT such as 256x128",
+                    option, text));
   }
   return std::pair{*w, *h};
 }
@@ -74,12 +92,15 @@ Result<std::pair<int, int>> parse_dimensions(const std::string& text, const std:
 Result<std::pair<int, int>> parse_size_range(const std::string& text, const std::string& option) {
   const auto colon = text.find(':');
   const std::string_view first = std::string_view(text).substr(0, colon);
-  const std::string_view second = colon == std::string::npos ? first : std::string_view(text).substr(colon + 1);
+  const std::string_view second =
+      colon == std::string::npos ? first : std::string_view(text).substr(colon + 1);
   auto lo = parse_positive(first);
   auto hi = parse_positive(second);
   if (!lo || !hi || *lo > *hi) {
-    return usage(fmt::format("{} \"{}\" is not a size range; write MIN or MIN:MAX in pixels with "
-                             "0 < MIN <= MAX, such as 64:128", option, text));
+    return usage(
+        fmt::format("{} \"{}\" is not a size range; write MIN or MIN:MAX in pixels with "
+                    "0 < MIN <= MAX, such as 64:128",
+                    option, text));
   }
   return std::pair{*lo, *hi};
 }
@@ -97,8 +118,10 @@ Result<Rgba> parse_fill(const std::string& text) {
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
   }
   if (!ok || count < 3) {
-    return usage(fmt::format("--fill \"{}\" is not a colour; write R,G,B or R,G,B,A with values "
-                             "0..255, such as 255,255,255", text));
+    return usage(
+        fmt::format("--fill \"{}\" is not a colour; write R,G,B or R,G,B,A with values "
+                    "0..255, such as 255,255,255",
+                    text));
   }
   return fill;
 }
@@ -130,14 +153,16 @@ Result<ShardLimit> parse_shard_size(const std::string& text) {
       return limit;
     }
   }
-  return usage(fmt::format("--shard-size \"{}\" is not a shard size; write bytes with an optional unit "
-                           "(500MB, 1GB, 64KiB; KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024) "
-                           "or a sample count such as 10000samples",
-                           text));
+  return usage(
+      fmt::format("--shard-size \"{}\" is not a shard size; write bytes with an optional unit "
+                  "(500MB, 1GB, 64KiB; KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024) "
+                  "or a sample count such as 10000samples",
+                  text));
 }
 
 Result<GridSpec> grid_from(const PlanArgs& args) {
-  if (args.tile.empty()) return usage("a grid needs --tile; for example --tile 256 or --tile 512x256");
+  if (args.tile.empty())
+    return usage("a grid needs --tile; for example --tile 256 or --tile 512x256");
   GridSpec grid;
   auto tile = parse_dimensions(args.tile, "--tile");
   if (!tile) return std::move(tile).error();
@@ -153,12 +178,15 @@ Result<GridSpec> grid_from(const PlanArgs& args) {
   if (!args.overlap.empty()) {
     const auto x = args.overlap.find_first_of("xX");
     const std::string_view first = std::string_view(args.overlap).substr(0, x);
-    const std::string_view second = x == std::string::npos ? first : std::string_view(args.overlap).substr(x + 1);
+    const std::string_view second =
+        x == std::string::npos ? first : std::string_view(args.overlap).substr(x + 1);
     auto ox = parse_number<int>(first);
     auto oy = parse_number<int>(second);
     if (!ox || !oy || *ox < 0 || *oy < 0 || *ox >= grid.tile_width || *oy >= grid.tile_height) {
-      return usage(fmt::format("--overlap \"{}\" must be O or OXxOY pixels, at least 0 and smaller than "
-                               "the tile ({}x{})", args.overlap, grid.tile_width, grid.tile_height));
+      return usage(
+          fmt::format("--overlap \"{}\" must be O or OXxOY pixels, at least 0 and smaller than "
+                      "the tile ({}x{})",
+                      args.overlap, grid.tile_width, grid.tile_height));
     }
     grid.stride_x = grid.tile_width - *ox;
     grid.stride_y = grid.tile_height - *oy;
@@ -178,7 +206,8 @@ Result<GridSpec> grid_from(const PlanArgs& args) {
 
 Result<RandomSpec> random_from(const PlanArgs& args) {
   if (!args.count || args.size.empty()) {
-    return usage("random crops need --count and --size; for example --count 100 --size 64:128 --seed 7");
+    return usage(
+        "random crops need --count and --size; for example --count 100 --size 64:128 --seed 7");
   }
   auto size = parse_size_range(args.size, "--size");
   if (!size) return std::move(size).error();
@@ -204,7 +233,8 @@ Result<RoiListSpec> rois_from(const PlanArgs& args) {
 std::optional<Result<PlanSpec>> plan_from(const PlanArgs& args) {
   if (!args.rois.empty()) {
     if (!args.tile.empty() || args.count) {
-      return Result<PlanSpec>(usage("--rois and --tile/--count ask for two different plans; give only one"));
+      return Result<PlanSpec>(
+          usage("--rois and --tile/--count ask for two different plans; give only one"));
     }
     auto rois = rois_from(args);
     if (!rois) return Result<PlanSpec>(std::move(rois).error());
@@ -246,10 +276,14 @@ Result<EncodeOptions> encode_options_from(const EncodeArgs& args, ContainerForma
   options.jpeg.progressive = args.progressive;
   options.jpeg.optimize_huffman = args.optimize;
   options.png.compression_level = args.png_level;
-  for (Status s : {args.format.empty() ? Status() : parse_into(parse_output_format(args.format), "-f", options.format),
-                   parse_into(parse_jpeg_subsampling(args.subsampling), "--subsampling", options.jpeg.subsampling),
-                   parse_into(parse_png_filter(args.png_filter), "--png-filter", options.png.filter),
-                   parse_into(parse_zlib_strategy(args.png_strategy), "--png-strategy", options.png.strategy)}) {
+  for (Status s :
+       {args.format.empty() ? Status()
+                            : parse_into(parse_output_format(args.format), "-f", options.format),
+        parse_into(parse_jpeg_subsampling(args.subsampling), "--subsampling",
+                   options.jpeg.subsampling),
+        parse_into(parse_png_filter(args.png_filter), "--png-filter", options.png.filter),
+        parse_into(parse_zlib_strategy(args.png_strategy), "--png-strategy",
+                   options.png.strategy)}) {
     if (!s) return std::move(s).error();
   }
   if (Status valid = validate(options); !valid) return std::move(valid).error();

@@ -29,7 +29,7 @@ struct EncodeArgs {
 };
 
 struct OutputArgs {
-  std::string out;            // empty: null sink; "-": tar to stdout; "*.tar": shards; else a directory
+  std::string out;  // empty: null sink; "-": tar to stdout; "*.tar": shards; else a directory
   std::string name_template;  // empty: the command's default
   std::string shard_size;     // empty: no limit
   bool resume = false;        // keep outputs of an earlier run and write only the missing ones

@@ -25,8 +25,8 @@ constexpr const char* kGridTemplate = "{stem}/{x}_{y}.{ext}";
 constexpr const char* kKeyTemplate = "{stem}/{key}.{ext}";
 
 int usage_error(const std::string& command, const std::string& message) {
-  fmt::print(stderr, "tessera {}: {}\nRun 'tessera {} --help' for usage and examples.\n", command, message,
-             command);
+  fmt::print(stderr, "tessera {}: {}\nRun 'tessera {} --help' for usage and examples.\n", command,
+             message, command);
   return kExitUsage;
 }
 
@@ -35,13 +35,14 @@ struct RunSetup {
   std::string command;
   std::string default_template = kGridTemplate;
   ProgressTotals totals;
-  JobNotes* notes = nullptr;        // set by manifest runs
-  std::size_t extra_failures = 0;   // e.g. bad manifest lines, counted after the run
+  JobNotes* notes = nullptr;       // set by manifest runs
+  std::size_t extra_failures = 0;  // e.g. bad manifest lines, counted after the run
 };
 
 int exit_code(const RunStats& stats, std::size_t extra_failures) {
   if (stats.cancelled) return kExitInterrupted;
-  if (stats.fatal || stats.jobs_failed > 0 || stats.crops_failed > 0 || extra_failures > 0) return kExitFailed;
+  if (stats.fatal || stats.jobs_failed > 0 || stats.crops_failed > 0 || extra_failures > 0)
+    return kExitFailed;
   return kExitOk;
 }
 
@@ -96,20 +97,23 @@ Status check_encode_args(const EncodeArgs& args) {
 
 Status check_inputs(const std::vector<std::string>& inputs) {
   if (std::count(inputs.begin(), inputs.end(), "-") > 1) {
-    return Error{ErrorCode::kInvalidArgument, "stdin (-) can be read only once; give '-' at most one time"};
+    return Error{ErrorCode::kInvalidArgument,
+                 "stdin (-) can be read only once; give '-' at most one time"};
   }
   return {};
 }
 
-int run_list(const std::string& command, const std::vector<std::string>& inputs, const PlanSpec& plan,
-             const CommonArgs& common, RunSetup setup) {
+int run_list(const std::string& command, const std::vector<std::string>& inputs,
+             const PlanSpec& plan, const CommonArgs& common, RunSetup setup) {
   if (Status s = check_inputs(inputs); !s) return usage_error(command, s.error().message);
-  if (Status s = check_encode_args(common.encode); !s) return usage_error(command, s.error().message);
+  if (Status s = check_encode_args(common.encode); !s)
+    return usage_error(command, s.error().message);
   auto output = make_output(common.output, setup.default_template);
   if (!output) return usage_error(command, output.error().message);
   setup.command = command;
   setup.totals.images = inputs.size();
-  InputListSource source(inputs, JobDefaults{plan, common.encode, common.run.skip_blank, common.run.auto_orient});
+  InputListSource source(
+      inputs, JobDefaults{plan, common.encode, common.run.skip_blank, common.run.auto_orient});
   return run_jobs(source, *output, common, setup);
 }
 
@@ -119,13 +123,16 @@ Status check_roi_keys(const RoiListSpec& rois, const std::string& file) {
     const std::string& key = rois.rois[i].key;
     if (key.empty()) continue;
     if (auto checked = checked_key(key); !checked) {
-      return Error{ErrorCode::kInvalidArgument, fmt::format("{}: ROI {}: {}", file, i, checked.error().message)};
+      return Error{ErrorCode::kInvalidArgument,
+                   fmt::format("{}: ROI {}: {}", file, i, checked.error().message)};
     }
   }
   return {};
 }
 
-std::string yes_no(bool value) { return value ? "yes" : "no"; }
+std::string yes_no(bool value) {
+  return value ? "yes" : "no";
+}
 
 nlohmann::json header_json(const std::string& name, const ImageHeader& h) {
   return {{"input", name},
@@ -142,8 +149,9 @@ nlohmann::json header_json(const std::string& name, const ImageHeader& h) {
 }
 
 void print_header(const std::string& name, const ImageHeader& h) {
-  fmt::print("{}: {}x{} {}, {} channel{} ({}-bit), decodes to {}", name, h.width, h.height, to_string(h.container),
-             h.file_channels, h.file_channels == 1 ? "" : "s", h.bit_depth, to_string(h.format));
+  fmt::print("{}: {}x{} {}, {} channel{} ({}-bit), decodes to {}", name, h.width, h.height,
+             to_string(h.container), h.file_channels, h.file_channels == 1 ? "" : "s", h.bit_depth,
+             to_string(h.format));
   switch (h.container) {  // no default: a new format decides here what its header shows
     case ContainerFormat::kJpeg:
       fmt::print(", subsampling {}, progressive {}, restart markers {}", to_string(h.subsampling),
@@ -174,13 +182,15 @@ Result<InputBytes> make_demo_input() {
 
 }  // namespace
 
-int run_tile(const std::vector<std::string>& inputs, const PlanArgs& plan, const CommonArgs& common) {
+int run_tile(const std::vector<std::string>& inputs, const PlanArgs& plan,
+             const CommonArgs& common) {
   auto grid = grid_from(plan);
   if (!grid) return usage_error("tile", grid.error().message);
   return run_list("tile", inputs, PlanSpec(*grid), common, RunSetup{});
 }
 
-int run_random(const std::vector<std::string>& inputs, const PlanArgs& plan, const CommonArgs& common) {
+int run_random(const std::vector<std::string>& inputs, const PlanArgs& plan,
+               const CommonArgs& common) {
   auto random = random_from(plan);
   if (!random) return usage_error("random", random.error().message);
   RunSetup setup;
@@ -191,8 +201,10 @@ int run_random(const std::vector<std::string>& inputs, const PlanArgs& plan, con
 int run_crop(const std::string& input, const PlanArgs& plan, const CommonArgs& common) {
   auto rois = rois_from(plan);
   if (!rois) return usage_error("crop", rois.error().message);
-  if (Status s = check_roi_keys(*rois, plan.rois); !s) return usage_error("crop", s.error().message);
-  const bool keyed = std::any_of(rois->rois.begin(), rois->rois.end(), [](const RoiEntry& e) { return !e.key.empty(); });
+  if (Status s = check_roi_keys(*rois, plan.rois); !s)
+    return usage_error("crop", s.error().message);
+  const bool keyed = std::any_of(rois->rois.begin(), rois->rois.end(),
+                                 [](const RoiEntry& e) { return !e.key.empty(); });
   RunSetup setup;
   setup.default_template = keyed ? kKeyTemplate : kGridTemplate;
   if (rois->edge != EdgePolicy::kDrop) setup.totals.crops = rois->rois.size();
@@ -207,10 +219,12 @@ int run_info(const std::vector<std::string>& inputs, bool json, std::uint64_t ma
   int code = kExitOk;
   for (const std::string& name : inputs) {
     auto input = open_input(name);
-    auto decoder = input ? open_decoder(*input, options) : Result<std::unique_ptr<Decoder>>(input.error());
+    auto decoder =
+        input ? open_decoder(*input, options) : Result<std::unique_ptr<Decoder>>(input.error());
     if (!decoder) {
       const std::string& message = decoder.error().message;
-      fmt::print(stderr, "tessera: {}\n", message.starts_with(name + ":") ? message : name + ": " + message);
+      fmt::print(stderr, "tessera: {}\n",
+                 message.starts_with(name + ":") ? message : name + ": " + message);
       code = kExitFailed;
       continue;
     }
@@ -225,7 +239,8 @@ int run_info(const std::vector<std::string>& inputs, bool json, std::uint64_t ma
 }
 
 int run_demo(const CommonArgs& common) {
-  if (Status s = check_encode_args(common.encode); !s) return usage_error("demo", s.error().message);
+  if (Status s = check_encode_args(common.encode); !s)
+    return usage_error("demo", s.error().message);
   auto output = make_output(common.output, kGridTemplate);
   if (!output) return usage_error("demo", output.error().message);
   auto input = make_demo_input();
@@ -236,15 +251,18 @@ int run_demo(const CommonArgs& common) {
   auto encode = encode_options_from(common.encode, ContainerFormat::kJpeg);
   GridSpec grid;
   grid.tile_width = grid.tile_height = kDemoTile;
-  const std::vector<Job> jobs{Job{"", std::move(input).value(), PlanSpec(grid), *encode, common.run.skip_blank}};
+  const std::vector<Job> jobs{
+      Job{"", std::move(input).value(), PlanSpec(grid), *encode, common.run.skip_blank}};
   if (!common.run.quiet && !common.run.json) {
     fmt::print(output->to_stdout ? stderr : stdout,
-               "demo: a {}x{} RGB image, JPEG q{} 4:4:4 in memory, cut into {}x{} tiles\n", kDemoSide, kDemoSide,
-               kDemoQuality, kDemoTile, kDemoTile);
+               "demo: a {}x{} RGB image, JPEG q{} 4:4:4 in memory, cut into {}x{} tiles\n",
+               kDemoSide, kDemoSide, kDemoQuality, kDemoTile, kDemoTile);
   }
   struct VectorSource final : JobSource {
     explicit VectorSource(const std::vector<Job>& all) : jobs(all) {}
-    std::optional<Job> next() override { return i < jobs.size() ? std::optional<Job>(jobs[i++]) : std::nullopt; }
+    std::optional<Job> next() override {
+      return i < jobs.size() ? std::optional<Job>(jobs[i++]) : std::nullopt;
+    }
     const std::vector<Job>& jobs;
     std::size_t i = 0;
   } source(jobs);
@@ -260,9 +278,12 @@ int run_manifest(const std::string& manifest, const PlanArgs& plan, const Common
     if (!*spec) return usage_error("manifest", spec->error().message);
     defaults = std::move(*spec).value();
   }
-  if (Status s = check_encode_args(common.encode); !s) return usage_error("manifest", s.error().message);
+  if (Status s = check_encode_args(common.encode); !s)
+    return usage_error("manifest", s.error().message);
   JobNotes notes;
-  auto source = ManifestSource::open(manifest, JobDefaults{defaults, common.encode, common.run.skip_blank, common.run.auto_orient}, notes);
+  auto source = ManifestSource::open(
+      manifest, JobDefaults{defaults, common.encode, common.run.skip_blank, common.run.auto_orient},
+      notes);
   if (!source) return usage_error("manifest", source.error().message);
   auto output = make_output(common.output, kGridTemplate);
   if (!output) return usage_error("manifest", output.error().message);

@@ -15,10 +15,12 @@ inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitInterrupted = 130;
 
-int run_tile(const std::vector<std::string>& inputs, const PlanArgs& plan, const CommonArgs& common);
+int run_tile(const std::vector<std::string>& inputs, const PlanArgs& plan,
+             const CommonArgs& common);
 // The plan's --rois, --edge and --fill; its grid and random options are unused.
 int run_crop(const std::string& input, const PlanArgs& plan, const CommonArgs& common);
-int run_random(const std::vector<std::string>& inputs, const PlanArgs& plan, const CommonArgs& common);
+int run_random(const std::vector<std::string>& inputs, const PlanArgs& plan,
+               const CommonArgs& common);
 int run_info(const std::vector<std::string>& inputs, bool json, std::uint64_t max_pixels);
 int run_demo(const CommonArgs& common);
 int run_manifest(const std::string& manifest, const PlanArgs& plan, const CommonArgs& common);

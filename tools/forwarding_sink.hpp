@@ -13,7 +13,9 @@ class ForwardingSink : public Sink {
   Status consume(const CropResult& crop) override { return inner_.consume(crop); }
   bool exists(const CropResult& crop) const override { return inner_.exists(crop); }
   void on_failure(const CropFailure& failure) override { inner_.on_failure(failure); }
-  void on_warning(const JobInfo& job, std::string_view warning) override { inner_.on_warning(job, warning); }
+  void on_warning(const JobInfo& job, std::string_view warning) override {
+    inner_.on_warning(job, warning);
+  }
   Status finish() override { return inner_.finish(); }
   void abort() noexcept override { inner_.abort(); }
 

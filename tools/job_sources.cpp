@@ -14,7 +14,9 @@ namespace {
 
 using nlohmann::json;
 
-Error line_error(std::string message) { return Error{ErrorCode::kInvalidArgument, std::move(message)}; }
+Error line_error(std::string message) {
+  return Error{ErrorCode::kInvalidArgument, std::move(message)};
+}
 
 // Plan options in a manifest may be numbers or strings ("256" and 256 alike).
 std::optional<std::string> text_of(const json& object, const char* name) {
@@ -48,14 +50,17 @@ PlanArgs plan_args_from_json(const json& plan) {
 }
 
 Result<PlanSpec> random_plan_from_json(const json& random) {
-  if (!random.is_object()) return line_error("\"random\" must be an object such as {\"count\": 10, \"size\": \"64:128\", \"seed\": 1}");
+  if (!random.is_object())
+    return line_error(
+        "\"random\" must be an object such as {\"count\": 10, \"size\": \"64:128\", \"seed\": 1}");
   PlanArgs args;
   auto count = random.find("count");
   if (count != random.end() && count->is_number_unsigned()) args.count = count->get<std::size_t>();
   args.size = text_of(random, "size").value_or("");
   auto seed = random.find("seed");
   if (seed != random.end()) {
-    if (!seed->is_number_unsigned()) return line_error("\"seed\" must be a whole number of at least 0");
+    if (!seed->is_number_unsigned())
+      return line_error("\"seed\" must be a whole number of at least 0");
     args.seed = seed->get<std::uint64_t>();
   }
   auto spec = random_from(args);
@@ -85,10 +90,12 @@ Result<PlanSpec> line_plan(const json& line, const std::optional<PlanSpec>& fall
     if (!list) return line_error(list.error().message);
     return PlanSpec(std::move(list).value());
   }
-  if (auto random = plan->find("random"); random != plan->end()) return random_plan_from_json(*random);
+  if (auto random = plan->find("random"); random != plan->end())
+    return random_plan_from_json(*random);
   if (fallback) return *fallback;
-  return line_error("no plan: give this line a \"plan\" ({\"tile\": 256}, {\"rois\": \"file.csv\"} or "
-                    "{\"random\": {...}}), or pass --tile or --count on the command line");
+  return line_error(
+      "no plan: give this line a \"plan\" ({\"tile\": 256}, {\"rois\": \"file.csv\"} or "
+      "{\"random\": {...}}), or pass --tile or --count on the command line");
 }
 
 }  // namespace
@@ -152,17 +159,25 @@ std::optional<Job> InputListSource::next() {
   return job;
 }
 
-Result<std::unique_ptr<ManifestSource>> ManifestSource::open(const std::string& path, JobDefaults defaults,
+Result<std::unique_ptr<ManifestSource>> ManifestSource::open(const std::string& path,
+                                                             JobDefaults defaults,
                                                              JobNotes& notes) {
   std::ifstream stream(path);
   if (!stream) {
-    return Error{ErrorCode::kIo, fmt::format("cannot open the manifest {}; check the path and its permissions", path)};
+    return Error{
+        ErrorCode::kIo,
+        fmt::format("cannot open the manifest {}; check the path and its permissions", path)};
   }
-  return std::unique_ptr<ManifestSource>(new ManifestSource(path, std::move(stream), std::move(defaults), notes));
+  return std::unique_ptr<ManifestSource>(
+      new ManifestSource(path, std::move(stream), std::move(defaults), notes));
 }
 
-ManifestSource::ManifestSource(std::string path, std::ifstream stream, JobDefaults defaults, JobNotes& notes)
-    : path_(std::move(path)), stream_(std::move(stream)), defaults_(std::move(defaults)), notes_(notes) {
+ManifestSource::ManifestSource(std::string path, std::ifstream stream, JobDefaults defaults,
+                               JobNotes& notes)
+    : path_(std::move(path)),
+      stream_(std::move(stream)),
+      defaults_(std::move(defaults)),
+      notes_(notes) {
   directory_ = std::filesystem::path(path_).parent_path().string();
 }
 
@@ -195,14 +210,16 @@ Result<Job> ManifestSource::parse_line(const std::string& text) {
   }
   auto input = line.find("input");
   if (input == line.end() || !input->is_string() || input->get<std::string>().empty()) {
-    return line_error("missing \"input\": each line names its image, e.g. {\"input\": \"image.jpg\"}");
+    return line_error(
+        "missing \"input\": each line names its image, e.g. {\"input\": \"image.jpg\"}");
   }
   Job job;
   job.path = resolve(input->get<std::string>());
   job.skip_blank = defaults_.skip_blank;
   job.auto_orient = defaults_.auto_orient;
 
-  auto plan = line_plan(line, defaults_.plan, [this](const std::string& path) { return resolve(path); });
+  auto plan =
+      line_plan(line, defaults_.plan, [this](const std::string& path) { return resolve(path); });
   if (!plan) return std::move(plan).error();
   job.plan = std::move(plan).value();
 

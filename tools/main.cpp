@@ -2,12 +2,12 @@
 // Parsing errors exit with 2; everything else is decided by the command.
 #include <optional>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "commands.hpp"
-#include "tessera/codecs/formats.hpp"
 #include "profile.hpp"
+#include "tessera/codecs/formats.hpp"
 #include "tessera/version.hpp"
 #include "tune.hpp"
 
@@ -30,33 +30,52 @@ Exit codes: 0 all crops written, 1 some images or crops failed (or the output fa
   wall_s, decode_s, encode_cpu_s, peak_rss_mb, peak_window_mb, ...)";
 
 void add_encode_options(CLI::App& app, EncodeArgs& args) {
-  app.add_option("-f,--format", args.format,
-                 fmt::format("Output format: {} (default: the input's own when it can be written, else {})",
-                             join_names(output_format_names()), to_string(EncodeOptions{}.format)))
-      ->check(CLI::IsMember(output_format_spellings()))->group("Encoding");
-  app.add_option("-q,--quality", args.quality, "JPEG quality 1..100")->check(CLI::Range(1, 100))
-      ->capture_default_str()->group("Encoding");
-  app.add_option("--subsampling", args.subsampling, "JPEG chroma subsampling: " + join_names(jpeg_subsampling_names()))
-      ->check(CLI::IsMember(jpeg_subsampling_names()))->capture_default_str()->group("Encoding");
+  app.add_option(
+         "-f,--format", args.format,
+         fmt::format("Output format: {} (default: the input's own when it can be written, else {})",
+                     join_names(output_format_names()), to_string(EncodeOptions{}.format)))
+      ->check(CLI::IsMember(output_format_spellings()))
+      ->group("Encoding");
+  app.add_option("-q,--quality", args.quality, "JPEG quality 1..100")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str()
+      ->group("Encoding");
+  app.add_option("--subsampling", args.subsampling,
+                 "JPEG chroma subsampling: " + join_names(jpeg_subsampling_names()))
+      ->check(CLI::IsMember(jpeg_subsampling_names()))
+      ->capture_default_str()
+      ->group("Encoding");
   app.add_flag("--fast-dct", args.fast_dct, "JPEG: the fast, less accurate DCT")->group("Encoding");
   app.add_flag("--progressive", args.progressive, "JPEG: progressive")->group("Encoding");
   app.add_flag("--optimize", args.optimize, "JPEG: optimised Huffman tables")->group("Encoding");
-  app.add_option("--png-level", args.png_level, "PNG zlib level 0..9")->check(CLI::Range(0, 9))
-      ->capture_default_str()->group("Encoding");
-  app.add_option("--png-filter", args.png_filter, "PNG row filter: " + join_names(png_filter_names()) + " (adaptive)")
-      ->check(CLI::IsMember(png_filter_names()))->capture_default_str()->group("Encoding");
-  app.add_option("--png-strategy", args.png_strategy, "zlib strategy: " + join_names(zlib_strategy_names()))
-      ->check(CLI::IsMember(zlib_strategy_names()))->capture_default_str()->group("Encoding");
+  app.add_option("--png-level", args.png_level, "PNG zlib level 0..9")
+      ->check(CLI::Range(0, 9))
+      ->capture_default_str()
+      ->group("Encoding");
+  app.add_option("--png-filter", args.png_filter,
+                 "PNG row filter: " + join_names(png_filter_names()) + " (adaptive)")
+      ->check(CLI::IsMember(png_filter_names()))
+      ->capture_default_str()
+      ->group("Encoding");
+  app.add_option("--png-strategy", args.png_strategy,
+                 "zlib strategy: " + join_names(zlib_strategy_names()))
+      ->check(CLI::IsMember(zlib_strategy_names()))
+      ->capture_default_str()
+      ->group("Encoding");
 }
 
 void add_output_options(CLI::App& app, OutputArgs& args) {
-  app.add_option("-o,--output", args.out, "DIR, NAME.tar or - (see below); default: write nothing")->group("Output");
-  app.add_option("--name", args.name_template, "File name template for DIR output, e.g. \"{stem}/{x}_{y}.{ext}\"")
+  app.add_option("-o,--output", args.out, "DIR, NAME.tar or - (see below); default: write nothing")
       ->group("Output");
-  app.add_option("--shard-size", args.shard_size, "Tar shard limit: 1GB, 500MB, 64KiB or 10000samples")
+  app.add_option("--name", args.name_template,
+                 "File name template for DIR output, e.g. \"{stem}/{x}_{y}.{ext}\"")
+      ->group("Output");
+  app.add_option("--shard-size", args.shard_size,
+                 "Tar shard limit: 1GB, 500MB, 64KiB or 10000samples")
       ->group("Output");
   app.add_flag("--resume", args.resume,
-               "Continue an interrupted run: crops whose file (DIR) or sample (tar shards) already exists are "
+               "Continue an interrupted run: crops whose file (DIR) or sample (tar shards) already "
+               "exists are "
                "not encoded again; new shards are numbered after the last complete one")
       ->group("Output");
 }
@@ -67,36 +86,51 @@ void add_engine_options(CLI::App& app, RunArgs& args) {
   EngineOptions one_thread;
   one_thread.threads = 1;
   const int crops_per_thread = resolved_settings(one_thread).crops_in_flight;
-  app.add_option("-j,--threads", args.threads, fmt::format("Worker threads (default: every core, {} here)", defaults.threads))
-      ->check(CLI::NonNegativeNumber)->group("Run");
+  app.add_option("-j,--threads", args.threads,
+                 fmt::format("Worker threads (default: every core, {} here)", defaults.threads))
+      ->check(CLI::NonNegativeNumber)
+      ->group("Run");
   app.add_option("--crops-in-flight", args.crops_in_flight,
                  fmt::format("Encode buffers in flight (default: {} per thread)", crops_per_thread))
-      ->check(CLI::NonNegativeNumber)->group("Run");
-  app.add_option("--band-rows", args.band_rows, fmt::format("Rows decoded per step (default: {})", defaults.band_rows))
-      ->check(CLI::NonNegativeNumber)->group("Run");
+      ->check(CLI::NonNegativeNumber)
+      ->group("Run");
+  app.add_option("--band-rows", args.band_rows,
+                 fmt::format("Rows decoded per step (default: {})", defaults.band_rows))
+      ->check(CLI::NonNegativeNumber)
+      ->group("Run");
   app.add_option("--jobs-in-flight", args.jobs_in_flight,
                  fmt::format("Images open at once (default: {})", defaults.jobs_in_flight))
-      ->check(CLI::NonNegativeNumber)->group("Run");
+      ->check(CLI::NonNegativeNumber)
+      ->group("Run");
 }
 
 void add_run_options(CLI::App& app, RunArgs& args) {
   add_engine_options(app, args);
   app.add_option("--max-pixels", args.max_pixels, "Refuse images with more pixels than this")
-      ->check(CLI::PositiveNumber)->capture_default_str()->group("Run");
-  app.add_option("--max-crops", args.max_crops, "Refuse plans with more crops than this")->check(CLI::PositiveNumber)
-      ->capture_default_str()->group("Run");
-  app.add_option("--skip-blank", args.skip_blank, "Skip crops whose pixel standard deviation is below T (counted)")
-      ->check(CLI::NonNegativeNumber)->group("Run");
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str()
+      ->group("Run");
+  app.add_option("--max-crops", args.max_crops, "Refuse plans with more crops than this")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str()
+      ->group("Run");
+  app.add_option("--skip-blank", args.skip_blank,
+                 "Skip crops whose pixel standard deviation is below T (counted)")
+      ->check(CLI::NonNegativeNumber)
+      ->group("Run");
   app.add_flag("--allow-truncated", args.allow_truncated,
-               "Accept truncated or damaged JPEGs: the missing part decodes as grey and the decoder's warning "
+               "Accept truncated or damaged JPEGs: the missing part decodes as grey and the "
+               "decoder's warning "
                "is printed per image (default: such images fail)")
       ->group("Run");
   app.add_flag("--auto-orient", args.auto_orient,
-               "Plan and cut in the upright image given by the JPEG's EXIF orientation. Without it tessera cuts "
+               "Plan and cut in the upright image given by the JPEG's EXIF orientation. Without it "
+               "tessera cuts "
                "the pixels as stored and ignores EXIF orientation")
       ->group("Run");
   app.add_flag("--quiet", args.quiet, "No progress and no human summary")->group("Run");
-  app.add_flag("--json", args.json, "Print one JSON summary object at the end (stderr when -o -)")->group("Run");
+  app.add_flag("--json", args.json, "Print one JSON summary object at the end (stderr when -o -)")
+      ->group("Run");
 }
 
 void add_common(CLI::App& app, CommonArgs& args) {
@@ -108,18 +142,25 @@ void add_common(CLI::App& app, CommonArgs& args) {
 void add_grid_options(CLI::App& app, PlanArgs& plan, bool required) {
   auto* tile = app.add_option("--tile", plan.tile, "Tile size: S or WxH pixels")->group("Plan");
   if (required) tile->required();
-  app.add_option("--stride", plan.stride, "Step between tiles: S or SXxSY (default: the tile size)")->group("Plan");
-  app.add_option("--overlap", plan.overlap, "Overlap between tiles: O or OXxOY (stride = tile - overlap)")
+  app.add_option("--stride", plan.stride, "Step between tiles: S or SXxSY (default: the tile size)")
+      ->group("Plan");
+  app.add_option("--overlap", plan.overlap,
+                 "Overlap between tiles: O or OXxOY (stride = tile - overlap)")
       ->group("Plan");
   app.add_option("--edge", plan.edge, "Tiles past the edge: drop (default), pad or clip")
-      ->check(CLI::IsMember({"drop", "pad", "clip"}))->group("Plan");
+      ->check(CLI::IsMember({"drop", "pad", "clip"}))
+      ->group("Plan");
   app.add_option("--fill", plan.fill, "Pad colour R,G,B[,A] (default 0,0,0,255)")->group("Plan");
 }
 
 void add_random_options(CLI::App& app, PlanArgs& plan, bool required) {
-  auto* count = app.add_option("--count", plan.count, "Crops per image")->check(CLI::PositiveNumber)->group("Plan");
-  auto* size = app.add_option("--size", plan.size, "Square side: MIN or MIN:MAX pixels")->group("Plan");
-  app.add_option("--seed", plan.seed, "Random seed: the same seed gives the same crops")->capture_default_str()
+  auto* count = app.add_option("--count", plan.count, "Crops per image")
+                    ->check(CLI::PositiveNumber)
+                    ->group("Plan");
+  auto* size =
+      app.add_option("--size", plan.size, "Square side: MIN or MIN:MAX pixels")->group("Plan");
+  app.add_option("--seed", plan.seed, "Random seed: the same seed gives the same crops")
+      ->capture_default_str()
       ->group("Plan");
   if (required) {
     count->required();
@@ -139,24 +180,36 @@ struct Arguments {
 };
 
 void add_tune_command(CLI::App& app, TuneArgs& args) {
-  auto* tune = app.add_subcommand("tune", "Time your own job under different engine settings and write the fastest as a profile");
-  tune->add_option("INPUT", args.inputs, "Images of the job to tune (files; not stdin)")->required();
+  auto* tune = app.add_subcommand(
+      "tune",
+      "Time your own job under different engine settings and write the fastest as a profile");
+  tune->add_option("INPUT", args.inputs, "Images of the job to tune (files; not stdin)")
+      ->required();
   add_grid_options(*tune, args.plan, false);
   add_random_options(*tune, args.plan, false);
   tune->add_option("--rois", args.plan.rois, "ROI file, as for 'tessera crop'")->group("Plan");
   add_encode_options(*tune, args.common.encode);
   add_run_options(*tune, args.common.run);
-  tune->add_option("-o,--output", args.profile_out, "The profile to write (JSON)")->required()->group("Output");
-  tune->add_option("--time", args.time, "Time budget: 60s, 2m, 90 (seconds)")->capture_default_str()->group("Run");
+  tune->add_option("-o,--output", args.profile_out, "The profile to write (JSON)")
+      ->required()
+      ->group("Output");
+  tune->add_option("--time", args.time, "Time budget: 60s, 2m, 90 (seconds)")
+      ->capture_default_str()
+      ->group("Run");
   tune->add_flag("--allow-lossy-changes", args.allow_lossy,
-                 "Also try codec settings that change the output (DCT, Huffman, progressive; PNG level, filter, "
-                 "strategy) and report size and PSNR")->group("Run");
-  tune->footer("Runs the job into the null sink: defaults first, then one setting at a time (threads,\n"
-               "crops in flight, band rows, jobs in flight), then refines around the best. Each setting runs\n"
-               "several times; a setting is chosen only if it beats the defaults by more than the noise.\n"
-               "Examples:\n"
-               "  tessera tune big.jpg --tile 256 --time 60s -o profile.json\n"
-               "  tessera tile big.jpg --tile 256 --profile profile.json -o tiles/   (flags given here win)\n");
+                 "Also try codec settings that change the output (DCT, Huffman, progressive; PNG "
+                 "level, filter, "
+                 "strategy) and report size and PSNR")
+      ->group("Run");
+  tune->footer(
+      "Runs the job into the null sink: defaults first, then one setting at a time (threads,\n"
+      "crops in flight, band rows, jobs in flight), then refines around the best. Each setting "
+      "runs\n"
+      "several times; a setting is chosen only if it beats the defaults by more than the noise.\n"
+      "Examples:\n"
+      "  tessera tune big.jpg --tile 256 --time 60s -o profile.json\n"
+      "  tessera tile big.jpg --tile 256 --profile profile.json -o tiles/   (flags given here "
+      "win)\n");
 }
 
 // --profile: the file's settings become the defaults; flags typed on the command line win.
@@ -167,37 +220,49 @@ int apply_profile_option(CLI::App& command, const std::string& path, CommonArgs&
     fmt::print(stderr, "tessera {}: {}\n", name, profile.error().message);
     return kExitUsage;
   }
-  const auto lines =
-      apply_profile(*profile, common, [&command](std::string_view flag) { return command.count(std::string(flag)) > 0; });
-  if (!common.run.quiet) fmt::print(stderr, "tessera {}: profile {}: {}\n", name, path, fmt::join(lines, ", "));
+  const auto lines = apply_profile(*profile, common, [&command](std::string_view flag) {
+    return command.count(std::string(flag)) > 0;
+  });
+  if (!common.run.quiet)
+    fmt::print(stderr, "tessera {}: profile {}: {}\n", name, path, fmt::join(lines, ", "));
   return kExitOk;
 }
 
 CLI::App* add_tile_command(CLI::App& app, Arguments& a) {
   CLI::App* tile = app.add_subcommand("tile", "Cut every image into a grid of tiles");
-  tile->add_option("INPUT", a.inputs, "Images (JPEG, PNG, or others through OpenCV); - reads stdin")->required();
+  tile->add_option("INPUT", a.inputs, "Images (JPEG, PNG, or others through OpenCV); - reads stdin")
+      ->required();
   add_grid_options(*tile, a.plan, true);
   add_common(*tile, a.common);
   tile->footer(std::string("Examples:\n"
                            "  tessera tile big.jpg --tile 256 -o tiles/\n"
-                           "  tessera tile *.png --tile 512x256 --overlap 64 --edge pad --fill 255,255,255 -o shards.tar --shard-size 1GB\n"
-                           "  cat big.jpg | tessera tile - --tile 256 -o - > out.tar\n") + kOutputHelp);
+                           "  tessera tile *.png --tile 512x256 --overlap 64 --edge pad --fill "
+                           "255,255,255 -o shards.tar --shard-size 1GB\n"
+                           "  cat big.jpg | tessera tile - --tile 256 -o - > out.tar\n") +
+               kOutputHelp);
   return tile;
 }
 
 CLI::App* add_crop_command(CLI::App& app, Arguments& a) {
   CLI::App* crop = app.add_subcommand("crop", "Cut the regions listed in a CSV or JSON file");
   crop->add_option("INPUT", a.single, "Image; - reads stdin")->required();
-  crop->add_option("--rois", a.plan.rois, "ROI file: CSV lines x,y,w,h[,key] or a JSON list of {x,y,w,h,key}")->required()
+  crop->add_option("--rois", a.plan.rois,
+                   "ROI file: CSV lines x,y,w,h[,key] or a JSON list of {x,y,w,h,key}")
+      ->required()
       ->group("Plan");
-  crop->add_option("--edge", a.plan.edge, "Regions past the edge: error (default), drop, pad or clip")
-      ->check(CLI::IsMember({"error", "drop", "pad", "clip"}))->group("Plan");
+  crop->add_option("--edge", a.plan.edge,
+                   "Regions past the edge: error (default), drop, pad or clip")
+      ->check(CLI::IsMember({"error", "drop", "pad", "clip"}))
+      ->group("Plan");
   crop->add_option("--fill", a.plan.fill, "Pad colour R,G,B[,A]")->group("Plan");
   add_common(*crop, a.common);
-  crop->footer(std::string("Examples:\n"
-                           "  tessera crop scan.jpg --rois boxes.csv -o crops/       (keys name files: {stem}/{key}.{ext})\n"
-                           "  tessera crop scan.png --rois boxes.json --edge clip -f png -o crops.tar\n"
-                           "Keys may use only A-Z a-z 0-9 _ -; other keys are refused.\n") + kOutputHelp);
+  crop->footer(
+      std::string("Examples:\n"
+                  "  tessera crop scan.jpg --rois boxes.csv -o crops/       (keys name files: "
+                  "{stem}/{key}.{ext})\n"
+                  "  tessera crop scan.png --rois boxes.json --edge clip -f png -o crops.tar\n"
+                  "Keys may use only A-Z a-z 0-9 _ -; other keys are refused.\n") +
+      kOutputHelp);
   return crop;
 }
 
@@ -206,51 +271,69 @@ CLI::App* add_random_command(CLI::App& app, Arguments& a) {
   random->add_option("INPUT", a.inputs, "Images; - reads stdin")->required();
   add_random_options(*random, a.plan, true);
   add_common(*random, a.common);
-  random->footer(std::string("Examples:\n"
-                             "  tessera random photo.jpg --count 100 --size 64:128 --seed 7 -o crops/\n"
-                             "  tessera random a.jpg b.jpg --count 1000 --size 224 --seed 1 -o train.tar --shard-size 10000samples\n") +
-                 kOutputHelp);
+  random->footer(
+      std::string("Examples:\n"
+                  "  tessera random photo.jpg --count 100 --size 64:128 --seed 7 -o crops/\n"
+                  "  tessera random a.jpg b.jpg --count 1000 --size 224 --seed 1 -o train.tar "
+                  "--shard-size 10000samples\n") +
+      kOutputHelp);
   return random;
 }
 
 CLI::App* add_info_command(CLI::App& app, Arguments& a) {
-  CLI::App* info = app.add_subcommand("info", "Print image headers (size, format, channels, subsampling, ...) without decoding");
+  CLI::App* info = app.add_subcommand(
+      "info", "Print image headers (size, format, channels, subsampling, ...) without decoding");
   info->add_option("INPUT", a.inputs, "Images; - reads stdin")->required();
   info->add_flag("--json", a.info_json, "Print a JSON array, one object per image");
-  info->add_option("--max-pixels", a.info_max_pixels, "Report images with more pixels than this as errors")
+  info->add_option("--max-pixels", a.info_max_pixels,
+                   "Report images with more pixels than this as errors")
       ->check(CLI::PositiveNumber);
-  info->footer("Examples:\n  tessera info photo.jpg scan.png\n  tessera info --json *.jpg | jq '.[].width'\n"
-               "Exit code 1 when an input cannot be read.");
+  info->footer(
+      "Examples:\n  tessera info photo.jpg scan.png\n  tessera info --json *.jpg | jq '.[].width'\n"
+      "Exit code 1 when an input cannot be read.");
   return info;
 }
 
 CLI::App* add_demo_command(CLI::App& app, Arguments& a) {
-  CLI::App* demo = app.add_subcommand("demo", "Tile a generated 4096x4096 image and print the speed");
+  CLI::App* demo =
+      app.add_subcommand("demo", "Tile a generated 4096x4096 image and print the speed");
   add_common(*demo, a.common);
-  demo->footer(std::string("Examples:\n"
-                           "  tessera demo                     (nothing written; prints crops, bytes, time, MP/s)\n"
-                           "  tessera demo -j 1 --json\n"
-                           "  tessera demo -f png -o demo_tiles/\n") + kOutputHelp);
+  demo->footer(
+      std::string(
+          "Examples:\n"
+          "  tessera demo                     (nothing written; prints crops, bytes, time, MP/s)\n"
+          "  tessera demo -j 1 --json\n"
+          "  tessera demo -f png -o demo_tiles/\n") +
+      kOutputHelp);
   return demo;
 }
 
 CLI::App* add_manifest_command(CLI::App& app, Arguments& a) {
-  CLI::App* manifest = app.add_subcommand("manifest", "Run the jobs of a JSON-lines file, one image per line");
-  manifest->add_option("JOBS", a.single, "JSON lines: {\"input\": \"a.jpg\", \"plan\": {...}, \"key_prefix\": \"p\"}")
+  CLI::App* manifest =
+      app.add_subcommand("manifest", "Run the jobs of a JSON-lines file, one image per line");
+  manifest
+      ->add_option("JOBS", a.single,
+                   "JSON lines: {\"input\": \"a.jpg\", \"plan\": {...}, \"key_prefix\": \"p\"}")
       ->required();
   add_grid_options(*manifest, a.plan, false);
   add_random_options(*manifest, a.plan, false);
   add_common(*manifest, a.common);
-  manifest->footer(std::string(
-      "Each line: {\"input\": PATH} plus an optional plan, either {\"plan\": {\"tile\": 256, \"stride\": 128,\n"
-      "\"overlap\": .., \"edge\": \"pad\"}}, {\"plan\": {\"rois\": \"boxes.csv\", \"edge\": \"clip\"}} or\n"
-      "{\"plan\": {\"random\": {\"count\": 10, \"size\": \"64:128\", \"seed\": 1}}}, and an optional\n"
-      "\"key_prefix\" that starts the key of every crop of that line. Lines without a plan use\n"
-      "--tile or --count from the command line. Relative paths are relative to the manifest's\n"
-      "directory. A bad line is reported with its line number and skipped (exit 1).\n"
-      "Examples:\n"
-      "  tessera manifest jobs.jsonl --tile 256 -o shards.tar --shard-size 1GB\n"
-      "  tessera manifest jobs.jsonl --count 50 --size 128 --seed 3 -o crops/ --json\n") + kOutputHelp);
+  manifest->footer(
+      std::string(
+          "Each line: {\"input\": PATH} plus an optional plan, either {\"plan\": {\"tile\": 256, "
+          "\"stride\": 128,\n"
+          "\"overlap\": .., \"edge\": \"pad\"}}, {\"plan\": {\"rois\": \"boxes.csv\", \"edge\": "
+          "\"clip\"}} or\n"
+          "{\"plan\": {\"random\": {\"count\": 10, \"size\": \"64:128\", \"seed\": 1}}}, and an "
+          "optional\n"
+          "\"key_prefix\" that starts the key of every crop of that line. Lines without a plan "
+          "use\n"
+          "--tile or --count from the command line. Relative paths are relative to the manifest's\n"
+          "directory. A bad line is reported with its line number and skipped (exit 1).\n"
+          "Examples:\n"
+          "  tessera manifest jobs.jsonl --tile 256 -o shards.tar --shard-size 1GB\n"
+          "  tessera manifest jobs.jsonl --count 50 --size 128 --seed 3 -o crops/ --json\n") +
+      kOutputHelp);
   return manifest;
 }
 
@@ -267,13 +350,17 @@ struct Commands {
 Commands add_commands(CLI::App& app, Arguments& a) {
   app.set_version_flag("--version", fmt::format("tessera {}", kVersion));
   app.require_subcommand(1);
-  app.footer("Run 'tessera COMMAND --help' for a command's options and examples.\n"
-             "Start with: tessera demo");
-  const Commands commands{add_tile_command(app, a),   add_crop_command(app, a), add_random_command(app, a),
-                          add_info_command(app, a),   add_demo_command(app, a), add_manifest_command(app, a)};
+  app.footer(
+      "Run 'tessera COMMAND --help' for a command's options and examples.\n"
+      "Start with: tessera demo");
+  const Commands commands{add_tile_command(app, a),   add_crop_command(app, a),
+                          add_random_command(app, a), add_info_command(app, a),
+                          add_demo_command(app, a),   add_manifest_command(app, a)};
   add_tune_command(app, a.tune);
   for (CLI::App* command : {commands.tile, commands.crop, commands.random, commands.manifest}) {
-    command->add_option("--profile", a.profile, "Settings from 'tessera tune' (JSON); flags given here win")
+    command
+        ->add_option("--profile", a.profile,
+                     "Settings from 'tessera tune' (JSON); flags given here win")
         ->group("Run");
   }
   return commands;
@@ -299,7 +386,8 @@ std::optional<int> parse(CLI::App& app, int argc, char** argv) {
 int dispatch(CLI::App& app, const Commands& c, Arguments& a) {
   for (CLI::App* command : {c.tile, c.crop, c.random, c.manifest}) {
     if (!command->parsed() || a.profile.empty()) continue;
-    if (int code = apply_profile_option(*command, a.profile, a.common); code != kExitOk) return code;
+    if (int code = apply_profile_option(*command, a.profile, a.common); code != kExitOk)
+      return code;
   }
   if (app.got_subcommand("tune")) return run_tune(a.tune);
   if (c.tile->parsed()) return run_tile(a.inputs, a.plan, a.common);
@@ -311,7 +399,9 @@ int dispatch(CLI::App& app, const Commands& c, Arguments& a) {
 }
 
 int run(int argc, char** argv) {
-  CLI::App app{"tessera: decode a large image once, cut many regions out of it and encode them in parallel.", "tessera"};
+  CLI::App app{
+      "tessera: decode a large image once, cut many regions out of it and encode them in parallel.",
+      "tessera"};
   Arguments a;
   const Commands commands = add_commands(app, a);
   if (auto code = parse(app, argc, argv)) return *code;

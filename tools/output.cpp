@@ -10,16 +10,19 @@ Result<Output> make_output(const OutputArgs& args, const std::string& default_te
   Output output;
   const bool tar = args.out == "-" || args.out.ends_with(".tar");
   if (!args.shard_size.empty() && !tar) {
-    return Error{ErrorCode::kInvalidArgument,
-                 "--shard-size only applies to tar output; use -o out.tar (shards) or -o - (stdout)"};
+    return Error{
+        ErrorCode::kInvalidArgument,
+        "--shard-size only applies to tar output; use -o out.tar (shards) or -o - (stdout)"};
   }
   if (args.resume && (args.out.empty() || args.out == "-")) {
     return Error{ErrorCode::kInvalidArgument,
-                 "--resume needs outputs to look at; use it with -o DIR or -o out.tar, not with -o - or no -o"};
+                 "--resume needs outputs to look at; use it with -o DIR or -o out.tar, not with -o "
+                 "- or no -o"};
   }
   if (args.out.empty()) {
     output.sink = std::make_unique<NullSink>();
-    output.description = "nothing written (null sink; pass -o DIR, -o out.tar or -o - to keep the crops)";
+    output.description =
+        "nothing written (null sink; pass -o DIR, -o out.tar or -o - to keep the crops)";
     output.discards = true;
     return output;
   }
@@ -29,7 +32,8 @@ Result<Output> make_output(const OutputArgs& args, const std::string& default_te
     options.resume = args.resume;
     if (!args.shard_size.empty()) {
       if (args.out == "-") {
-        return Error{ErrorCode::kInvalidArgument, "--shard-size needs shard files; use -o out.tar instead of -o -"};
+        return Error{ErrorCode::kInvalidArgument,
+                     "--shard-size needs shard files; use -o out.tar instead of -o -"};
       }
       auto limit = parse_shard_size(args.shard_size);
       if (!limit) return std::move(limit).error();
@@ -57,10 +61,12 @@ Result<Output> make_output(const OutputArgs& args, const std::string& default_te
 }
 
 std::string KeyPrefixSink::prefixed_key(const CropResult& crop) const {
-  const std::string prefix = crop.job == nullptr ? std::string() : notes_.key_prefix(crop.job->index);
+  const std::string prefix =
+      crop.job == nullptr ? std::string() : notes_.key_prefix(crop.job->index);
   if (prefix.empty()) return {};
-  return crop.key.empty() ? fmt::format("{}_{}_{}_{}_{}", prefix, crop.roi.x, crop.roi.y, crop.roi.w, crop.roi.h)
-                          : fmt::format("{}_{}", prefix, crop.key);
+  return crop.key.empty()
+             ? fmt::format("{}_{}_{}_{}_{}", prefix, crop.roi.x, crop.roi.y, crop.roi.w, crop.roi.h)
+             : fmt::format("{}_{}", prefix, crop.key);
 }
 
 Status KeyPrefixSink::consume(const CropResult& crop) {

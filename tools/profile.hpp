@@ -55,6 +55,7 @@ using FlagGiven = std::function<bool(std::string_view option)>;
 
 // Copies the profile's settings into `args` wherever the flag was not given, and returns one
 // line per setting saying where its value came from, e.g. "threads 2 (command line)".
-std::vector<std::string> apply_profile(const Profile& profile, CommonArgs& args, const FlagGiven& given);
+std::vector<std::string> apply_profile(const Profile& profile, CommonArgs& args,
+                                       const FlagGiven& given);
 
 }  // namespace tessera::cli

@@ -22,8 +22,9 @@ Status ProgressSink::consume(const CropResult& crop) {
   Status status = ForwardingSink::consume(crop);
   if (status) {
     crops_.fetch_add(1, std::memory_order_relaxed);
-    pixels_.fetch_add(static_cast<std::uint64_t>(crop.roi.w) * static_cast<std::uint64_t>(crop.roi.h),
-                      std::memory_order_relaxed);
+    pixels_.fetch_add(
+        static_cast<std::uint64_t>(crop.roi.w) * static_cast<std::uint64_t>(crop.roi.h),
+        std::memory_order_relaxed);
   }
   if (crop.job != nullptr) note_job(crop.job->index);
   return status;
@@ -40,11 +41,18 @@ void ProgressSink::note_job(std::size_t index) noexcept {
   }
 }
 
-ProgressReporter::ProgressReporter(const ProgressSink& counts, ProgressTotals totals, std::FILE* stream)
-    : counts_(counts), totals_(totals), stream_(stream), tty_(::isatty(::fileno(stream)) == 1),
-      start_(std::chrono::steady_clock::now()), thread_([this] { loop(); }) {}
+ProgressReporter::ProgressReporter(const ProgressSink& counts, ProgressTotals totals,
+                                   std::FILE* stream)
+    : counts_(counts),
+      totals_(totals),
+      stream_(stream),
+      tty_(::isatty(::fileno(stream)) == 1),
+      start_(std::chrono::steady_clock::now()),
+      thread_([this] { loop(); }) {}
 
-ProgressReporter::~ProgressReporter() { stop(); }
+ProgressReporter::~ProgressReporter() {
+  stop();
+}
 
 void ProgressReporter::stop() {
   {
@@ -60,10 +68,13 @@ void ProgressReporter::stop() {
   }
 }
 
-std::string ProgressReporter::format_line(std::size_t crops, std::size_t crops_total, std::size_t images,
-                                          std::size_t images_total, std::uint64_t pixels, double elapsed_s) {
-  std::string line = crops_total > 0 ? fmt::format("crops {}/{}", crops, crops_total) : fmt::format("crops {}", crops);
-  line += images_total > 0 ? fmt::format(", images {}/{}", images, images_total) : fmt::format(", images {}", images);
+std::string ProgressReporter::format_line(std::size_t crops, std::size_t crops_total,
+                                          std::size_t images, std::size_t images_total,
+                                          std::uint64_t pixels, double elapsed_s) {
+  std::string line = crops_total > 0 ? fmt::format("crops {}/{}", crops, crops_total)
+                                     : fmt::format("crops {}", crops);
+  line += images_total > 0 ? fmt::format(", images {}/{}", images, images_total)
+                           : fmt::format(", images {}", images);
   const double mps = elapsed_s > 0 ? static_cast<double>(pixels) / 1e6 / elapsed_s : 0.0;
   line += fmt::format(", {:.1f} MP/s", mps);
   if (crops_total > 0) {
@@ -75,11 +86,13 @@ std::string ProgressReporter::format_line(std::size_t crops, std::size_t crops_t
 }
 
 void ProgressReporter::loop() {
-  const auto interval = tty_ ? std::chrono::duration_cast<std::chrono::milliseconds>(kTtyInterval)
-                             : std::chrono::duration_cast<std::chrono::milliseconds>(kPlainInterval);
+  const auto interval = tty_
+                            ? std::chrono::duration_cast<std::chrono::milliseconds>(kTtyInterval)
+                            : std::chrono::duration_cast<std::chrono::milliseconds>(kPlainInterval);
   std::unique_lock lock(mutex_);
   while (!wake_.wait_for(lock, interval, [this] { return stopping_; })) {
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     const std::string line = format_line(counts_.crops_done(), totals_.crops, counts_.images_done(),
                                          totals_.images, counts_.pixels_done(), elapsed);
     if (tty_) {

@@ -13,7 +13,8 @@ constexpr std::size_t kPsnrSample = 16;
 RoiListSpec sample_inside(const std::vector<PlannedCrop>& crops, int width, int height) {
   std::vector<Roi> inside;
   for (const PlannedCrop& c : crops) {
-    if (c.roi.x >= 0 && c.roi.y >= 0 && c.roi.right() <= width && c.roi.bottom() <= height) inside.push_back(c.roi);
+    if (c.roi.x >= 0 && c.roi.y >= 0 && c.roi.right() <= width && c.roi.bottom() <= height)
+      inside.push_back(c.roi);
   }
   RoiListSpec spec;
   const std::size_t n = std::min(inside.size(), kPsnrSample);
@@ -23,7 +24,8 @@ RoiListSpec sample_inside(const std::vector<PlannedCrop>& crops, int width, int 
 
 }  // namespace
 
-Result<QualityProbe> QualityProbe::open(const std::string& path, const PlanSpec& plan, const EngineOptions& options) {
+Result<QualityProbe> QualityProbe::open(const std::string& path, const PlanSpec& plan,
+                                        const EngineOptions& options) {
   auto input = InputBytes::open_file(path);
   if (!input) return std::move(input).error();
   auto image = decode_whole(*input, options.decode);
@@ -48,8 +50,8 @@ std::optional<double> QualityProbe::psnr(const EncodeOptions& encode) const {
         decoded->height != crop.roi.h) {
       return std::nullopt;
     }
-    const SquaredError error =
-        squared_error(image_.view().crop(crop.roi.x, crop.roi.y, crop.roi.w, crop.roi.h), decoded->view());
+    const SquaredError error = squared_error(
+        image_.view().crop(crop.roi.x, crop.roi.y, crop.roi.w, crop.roi.h), decoded->view());
     total.sum += error.sum;
     total.samples += error.samples;
   }

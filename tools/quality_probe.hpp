@@ -13,7 +13,8 @@ namespace tessera::cli {
 
 class QualityProbe {
  public:
-  static Result<QualityProbe> open(const std::string& path, const PlanSpec& plan, const EngineOptions& options);
+  static Result<QualityProbe> open(const std::string& path, const PlanSpec& plan,
+                                   const EngineOptions& options);
 
   ContainerFormat input_format() const { return detect_format(input_.bytes()); }
 

@@ -29,7 +29,8 @@ void FailureLog::on_failure(const CropFailure& failure) {
     if (job.reason.empty()) {
       job.source = failure.job->source;
       job.reason = without_source_prefix(failure.error->message, job.source);
-      if (auto line = notes_.line(failure.job->index)) job.source = fmt::format("{} (manifest line {})", job.source, *line);
+      if (auto line = notes_.line(failure.job->index))
+        job.source = fmt::format("{} (manifest line {})", job.source, *line);
     }
     if (failure.index != CropFailure::kWholeJob) ++job.crops;
   }
@@ -39,8 +40,8 @@ void FailureLog::on_failure(const CropFailure& failure) {
 void FailureLog::on_warning(const JobInfo& job, std::string_view warning) {
   {
     std::lock_guard lock(mutex_);
-    warnings_[job.index] =
-        fmt::format("{}: warning: {}", job.source, without_source_prefix(std::string(warning), job.source));
+    warnings_[job.index] = fmt::format("{}: warning: {}", job.source,
+                                       without_source_prefix(std::string(warning), job.source));
   }
   ForwardingSink::on_warning(job, warning);
 }
@@ -50,7 +51,8 @@ std::size_t FailureLog::print(std::FILE* stream) const {
   for (const auto& [index, text] : warnings_) fmt::print(stream, "tessera: {}\n", text);
   for (const auto& [index, job] : jobs_) {
     if (job.crops > 1) {
-      fmt::print(stream, "tessera: {}: {} ({} failed)\n", job.source, job.reason, plural(job.crops, "crop"));
+      fmt::print(stream, "tessera: {}: {} ({} failed)\n", job.source, job.reason,
+                 plural(job.crops, "crop"));
     } else {
       fmt::print(stream, "tessera: {}: {}\n", job.source, job.reason);
     }
@@ -68,19 +70,24 @@ void print_human_summary(std::FILE* stream, const RunStats& stats, const Summary
   const double wall = stats.wall_s > 0 ? stats.wall_s : 1e-9;
   const std::size_t images_ok = stats.jobs - stats.jobs_failed;
   fmt::print(stream, "{}: {} ({} ok), {} written, {} failed, {} skipped as blank", context.command,
-             plural(stats.jobs, "image"), images_ok, plural(stats.crops, "crop"), stats.crops_failed,
-             stats.crops_skipped);
-  if (stats.crops_resumed > 0) fmt::print(stream, ", {} already present (--resume)", stats.crops_resumed);
+             plural(stats.jobs, "image"), images_ok, plural(stats.crops, "crop"),
+             stats.crops_failed, stats.crops_skipped);
+  if (stats.crops_resumed > 0)
+    fmt::print(stream, ", {} already present (--resume)", stats.crops_resumed);
   fmt::print(stream, "\n");
-  fmt::print(stream, "  {:.1f} MB out in {:.2f} s: {:.1f} MP/s decoded, {:.0f} crops/s, {:.1f} MB/s\n",
-             static_cast<double>(stats.bytes_out) / kMega, stats.wall_s,
-             static_cast<double>(stats.pixels_decoded) / kMega / wall, static_cast<double>(stats.crops) / wall,
-             static_cast<double>(stats.bytes_out) / kMega / wall);
-  fmt::print(stream, "  decode {:.2f} s, encode {:.2f} s CPU; peak RSS {:.0f} MB, peak band window {:.1f} MB\n",
-             stats.decode_s, stats.encode_cpu_s, peak_rss_mb(),
-             static_cast<double>(stats.peak_window_bytes) / kMega);
+  fmt::print(
+      stream, "  {:.1f} MB out in {:.2f} s: {:.1f} MP/s decoded, {:.0f} crops/s, {:.1f} MB/s\n",
+      static_cast<double>(stats.bytes_out) / kMega, stats.wall_s,
+      static_cast<double>(stats.pixels_decoded) / kMega / wall,
+      static_cast<double>(stats.crops) / wall, static_cast<double>(stats.bytes_out) / kMega / wall);
+  fmt::print(
+      stream,
+      "  decode {:.2f} s, encode {:.2f} s CPU; peak RSS {:.0f} MB, peak band window {:.1f} MB\n",
+      stats.decode_s, stats.encode_cpu_s, peak_rss_mb(),
+      static_cast<double>(stats.peak_window_bytes) / kMega);
   fmt::print(stream, "  output: {}\n", context.output);
-  if (stats.cancelled) fmt::print(stream, "  interrupted: completed outputs were kept, partial ones removed\n");
+  if (stats.cancelled)
+    fmt::print(stream, "  interrupted: completed outputs were kept, partial ones removed\n");
 }
 
 void print_json_summary(std::FILE* stream, const RunStats& stats, const SummaryContext& context) {

@@ -8,7 +8,9 @@ namespace {
 std::atomic<bool> interrupted{false};
 static_assert(std::atomic<bool>::is_always_lock_free);
 
-extern "C" void on_interrupt(int /*signal*/) { interrupted.store(true); }
+extern "C" void on_interrupt(int /*signal*/) {
+  interrupted.store(true);
+}
 
 }  // namespace
 

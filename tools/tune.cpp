@@ -19,7 +19,8 @@ namespace tessera::cli {
 namespace {
 
 int usage_error(const std::string& message) {
-  fmt::print(stderr, "tessera tune: {}\nRun 'tessera tune --help' for usage and examples.\n", message);
+  fmt::print(stderr, "tessera tune: {}\nRun 'tessera tune --help' for usage and examples.\n",
+             message);
   return kExitUsage;
 }
 
@@ -35,15 +36,18 @@ Status write_atomically(const std::string& path, const std::string& text) {
     out << text;
     out.flush();
     if (!out) {
-      return Error{ErrorCode::kIo, fmt::format("cannot write the profile {}; check that its directory exists "
-                                               "and is writable", path)};
+      return Error{ErrorCode::kIo,
+                   fmt::format("cannot write the profile {}; check that its directory exists "
+                               "and is writable",
+                               path)};
     }
   }
   std::error_code error;
   std::filesystem::rename(temporary, path, error);
   if (error) {
     std::filesystem::remove(temporary, error);
-    return Error{ErrorCode::kIo, fmt::format("cannot write the profile {}: {}", path, error.message())};
+    return Error{ErrorCode::kIo,
+                 fmt::format("cannot write the profile {}: {}", path, error.message())};
   }
   return {};
 }
@@ -51,7 +55,8 @@ Status write_atomically(const std::string& path, const std::string& text) {
 Result<PlanSpec> tune_plan(const TuneArgs& args) {
   if (auto spec = plan_from(args.plan)) return std::move(*spec);
   return Error{ErrorCode::kInvalidArgument,
-               "tune needs the plan of the job to tune: --tile (grid), --count and --size (random) or --rois FILE"};
+               "tune needs the plan of the job to tune: --tile (grid), --count and --size (random) "
+               "or --rois FILE"};
 }
 
 // PSNR of every codec choice over a sample of the first input's crops.
@@ -59,18 +64,21 @@ Status measure_psnr(const TuneArgs& args, const PlanSpec& plan, Report& report) 
   auto probe = QualityProbe::open(args.inputs.front(), plan, engine_options_from(args.common.run));
   if (!probe) return Error{probe.error().code, "cannot measure PSNR: " + probe.error().message};
   for (const CodecChoice& choice : report.tuner.codecs()) {
-    auto options = encode_options_from(with_codec(args.common.encode, choice.change), probe->input_format());
+    auto options =
+        encode_options_from(with_codec(args.common.encode, choice.change), probe->input_format());
     report.psnr.push_back(options ? probe->psnr(*options) : std::nullopt);
   }
   return {};
 }
 
-void print_outcome(const TuneArgs& args, const Report& report, const nlohmann::ordered_json& profile) {
+void print_outcome(const TuneArgs& args, const Report& report,
+                   const nlohmann::ordered_json& profile) {
   if (args.common.run.json) {
     fmt::print("{}\n", profile.dump());
   } else if (!args.common.run.quiet) {
     print_table(stdout, report);
-    fmt::print("tessera tune: wrote {}; use it with --profile {}\n", args.profile_out, args.profile_out);
+    fmt::print("tessera tune: wrote {}; use it with --profile {}\n", args.profile_out,
+               args.profile_out);
   }
 }
 
@@ -86,13 +94,18 @@ Result<double> parse_duration(const std::string& text, const std::string& option
   }
   const std::string unit = used == 0 ? std::string() : text.substr(used);
   double factor = 0;
-  if (unit.empty() || unit == "s") factor = 1;
-  else if (unit == "m" || unit == "min") factor = 60;
-  else if (unit == "h") factor = 3600;
+  if (unit.empty() || unit == "s")
+    factor = 1;
+  else if (unit == "m" || unit == "min")
+    factor = 60;
+  else if (unit == "h")
+    factor = 3600;
   if (used == 0 || factor == 0 || !(value > 0) || !std::isfinite(value)) {
-    return Error{ErrorCode::kInvalidArgument,
-                 fmt::format("{} \"{}\" is not a duration; write seconds (90 or 30s), minutes (2m) or hours (1h)",
-                             option, text)};
+    return Error{
+        ErrorCode::kInvalidArgument,
+        fmt::format(
+            "{} \"{}\" is not a duration; write seconds (90 or 30s), minutes (2m) or hours (1h)",
+            option, text)};
   }
   return value * factor;
 }
@@ -103,7 +116,8 @@ int run_tune(const TuneArgs& args) {
   if (std::find(args.inputs.begin(), args.inputs.end(), "-") != args.inputs.end()) {
     return usage_error("tune runs the job many times, so it cannot read stdin (-); give files");
   }
-  if (args.profile_out.empty()) return usage_error("give the profile to write with -o PROFILE.json");
+  if (args.profile_out.empty())
+    return usage_error("give the profile to write with -o PROFILE.json");
   auto plan = tune_plan(args);
   if (!plan) return usage_error(plan.error().message);
   const ContainerFormat input_format = sniff_file(args.inputs.front());
@@ -113,14 +127,16 @@ int run_tune(const TuneArgs& args) {
   const double load_at_start = load_average();
   Tuner tuner(args, *plan, *budget, encode->format);
   if (Status s = run_search(tuner); !s) {
-    return failure(s.error(), s.error().code == ErrorCode::kCancelled ? kExitInterrupted : kExitFailed);
+    return failure(s.error(),
+                   s.error().code == ErrorCode::kCancelled ? kExitInterrupted : kExitFailed);
   }
   Report report{tuner, {}, describe(*plan), args.common.encode, encode->format};
   if (args.allow_lossy) {
     if (Status s = measure_psnr(args, *plan, report); !s) return failure(s.error(), kExitFailed);
   }
   const auto profile = profile_json(report, load_at_start);
-  if (Status s = write_atomically(args.profile_out, profile.dump(2) + "\n"); !s) return failure(s.error(), kExitFailed);
+  if (Status s = write_atomically(args.profile_out, profile.dump(2) + "\n"); !s)
+    return failure(s.error(), kExitFailed);
   print_outcome(args, report, profile);
   return kExitOk;
 }

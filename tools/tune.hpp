@@ -13,11 +13,11 @@ namespace tessera::cli {
 
 struct TuneArgs {
   std::vector<std::string> inputs;
-  PlanArgs plan;               // a grid, random crops or a ROI file (--rois)
-  CommonArgs common;           // encode and run options; the output is unused
-  std::string time = "60s";    // the budget
-  std::string profile_out;     // PROFILE.json
-  bool allow_lossy = false;    // also try codec settings that change the output bytes
+  PlanArgs plan;             // a grid, random crops or a ROI file (--rois)
+  CommonArgs common;         // encode and run options; the output is unused
+  std::string time = "60s";  // the budget
+  std::string profile_out;   // PROFILE.json
+  bool allow_lossy = false;  // also try codec settings that change the output bytes
 };
 
 // "60s", "2m", "90" (seconds), "1.5m", "1h" -> seconds; positive.

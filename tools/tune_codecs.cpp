@@ -7,7 +7,9 @@
 namespace tessera::cli {
 namespace {
 
-std::string on_off(bool value) { return value ? "on" : "off"; }
+std::string on_off(bool value) {
+  return value ? "on" : "off";
+}
 
 std::vector<CodecChoice> jpeg_choices(const EncodeArgs& base) {
   CodecChoice dct{"fast DCT " + on_off(!base.fast_dct), {}};
@@ -54,7 +56,8 @@ EncodeArgs with_codec(EncodeArgs args, const CodecProfile& change) {
   return args;
 }
 
-std::vector<CodecChoice> codec_choices(const EncodeArgs& base, OutputFormat format, bool allow_lossy) {
+std::vector<CodecChoice> codec_choices(const EncodeArgs& base, OutputFormat format,
+                                       bool allow_lossy) {
   std::vector<CodecChoice> choices{{"", {}}};
   if (!allow_lossy) return choices;
   std::vector<CodecChoice> more;

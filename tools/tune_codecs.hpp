@@ -20,7 +20,8 @@ struct CodecChoice {
 EncodeArgs with_codec(EncodeArgs args, const CodecProfile& change);
 
 // One change at a time, around the user's own settings. The first entry is "no change".
-std::vector<CodecChoice> codec_choices(const EncodeArgs& base, OutputFormat format, bool allow_lossy);
+std::vector<CodecChoice> codec_choices(const EncodeArgs& base, OutputFormat format,
+                                       bool allow_lossy);
 
 // Every setting of the format that tune may change, as `args` has them: a profile then records
 // what the chosen run used, not only what differs.

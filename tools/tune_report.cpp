@@ -35,15 +35,16 @@ std::string verdict(const Tuner& tuner) {
   const Candidate& defaults = tuner.candidates().front();
   if (&best == &defaults) return "the defaults are already the best (within noise)";
   const double noise = noise_between(defaults.timing, best.timing);
-  return fmt::format("\"{}\" is {:.1f}% faster than the defaults (median {:.4f} s vs {:.4f} s; noise {:.4f} s)",
-                     best.label, 100.0 * (defaults.timing.median / best.timing.median - 1.0), best.timing.median,
-                     defaults.timing.median, noise);
+  return fmt::format(
+      "\"{}\" is {:.1f}% faster than the defaults (median {:.4f} s vs {:.4f} s; noise {:.4f} s)",
+      best.label, 100.0 * (defaults.timing.median / best.timing.median - 1.0), best.timing.median,
+      defaults.timing.median, noise);
 }
 
 json candidate_json(const Tuner& tuner, const Candidate& c, const Report& report) {
   json out = {{"setting", c.label},
-              {"engine", engine_json({c.engine.threads, c.engine.crops_in_flight, c.engine.band_rows,
-                                      c.engine.jobs_in_flight})},
+              {"engine", engine_json({c.engine.threads, c.engine.crops_in_flight,
+                                      c.engine.band_rows, c.engine.jobs_in_flight})},
               {"codec", codec_label(tuner, c)},
               {"runs_s", c.timing.runs},
               {"median_s", c.timing.median},
@@ -75,25 +76,32 @@ void print_table(std::FILE* out, const Report& report) {
   const bool lossy = !report.psnr.empty();
   const Candidate& defaults = tuner.candidates().front();
   const Candidate& best = tuner.chosen();
-  fmt::print(out, "tessera tune: {}; {} runs per setting; sink: null (its concurrency is fixed, not searched)\n",
+  fmt::print(out,
+             "tessera tune: {}; {} runs per setting; sink: null (its concurrency is fixed, not "
+             "searched)\n",
              report.plan, tuner.repeats());
-  fmt::print(out, "  {:<30} {:>7} {:>6} {:>5} {:>4} {:>10} {:>19} {:>7} {:>8} {:>8}", "setting", "threads", "crops",
-             "band", "jobs", "median ms", "min..max ms", "MAD ms", "MP/s", "vs def");
+  fmt::print(out, "  {:<30} {:>7} {:>6} {:>5} {:>4} {:>10} {:>19} {:>7} {:>8} {:>8}", "setting",
+             "threads", "crops", "band", "jobs", "median ms", "min..max ms", "MAD ms", "MP/s",
+             "vs def");
   if (lossy) fmt::print(out, " {:>9} {:>9}", "size MB", "PSNR dB");
   fmt::print(out, "\n");
   for (const Candidate& c : tuner.candidates()) {
     const char mark = &c == &best ? '*' : ' ';
     const double gain = 100.0 * (defaults.timing.median / c.timing.median - 1.0);
-    fmt::print(out, "{} {:<30} {:>7} {:>6} {:>5} {:>4} {:>10.1f} {:>9.1f}..{:<8.1f} {:>7.1f} {:>8.1f} {:>+7.1f}%", mark,
-               c.label, c.engine.threads, c.engine.crops_in_flight, c.engine.band_rows, c.engine.jobs_in_flight,
-               kMilli * c.timing.median, kMilli * c.timing.min, kMilli * c.timing.max, kMilli * c.timing.mad,
-               c.mp_per_s(), gain);
+    fmt::print(out,
+               "{} {:<30} {:>7} {:>6} {:>5} {:>4} {:>10.1f} {:>9.1f}..{:<8.1f} {:>7.1f} {:>8.1f} "
+               "{:>+7.1f}%",
+               mark, c.label, c.engine.threads, c.engine.crops_in_flight, c.engine.band_rows,
+               c.engine.jobs_in_flight, kMilli * c.timing.median, kMilli * c.timing.min,
+               kMilli * c.timing.max, kMilli * c.timing.mad, c.mp_per_s(), gain);
     if (lossy) {
-      fmt::print(out, " {:>9.3f} {:>9}", static_cast<double>(c.bytes_out) / kMega, psnr_text(report.psnr[c.codec]));
+      fmt::print(out, " {:>9.3f} {:>9}", static_cast<double>(c.bytes_out) / kMega,
+                 psnr_text(report.psnr[c.codec]));
     }
     fmt::print(out, "\n");
   }
-  if (tuner.out_of_budget()) fmt::print(out, "  (the time budget ended the search; a longer --time tries more)\n");
+  if (tuner.out_of_budget())
+    fmt::print(out, "  (the time budget ended the search; a longer --time tries more)\n");
   fmt::print(out, "tessera tune: {}\n", verdict(tuner));
 }
 
@@ -102,13 +110,16 @@ json profile_json(const Report& report, double load_at_start) {
   const Candidate& best = tuner.chosen();
   const Candidate& defaults = tuner.candidates().front();
   json candidates = json::array();
-  for (const Candidate& c : tuner.candidates()) candidates.push_back(candidate_json(tuner, c, report));
+  for (const Candidate& c : tuner.candidates())
+    candidates.push_back(candidate_json(tuner, c, report));
   json profile = {
       {"tessera_profile", kProfileVersion},
-      {"engine", engine_json({best.engine.threads, best.engine.crops_in_flight, best.engine.band_rows,
-                              best.engine.jobs_in_flight})},
+      {"engine", engine_json({best.engine.threads, best.engine.crops_in_flight,
+                              best.engine.band_rows, best.engine.jobs_in_flight})},
   };
-  if (!report.psnr.empty()) profile["codec"] = codec_json(codec_settings(with_codec(report.encode, tuner.codecs()[best.codec].change), report.format));
+  if (!report.psnr.empty())
+    profile["codec"] = codec_json(codec_settings(
+        with_codec(report.encode, tuner.codecs()[best.codec].change), report.format));
   profile["measured"] = {{"verdict", verdict(tuner)},
                          {"defaults_are_best", &best == &defaults},
                          {"plan", report.plan},

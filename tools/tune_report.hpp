@@ -15,9 +15,10 @@ namespace tessera::cli {
 
 struct Report {
   const Tuner& tuner;
-  std::vector<std::optional<double>> psnr;  // per codec choice; empty unless lossy changes are allowed
+  std::vector<std::optional<double>>
+      psnr;  // per codec choice; empty unless lossy changes are allowed
   std::string plan;
-  EncodeArgs encode;                        // the user's own
+  EncodeArgs encode;  // the user's own
   OutputFormat format = OutputFormat::kJpeg;
 };
 

@@ -36,10 +36,13 @@ Timing timing_of(std::vector<double> runs) {
 }
 
 double noise_between(const Timing& reference, const Timing& other) {
-  return std::max({reference.max - reference.min, other.max - other.min, kNoiseFloor * reference.median});
+  return std::max(
+      {reference.max - reference.min, other.max - other.min, kNoiseFloor * reference.median});
 }
 
-double Candidate::mp_per_s() const { return static_cast<double>(pixels) / kMega / timing.median; }
+double Candidate::mp_per_s() const {
+  return static_cast<double>(pixels) / kMega / timing.median;
+}
 
 // The defaults are what the commands would use without a profile, with any -j,
 // --crops-in-flight, ... given to tune; the search goes up to twice the engine's thread count.
@@ -54,7 +57,9 @@ Tuner::Tuner(const TuneArgs& args, PlanSpec plan, double budget_s, OutputFormat 
       verbose_(!args.common.run.quiet),
       repeats_(kRepeats) {}
 
-double Tuner::elapsed_s() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+double Tuner::elapsed_s() const {
+  return std::chrono::duration<double>(Clock::now() - start_).count();
+}
 
 // The defaults run first, always, after one untimed warm-up run (page cache, pool).
 Status Tuner::measure_defaults() {
@@ -83,7 +88,8 @@ Status Tuner::coarse_sweep() {
   for (int per_thread : {1, 2, 8, 16}) {
     EngineSettings s = defaults_;
     s.crops_in_flight = per_thread * t;
-    if (Status st = try_candidate(fmt::format("crops in flight {}", s.crops_in_flight), s, 0); !st) return st;
+    if (Status st = try_candidate(fmt::format("crops in flight {}", s.crops_in_flight), s, 0); !st)
+      return st;
   }
   for (int rows : {16, 32, 128, 256}) {
     EngineSettings s = defaults_;
@@ -102,17 +108,22 @@ Status Tuner::coarse_sweep() {
 // Each setting at its best value from the sweep, together.
 Status Tuner::combine() {
   EngineSettings best = defaults_;
-  const Candidate* threads = best_where([&](const Candidate& c) { return differs_only_in_threads(c); });
+  const Candidate* threads =
+      best_where([&](const Candidate& c) { return differs_only_in_threads(c); });
   if (threads != nullptr) best.threads = threads->engine.threads;
-  if (auto* c = best_where([&](const Candidate& x) { return only(x, &EngineSettings::crops_in_flight); })) {
-    best.crops_in_flight = std::max(1, c->engine.crops_in_flight * best.threads / defaults_.threads);
+  if (auto* c = best_where(
+          [&](const Candidate& x) { return only(x, &EngineSettings::crops_in_flight); })) {
+    best.crops_in_flight =
+        std::max(1, c->engine.crops_in_flight * best.threads / defaults_.threads);
   } else {
     best.crops_in_flight = defaults_.crops_in_flight * best.threads / defaults_.threads;
   }
-  if (auto* c = best_where([&](const Candidate& x) { return only(x, &EngineSettings::band_rows); })) {
+  if (auto* c =
+          best_where([&](const Candidate& x) { return only(x, &EngineSettings::band_rows); })) {
     best.band_rows = c->engine.band_rows;
   }
-  if (auto* c = best_where([&](const Candidate& x) { return only(x, &EngineSettings::jobs_in_flight); })) {
+  if (auto* c = best_where(
+          [&](const Candidate& x) { return only(x, &EngineSettings::jobs_in_flight); })) {
     best.jobs_in_flight = c->engine.jobs_in_flight;
   }
   return try_candidate("best of each", best, 0);
@@ -139,7 +150,8 @@ Status Tuner::combine_codec() {
   const Candidate* codec = best_where([](const Candidate& c) { return c.codec != 0; });
   const EngineSettings engine = best_engine();
   if (codec == nullptr || engine == defaults_) return {};
-  return try_candidate(fmt::format("best engine, {}", codecs_[codec->codec].label), engine, codec->codec);
+  return try_candidate(fmt::format("best engine, {}", codecs_[codec->codec].label), engine,
+                       codec->codec);
 }
 
 // The defaults once more at the end: their spread then includes any drift of the machine.
@@ -157,11 +169,11 @@ const Candidate& Tuner::chosen() const {
   const Candidate& defaults = candidates_.front();
   const Candidate* best = &defaults;
   for (const Candidate& c : candidates_) {
-    if (clearly_faster(c.timing, defaults.timing) && c.timing.median < best->timing.median) best = &c;
+    if (clearly_faster(c.timing, defaults.timing) && c.timing.median < best->timing.median)
+      best = &c;
   }
   return *best;
 }
-
 
 bool Tuner::only(const Candidate& c, int EngineSettings::*member) const {
   if (c.codec != 0) return false;
@@ -172,8 +184,10 @@ bool Tuner::only(const Candidate& c, int EngineSettings::*member) const {
 
 bool Tuner::differs_only_in_threads(const Candidate& c) const {
   if (c.codec != 0 || c.engine.threads == defaults_.threads) return false;
-  return c.engine.band_rows == defaults_.band_rows && c.engine.jobs_in_flight == defaults_.jobs_in_flight &&
-         c.engine.crops_in_flight == defaults_.crops_in_flight * c.engine.threads / defaults_.threads;
+  return c.engine.band_rows == defaults_.band_rows &&
+         c.engine.jobs_in_flight == defaults_.jobs_in_flight &&
+         c.engine.crops_in_flight ==
+             defaults_.crops_in_flight * c.engine.threads / defaults_.threads;
 }
 
 // The fastest candidate matching `match` that is clearly faster than the defaults.
@@ -194,7 +208,8 @@ EngineSettings Tuner::best_engine() const {
 
 std::string Tuner::refine_label(const EngineSettings& centre, const EngineSettings& s) {
   if (s.threads != centre.threads) return fmt::format("refine: threads {}", s.threads);
-  if (s.crops_in_flight != centre.crops_in_flight) return fmt::format("refine: crops in flight {}", s.crops_in_flight);
+  if (s.crops_in_flight != centre.crops_in_flight)
+    return fmt::format("refine: crops in flight {}", s.crops_in_flight);
   if (s.band_rows != centre.band_rows) return fmt::format("refine: band rows {}", s.band_rows);
   return fmt::format("refine: jobs in flight {}", s.jobs_in_flight);
 }
@@ -268,8 +283,9 @@ Status Tuner::measure(Candidate& c, int repeats) {
   c.pixels = stats.pixels_decoded;
   c.crops = stats.crops;
   if (verbose_) {
-    fmt::print(stderr, "tune [{:5.1f}/{:.0f} s] {:<28} median {:.1f} ms ({:.1f}..{:.1f})\n", elapsed_s(), budget_s_,
-               c.label, kMilli * c.timing.median, kMilli * c.timing.min, kMilli * c.timing.max);
+    fmt::print(stderr, "tune [{:5.1f}/{:.0f} s] {:<28} median {:.1f} ms ({:.1f}..{:.1f})\n",
+               elapsed_s(), budget_s_, c.label, kMilli * c.timing.median, kMilli * c.timing.min,
+               kMilli * c.timing.max);
   }
   return {};
 }
@@ -297,10 +313,11 @@ Result<double> Tuner::run_once(const EngineSettings& s, std::size_t codec, RunSt
   if (stats.cancelled) return Error{ErrorCode::kCancelled, "interrupted; no profile was written"};
   if (stats.fatal) return *stats.fatal;
   if (stats.jobs_failed > 0 || stats.crops_failed > 0) {
-    return Error{ErrorCode::kCorruptData,
-                 fmt::format("{} of {} images and {} crops failed; tune needs a job list that runs cleanly "
-                             "(try 'tessera tile' or 'random' with the same options to see why)",
-                             stats.jobs_failed, stats.jobs, stats.crops_failed)};
+    return Error{
+        ErrorCode::kCorruptData,
+        fmt::format("{} of {} images and {} crops failed; tune needs a job list that runs cleanly "
+                    "(try 'tessera tile' or 'random' with the same options to see why)",
+                    stats.jobs_failed, stats.jobs, stats.crops_failed)};
   }
   if (out != nullptr) *out = stats;
   return wall;

@@ -60,7 +60,8 @@ bool guarded_read_rows(jpeg_decompress_struct* cinfo, JpegErrorManager* errors, 
     for (int i = 0; i < batch; ++i) {
       pointers[i] = dst + static_cast<std::size_t>(done + i) * stride;
     }
-    const auto got = static_cast<int>(jpeg_read_scanlines(cinfo, pointers, static_cast<JDIMENSION>(batch)));
+    const auto got =
+        static_cast<int>(jpeg_read_scanlines(cinfo, pointers, static_cast<JDIMENSION>(batch)));
     // A memory source never suspends, so no rows means libjpeg has nothing more to give.
     if (got == 0) ERREXIT(cinfo, JERR_INPUT_EOF);
     done += got;
@@ -82,8 +83,9 @@ void cmyk_row_to_rgb(const std::uint8_t* cmyk, std::uint8_t* rgb, int width, boo
 }
 
 // CMYK rows go through one scratch row each, then into dst as RGB.
-bool guarded_read_cmyk_rows(jpeg_decompress_struct* cinfo, JpegErrorManager* errors, std::uint8_t* dst,
-                            std::size_t stride, int rows, std::uint8_t* scratch) {
+bool guarded_read_cmyk_rows(jpeg_decompress_struct* cinfo, JpegErrorManager* errors,
+                            std::uint8_t* dst, std::size_t stride, int rows,
+                            std::uint8_t* scratch) {
   if (setjmp(errors->jump) != 0) return false;
   const bool adobe_inverted = cinfo->saw_Adobe_marker != 0;
   const auto width = static_cast<int>(cinfo->output_width);
@@ -107,7 +109,8 @@ constexpr std::size_t kIfdEntryBytes = 12;
 
 class TiffReader {
  public:
-  TiffReader(std::span<const std::uint8_t> bytes, bool big_endian) : bytes_(bytes), big_endian_(big_endian) {}
+  TiffReader(std::span<const std::uint8_t> bytes, bool big_endian)
+      : bytes_(bytes), big_endian_(big_endian) {}
 
   std::optional<std::uint16_t> u16(std::uint64_t offset) const {
     if (offset + 2 > bytes_.size()) return std::nullopt;
@@ -120,7 +123,8 @@ class TiffReader {
     const auto first = u16(offset);
     const auto second = u16(offset + 2);
     if (!first || !second) return std::nullopt;
-    return big_endian_ ? (std::uint32_t{*first} << 16 | *second) : (std::uint32_t{*second} << 16 | *first);
+    return big_endian_ ? (std::uint32_t{*first} << 16 | *second)
+                       : (std::uint32_t{*second} << 16 | *first);
   }
 
  private:
@@ -157,7 +161,8 @@ int exif_orientation(const jpeg_decompress_struct& cinfo) {
   for (jpeg_saved_marker_ptr marker = cinfo.marker_list; marker != nullptr; marker = marker->next) {
     if (marker->marker != kExifMarker || marker->data == nullptr) continue;
     const std::span<const std::uint8_t> data(marker->data, marker->data_length);
-    if (data.size() < sizeof kExifSignature || !std::equal(std::begin(kExifSignature), std::end(kExifSignature), data.begin())) {
+    if (data.size() < sizeof kExifSignature ||
+        !std::equal(std::begin(kExifSignature), std::end(kExifSignature), data.begin())) {
       continue;
     }
     return tiff_orientation(data.subspan(sizeof kExifSignature));
@@ -174,9 +179,9 @@ ChromaSubsampling subsampling_of(const jpeg_decompress_struct& cinfo) {
   const jpeg_component_info* comp = cinfo.comp_info;
   const bool chroma_alike = comp[1].h_samp_factor == comp[2].h_samp_factor &&
                             comp[1].v_samp_factor == comp[2].v_samp_factor;
-  const bool fourth_like_luma = cinfo.num_components == 3 ||
-                                (comp[3].h_samp_factor == comp[0].h_samp_factor &&
-                                 comp[3].v_samp_factor == comp[0].v_samp_factor);
+  const bool fourth_like_luma =
+      cinfo.num_components == 3 || (comp[3].h_samp_factor == comp[0].h_samp_factor &&
+                                    comp[3].v_samp_factor == comp[0].v_samp_factor);
   if (!chroma_alike || !fourth_like_luma || comp[0].h_samp_factor % comp[1].h_samp_factor != 0 ||
       comp[0].v_samp_factor % comp[1].v_samp_factor != 0) {
     return ChromaSubsampling::kOther;
@@ -191,7 +196,9 @@ ChromaSubsampling subsampling_of(const jpeg_decompress_struct& cinfo) {
   return ChromaSubsampling::kOther;
 }
 
-bool is_cmyk(J_COLOR_SPACE space) { return space == JCS_CMYK || space == JCS_YCCK; }
+bool is_cmyk(J_COLOR_SPACE space) {
+  return space == JCS_CMYK || space == JCS_YCCK;
+}
 
 ImageHeader header_of(const jpeg_decompress_struct& cinfo) {
   ImageHeader header;
@@ -199,7 +206,8 @@ ImageHeader header_of(const jpeg_decompress_struct& cinfo) {
   header.height = static_cast<int>(cinfo.image_height);
   header.file_channels = cinfo.num_components;
   header.bit_depth = cinfo.data_precision;
-  header.format = cinfo.jpeg_color_space == JCS_GRAYSCALE ? PixelFormat::kGray8 : PixelFormat::kRgb8;
+  header.format =
+      cinfo.jpeg_color_space == JCS_GRAYSCALE ? PixelFormat::kGray8 : PixelFormat::kRgb8;
   header.container = ContainerFormat::kJpeg;
   header.subsampling = subsampling_of(cinfo);
   header.restart_markers = cinfo.restart_interval != 0;
@@ -215,7 +223,9 @@ J_COLOR_SPACE output_space_for(J_COLOR_SPACE file_space) {
   return JCS_EXT_RGB;
 }
 
-std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
+std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) {
+  return (a + b - 1) / b;
+}
 
 // A Huffman-coded scan spends at least one bit on every 8x8 luma block, so fewer bits than
 // blocks cannot be a complete image: reject it before libjpeg fills gigapixels with grey.
@@ -226,11 +236,12 @@ Status check_enough_data(const InputBytes& input, const jpeg_decompress_struct& 
   const std::uint64_t blocks = ceil_div(cinfo.image_width, 8) * ceil_div(cinfo.image_height, 8);
   const std::uint64_t bits = static_cast<std::uint64_t>(bytes_after_header) * 8;
   if (bits >= blocks) return {};
-  return Error{ErrorCode::kTruncatedData,
-               fmt::format("{}: JPEG header claims {}x{} pixels but the file holds only {} bytes of "
-                           "image data, under one bit per 8x8 block; the file is truncated or "
-                           "hostile, re-fetch it",
-                           input.name(), cinfo.image_width, cinfo.image_height, bytes_after_header)};
+  return Error{
+      ErrorCode::kTruncatedData,
+      fmt::format("{}: JPEG header claims {}x{} pixels but the file holds only {} bytes of "
+                  "image data, under one bit per 8x8 block; the file is truncated or "
+                  "hostile, re-fetch it",
+                  input.name(), cinfo.image_width, cinfo.image_height, bytes_after_header)};
 }
 
 class JpegDecoder final : public Decoder {
@@ -253,11 +264,13 @@ class JpegDecoder final : public Decoder {
     }
     if (Status damage = take_warnings("in the JPEG header"); !damage) return damage;
     header_ = header_of(cinfo_);
-    if (Status limit = check_pixel_limit(input_, kFormatName, header_.width, header_.height, options_);
+    if (Status limit =
+            check_pixel_limit(input_, kFormatName, header_.width, header_.height, options_);
         !limit) {
       return limit;
     }
-    if (Status enough = check_enough_data(input_, cinfo_, cinfo_.src->bytes_in_buffer, options_); !enough) {
+    if (Status enough = check_enough_data(input_, cinfo_, cinfo_.src->bytes_in_buffer, options_);
+        !enough) {
       return enough;
     }
     if (cinfo_.jpeg_color_space == JCS_UNKNOWN) {
@@ -277,8 +290,8 @@ class JpegDecoder final : public Decoder {
   Result<int> read_rows(std::uint8_t* dst, std::size_t stride, int max_rows) override {
     if (failure_) return *failure_;
     if (rows_read_ == header_.height) return 0;
-    const std::size_t row_bytes =
-        static_cast<std::size_t>(header_.width) * static_cast<std::size_t>(channel_count(header_.format));
+    const std::size_t row_bytes = static_cast<std::size_t>(header_.width) *
+                                  static_cast<std::size_t>(channel_count(header_.format));
     if (dst == nullptr || max_rows <= 0 || stride < row_bytes) {
       return Error{ErrorCode::kInvalidArgument,
                    fmt::format("{}: read_rows needs a destination, max_rows > 0 and a stride of at "
@@ -289,11 +302,15 @@ class JpegDecoder final : public Decoder {
       if (Status started = start(); !started) return fail(std::move(started).error());
     }
     const int rows = std::min(max_rows, header_.height - rows_read_);
-    const bool ok = is_cmyk(cinfo_.jpeg_color_space)
-                        ? guarded_read_cmyk_rows(&cinfo_, &errors_, dst, stride, rows, cmyk_row_.data())
-                        : guarded_read_rows(&cinfo_, &errors_, dst, stride, rows);
-    if (!ok) return fail(libjpeg_error(fmt::format("cannot decode rows {}..{}", rows_read_, rows_read_ + rows - 1)));
-    if (Status damage = take_warnings(fmt::format("in rows {}..{}", rows_read_, rows_read_ + rows - 1));
+    const bool ok =
+        is_cmyk(cinfo_.jpeg_color_space)
+            ? guarded_read_cmyk_rows(&cinfo_, &errors_, dst, stride, rows, cmyk_row_.data())
+            : guarded_read_rows(&cinfo_, &errors_, dst, stride, rows);
+    if (!ok)
+      return fail(libjpeg_error(
+          fmt::format("cannot decode rows {}..{}", rows_read_, rows_read_ + rows - 1)));
+    if (Status damage =
+            take_warnings(fmt::format("in rows {}..{}", rows_read_, rows_read_ + rows - 1));
         !damage) {
       return fail(std::move(damage).error());
     }
@@ -305,14 +322,16 @@ class JpegDecoder final : public Decoder {
 
  private:
   Status start() {
-    if (is_cmyk(cinfo_.jpeg_color_space)) cmyk_row_.resize(static_cast<std::size_t>(header_.width) * 4);
+    if (is_cmyk(cinfo_.jpeg_color_space))
+      cmyk_row_.resize(static_cast<std::size_t>(header_.width) * 4);
     if (!guarded_start_decompress(&cinfo_, &errors_)) return libjpeg_error("cannot start decoding");
     started_ = true;
     const int expected = is_cmyk(cinfo_.jpeg_color_space) ? 4 : channel_count(header_.format);
     if (cinfo_.output_components != expected || cinfo_.output_width != cinfo_.image_width) {
-      return Error{ErrorCode::kInternal,
-                   fmt::format("{}: libjpeg produces {} components per pixel where {} were expected",
-                               input_.name(), cinfo_.output_components, expected)};
+      return Error{
+          ErrorCode::kInternal,
+          fmt::format("{}: libjpeg produces {} components per pixel where {} were expected",
+                      input_.name(), cinfo_.output_components, expected)};
     }
     return take_warnings("while decoding the image");
   }
@@ -322,13 +341,15 @@ class JpegDecoder final : public Decoder {
     const ErrorCode code = errors_.saw_truncation && errors_.truncation_came_first
                                ? ErrorCode::kTruncatedData
                                : decode_error_code(errors_.error_code);
-    return Error{code, fmt::format("{}: {}: {}; {}", input_.name(), what, errors_.error_message, advice_for(code))};
+    return Error{code, fmt::format("{}: {}: {}; {}", input_.name(), what, errors_.error_message,
+                                   advice_for(code))};
   }
 
   static const char* advice_for(ErrorCode code) {
     switch (code) {
       case ErrorCode::kTruncatedData: return "the file ends early, re-fetch it";
-      case ErrorCode::kUnsupportedFormat: return "convert it to an 8-bit baseline or progressive JPEG";
+      case ErrorCode::kUnsupportedFormat:
+        return "convert it to an 8-bit baseline or progressive JPEG";
       case ErrorCode::kTooLarge: return "the image is too large for libjpeg";
       default: return "the file is damaged or not a JPEG";
     }
@@ -339,8 +360,9 @@ class JpegDecoder final : public Decoder {
   Status take_warnings(const std::string& where) {
     if (errors_.warning_length == 0) return {};
     const bool damaged = errors_.saw_truncation || errors_.saw_corruption;
-    const ErrorCode code = errors_.saw_truncation && errors_.truncation_came_first ? ErrorCode::kTruncatedData
-                                                                                   : ErrorCode::kCorruptData;
+    const ErrorCode code = errors_.saw_truncation && errors_.truncation_came_first
+                               ? ErrorCode::kTruncatedData
+                               : ErrorCode::kCorruptData;
     std::string text = fmt::format("{} {}", errors_.warning_text, where);
     reset_warnings(errors_);
     if (damaged && !options_.allow_truncated) {

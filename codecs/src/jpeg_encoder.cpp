@@ -202,7 +202,8 @@ bool guarded_compress(jpeg_compress_struct* cinfo, JpegErrorManager* errors, con
 }
 
 Status check_request(const ImageView& view, const EncodeOptions& options) {
-  if (view.data == nullptr || view.width <= 0 || view.height <= 0 || view.stride < view.row_bytes()) {
+  if (view.data == nullptr || view.width <= 0 || view.height <= 0 ||
+      view.stride < view.row_bytes()) {
     return Error{ErrorCode::kInvalidArgument,
                  fmt::format("JPEG encoder got an empty or malformed {}x{} {} view (stride {}); "
                              "pass a view with pixels and stride >= width * channels",
@@ -246,7 +247,8 @@ class JpegEncoder final : public Encoder {
     destination_.size = out.size();
     std::uint8_t* gray_row = nullptr;
     if (view.format == PixelFormat::kGrayAlpha8) {
-      if (gray_row_.size() < static_cast<std::size_t>(view.width)) gray_row_.resize(static_cast<std::size_t>(view.width));
+      if (gray_row_.size() < static_cast<std::size_t>(view.width))
+        gray_row_.resize(static_cast<std::size_t>(view.width));
       gray_row = gray_row_.data();
     }
     reset_warnings(errors_);
@@ -271,8 +273,8 @@ class JpegEncoder final : public Encoder {
 
   Error libjpeg_error(const ImageView& view) const {
     return Error{ErrorCode::kInternal,
-                 fmt::format("libjpeg failed to encode a {}x{} {} crop: {}", view.width, view.height,
-                             to_string(view.format), errors_.error_message)};
+                 fmt::format("libjpeg failed to encode a {}x{} {} crop: {}", view.width,
+                             view.height, to_string(view.format), errors_.error_message)};
   }
 
   JpegErrorManager errors_{};
@@ -297,7 +299,9 @@ int tj_subsampling(PixelFormat format, JpegSubsampling subsampling) {
 
 }  // namespace
 
-std::unique_ptr<Encoder> make_jpeg_encoder() { return std::make_unique<JpegEncoder>(); }
+std::unique_ptr<Encoder> make_jpeg_encoder() {
+  return std::make_unique<JpegEncoder>();
+}
 
 Status validate_jpeg(const EncodeOptions& options) {
   if (options.jpeg.quality < 1 || options.jpeg.quality > 100) {
@@ -307,9 +311,11 @@ Status validate_jpeg(const EncodeOptions& options) {
   return {};
 }
 
-std::size_t jpeg_max_encoded_size(int width, int height, PixelFormat format, const EncodeOptions& options) {
+std::size_t jpeg_max_encoded_size(int width, int height, PixelFormat format,
+                                  const EncodeOptions& options) {
   if (width <= 0 || height <= 0) return 0;
-  const unsigned long bound = tjBufSize(width, height, tj_subsampling(format, options.jpeg.subsampling));
+  const unsigned long bound =
+      tjBufSize(width, height, tj_subsampling(format, options.jpeg.subsampling));
   if (bound == static_cast<unsigned long>(-1)) return 0;
   return static_cast<std::size_t>(bound);
 }

@@ -46,10 +46,8 @@ inline bool is_corrupt_data_warning(int code) noexcept {
     case JWRN_HIT_MARKER:
     case JWRN_HUFF_BAD_CODE:
     case JWRN_MUST_RESYNC:
-    case JWRN_NOT_SEQUENTIAL:
-      return true;
-    default:
-      return false;
+    case JWRN_NOT_SEQUENTIAL: return true;
+    default: return false;
   }
 }
 
@@ -90,7 +88,8 @@ inline void tessera_jpeg_emit_message(j_common_ptr cinfo, int msg_level) {
   auto* manager = reinterpret_cast<JpegErrorManager*>(cinfo->err);
   ++manager->pub.num_warnings;
   const int code = manager->pub.msg_code;
-  if (!manager->saw_truncation && !manager->saw_corruption) manager->truncation_came_first = code == JWRN_JPEG_EOF;
+  if (!manager->saw_truncation && !manager->saw_corruption)
+    manager->truncation_came_first = code == JWRN_JPEG_EOF;
   if (code == JWRN_JPEG_EOF) manager->saw_truncation = true;
   if (is_corrupt_data_warning(code)) manager->saw_corruption = true;
   // libjpeg repeats the same warning for every refill past the end; say it once.
@@ -118,21 +117,17 @@ inline jpeg_error_mgr* install_error_manager(JpegErrorManager& manager) noexcept
 inline ErrorCode decode_error_code(int libjpeg_code) noexcept {
   switch (libjpeg_code) {
     case JERR_INPUT_EMPTY:
-    case JERR_INPUT_EOF:
-      return ErrorCode::kTruncatedData;
+    case JERR_INPUT_EOF: return ErrorCode::kTruncatedData;
     case JERR_ARITH_NOTIMPL:
     case JERR_BAD_PRECISION:
     case JERR_CONVERSION_NOTIMPL:
     case JERR_NOTIMPL:
     case JERR_NOT_COMPILED:
-    case JERR_EMPTY_IMAGE:
-      return ErrorCode::kUnsupportedFormat;
+    case JERR_EMPTY_IMAGE: return ErrorCode::kUnsupportedFormat;
     case JERR_IMAGE_TOO_BIG:
     case JERR_WIDTH_OVERFLOW:
-    case JERR_OUT_OF_MEMORY:
-      return ErrorCode::kTooLarge;
-    default:
-      return ErrorCode::kCorruptData;
+    case JERR_OUT_OF_MEMORY: return ErrorCode::kTooLarge;
+    default: return ErrorCode::kCorruptData;
   }
 }
 

@@ -25,16 +25,11 @@ namespace {
 
 std::optional<PixelFormat> pixel_format_for(int channels) {
   switch (channels) {
-    case 1:
-      return PixelFormat::kGray8;
-    case 2:
-      return PixelFormat::kGrayAlpha8;
-    case 3:
-      return PixelFormat::kRgb8;
-    case 4:
-      return PixelFormat::kRgba8;
-    default:
-      return std::nullopt;
+    case 1: return PixelFormat::kGray8;
+    case 2: return PixelFormat::kGrayAlpha8;
+    case 3: return PixelFormat::kRgb8;
+    case 4: return PixelFormat::kRgba8;
+    default: return std::nullopt;
   }
 }
 
@@ -134,14 +129,10 @@ Result<std::unique_ptr<ModuleImage>> decode_whole(const InputBytes& input) {
   tessera_module_image image{};
   char message[512] = "";
   switch (module.api->decode(bytes.data(), bytes.size(), &image, message, sizeof message)) {
-    case TESSERA_MODULE_OK:
-      return std::make_unique<ModuleImage>(module.api, image);
-    case TESSERA_MODULE_UNREADABLE:
-      return unreadable(input);
-    case TESSERA_MODULE_NO_MEMORY:
-      throw std::bad_alloc();
-    case TESSERA_MODULE_CORRUPT:
-      break;
+    case TESSERA_MODULE_OK: return std::make_unique<ModuleImage>(module.api, image);
+    case TESSERA_MODULE_UNREADABLE: return unreadable(input);
+    case TESSERA_MODULE_NO_MEMORY: throw std::bad_alloc();
+    case TESSERA_MODULE_CORRUPT: break;
   }
   return Error{ErrorCode::kCorruptData,
                fmt::format("{}: OpenCV could not decode the image ({}); re-export it as PNG or "

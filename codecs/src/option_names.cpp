@@ -36,110 +36,73 @@ Result<E> parse_name(std::string_view text, const E (&values)[N], const char* wh
 
 const char* to_string(ErrorCode code) noexcept {
   switch (code) {
-    case ErrorCode::kInvalidArgument:
-      return "invalid argument";
-    case ErrorCode::kUnsupportedFormat:
-      return "unsupported format";
-    case ErrorCode::kCorruptData:
-      return "corrupt data";
-    case ErrorCode::kTruncatedData:
-      return "truncated data";
-    case ErrorCode::kTooLarge:
-      return "too large";
-    case ErrorCode::kBufferTooSmall:
-      return "buffer too small";
-    case ErrorCode::kOutOfBounds:
-      return "out of bounds";
-    case ErrorCode::kIo:
-      return "I/O error";
-    case ErrorCode::kCancelled:
-      return "cancelled";
-    case ErrorCode::kInternal:
-      return "internal error";
+    case ErrorCode::kInvalidArgument: return "invalid argument";
+    case ErrorCode::kUnsupportedFormat: return "unsupported format";
+    case ErrorCode::kCorruptData: return "corrupt data";
+    case ErrorCode::kTruncatedData: return "truncated data";
+    case ErrorCode::kTooLarge: return "too large";
+    case ErrorCode::kBufferTooSmall: return "buffer too small";
+    case ErrorCode::kOutOfBounds: return "out of bounds";
+    case ErrorCode::kIo: return "I/O error";
+    case ErrorCode::kCancelled: return "cancelled";
+    case ErrorCode::kInternal: return "internal error";
   }
   return "unknown error";
 }
 
 const char* to_string(PixelFormat format) noexcept {
   switch (format) {
-    case PixelFormat::kGray8:
-      return "gray8";
-    case PixelFormat::kGrayAlpha8:
-      return "gray+alpha8";
-    case PixelFormat::kRgb8:
-      return "rgb8";
-    case PixelFormat::kRgba8:
-      return "rgba8";
+    case PixelFormat::kGray8: return "gray8";
+    case PixelFormat::kGrayAlpha8: return "gray+alpha8";
+    case PixelFormat::kRgb8: return "rgb8";
+    case PixelFormat::kRgba8: return "rgba8";
   }
   return "unknown";
 }
 
 const char* to_string(ChromaSubsampling subsampling) noexcept {
   switch (subsampling) {
-    case ChromaSubsampling::k444:
-      return "4:4:4";
-    case ChromaSubsampling::k422:
-      return "4:2:2";
-    case ChromaSubsampling::k420:
-      return "4:2:0";
-    case ChromaSubsampling::k440:
-      return "4:4:0";
-    case ChromaSubsampling::k411:
-      return "4:1:1";
-    case ChromaSubsampling::kGray:
-      return "gray";
-    case ChromaSubsampling::kOther:
-      return "other";
-    case ChromaSubsampling::kNotApplicable:
-      return "n/a";
+    case ChromaSubsampling::k444: return "4:4:4";
+    case ChromaSubsampling::k422: return "4:2:2";
+    case ChromaSubsampling::k420: return "4:2:0";
+    case ChromaSubsampling::k440: return "4:4:0";
+    case ChromaSubsampling::k411: return "4:1:1";
+    case ChromaSubsampling::kGray: return "gray";
+    case ChromaSubsampling::kOther: return "other";
+    case ChromaSubsampling::kNotApplicable: return "n/a";
   }
   return "unknown";
 }
 
 const char* to_string(JpegSubsampling subsampling) noexcept {
   switch (subsampling) {
-    case JpegSubsampling::k444:
-      return "444";
-    case JpegSubsampling::k422:
-      return "422";
-    case JpegSubsampling::k420:
-      return "420";
-    case JpegSubsampling::kGray:
-      return "gray";
+    case JpegSubsampling::k444: return "444";
+    case JpegSubsampling::k422: return "422";
+    case JpegSubsampling::k420: return "420";
+    case JpegSubsampling::kGray: return "gray";
   }
   return "unknown";
 }
 
 const char* to_string(PngFilter filter) noexcept {
   switch (filter) {
-    case PngFilter::kNone:
-      return "none";
-    case PngFilter::kSub:
-      return "sub";
-    case PngFilter::kUp:
-      return "up";
-    case PngFilter::kAverage:
-      return "avg";
-    case PngFilter::kPaeth:
-      return "paeth";
-    case PngFilter::kAdaptive:
-      return "all";
+    case PngFilter::kNone: return "none";
+    case PngFilter::kSub: return "sub";
+    case PngFilter::kUp: return "up";
+    case PngFilter::kAverage: return "avg";
+    case PngFilter::kPaeth: return "paeth";
+    case PngFilter::kAdaptive: return "all";
   }
   return "unknown";
 }
 
 const char* to_string(ZlibStrategy strategy) noexcept {
   switch (strategy) {
-    case ZlibStrategy::kDefault:
-      return "default";
-    case ZlibStrategy::kFiltered:
-      return "filtered";
-    case ZlibStrategy::kHuffmanOnly:
-      return "huffman";
-    case ZlibStrategy::kRle:
-      return "rle";
-    case ZlibStrategy::kFixed:
-      return "fixed";
+    case ZlibStrategy::kDefault: return "default";
+    case ZlibStrategy::kFiltered: return "filtered";
+    case ZlibStrategy::kHuffmanOnly: return "huffman";
+    case ZlibStrategy::kRle: return "rle";
+    case ZlibStrategy::kFixed: return "fixed";
   }
   return "unknown";
 }

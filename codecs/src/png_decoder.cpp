@@ -32,9 +32,9 @@ constexpr int kAdam7ColumnStep[7] = {8, 8, 4, 4, 2, 2, 1};
 using SpngContext = std::unique_ptr<spng_ctx, decltype(&spng_ctx_free)>;
 
 enum class RowConversion : std::uint8_t {
-  kNone,           // libspng writes the tessera format itself
-  kRgbToGray,      // RGB8 with R == G == B, keep one channel
-  kRgbaToGrayAlpha // RGBA8 with R == G == B, keep one channel and alpha
+  kNone,            // libspng writes the tessera format itself
+  kRgbToGray,       // RGB8 with R == G == B, keep one channel
+  kRgbaToGrayAlpha  // RGBA8 with R == G == B, keep one channel and alpha
 };
 
 struct OutputPlan {
@@ -53,9 +53,9 @@ OutputPlan plan_output(const spng_ihdr& ihdr, bool has_trns) {
         return has_trns ? OutputPlan{SPNG_FMT_GA8, PixelFormat::kGrayAlpha8, RowConversion::kNone}
                         : OutputPlan{SPNG_FMT_G8, PixelFormat::kGray8, RowConversion::kNone};
       }
-      return has_trns
-                 ? OutputPlan{SPNG_FMT_RGBA8, PixelFormat::kGrayAlpha8, RowConversion::kRgbaToGrayAlpha}
-                 : OutputPlan{SPNG_FMT_RGB8, PixelFormat::kGray8, RowConversion::kRgbToGray};
+      return has_trns ? OutputPlan{SPNG_FMT_RGBA8, PixelFormat::kGrayAlpha8,
+                                   RowConversion::kRgbaToGrayAlpha}
+                      : OutputPlan{SPNG_FMT_RGB8, PixelFormat::kGray8, RowConversion::kRgbToGray};
     case SPNG_COLOR_TYPE_GRAYSCALE_ALPHA:
       if (ihdr.bit_depth == 8) {
         return {SPNG_FMT_PNG, PixelFormat::kGrayAlpha8, RowConversion::kNone};
@@ -134,7 +134,8 @@ class PngDecoder final : public Decoder {
 
  private:
   std::size_t row_bytes() const noexcept {
-    return static_cast<std::size_t>(header_.width) * static_cast<std::size_t>(channel_count(header_.format));
+    return static_cast<std::size_t>(header_.width) *
+           static_cast<std::size_t>(channel_count(header_.format));
   }
   bool interlaced() const noexcept { return header_.progressive; }
 
@@ -166,7 +167,8 @@ Result<std::unique_ptr<Decoder>> PngDecoder::open(InputBytes input, const Decode
   }
 
   spng_ihdr ihdr{};
-  if (int rc = spng_get_ihdr(ctx, &ihdr); rc != 0) return spng_error(input, rc, "reading the header");
+  if (int rc = spng_get_ihdr(ctx, &ihdr); rc != 0)
+    return spng_error(input, rc, "reading the header");
   const int width = static_cast<int>(ihdr.width);
   const int height = static_cast<int>(ihdr.height);
   if (Status limit = check_pixel_limit(input, "PNG", width, height, options); !limit) {
@@ -212,7 +214,8 @@ Status PngDecoder::start_decoding() {
 int PngDecoder::decode_row(std::uint8_t* dst, std::size_t stride, int dst_first_row) {
   spng_row_info info{};
   if (int rc = spng_get_row_info(context_.get(), &info); rc != 0) return rc;
-  const auto row_index = static_cast<std::size_t>(info.row_num) - static_cast<std::size_t>(dst_first_row);
+  const auto row_index =
+      static_cast<std::size_t>(info.row_num) - static_cast<std::size_t>(dst_first_row);
   std::uint8_t* row = dst + row_index * stride;
   if (plan_.conversion == RowConversion::kNone) {
     return spng_decode_row(context_.get(), row, row_bytes());
@@ -258,7 +261,8 @@ Result<int> PngDecoder::read_rows(std::uint8_t* dst, std::size_t stride, int max
   // An interlaced image revisits every row in seven passes, so it is decoded in one go into
   // the caller's memory; a plain one is decoded row by row, starting at dst.
   const int first_row = interlaced() ? 0 : rows_read_;
-  const int target = interlaced() ? header_.height : std::min(header_.height, rows_read_ + max_rows);
+  const int target =
+      interlaced() ? header_.height : std::min(header_.height, rows_read_ + max_rows);
   int rc = 0;
   while (rc == 0 && (interlaced() || rows_read_ < target)) {
     rc = decode_row(dst, stride, first_row);
@@ -279,7 +283,8 @@ Result<int> PngDecoder::read_rows(std::uint8_t* dst, std::size_t stride, int max
 
 bool sniff_png(std::span<const std::uint8_t> head) noexcept {
   static constexpr std::uint8_t kMagic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  return head.size() >= sizeof kMagic && std::equal(std::begin(kMagic), std::end(kMagic), head.begin());
+  return head.size() >= sizeof kMagic &&
+         std::equal(std::begin(kMagic), std::end(kMagic), head.begin());
 }
 
 Result<std::unique_ptr<Decoder>> open_png_decoder(InputBytes input, const DecodeOptions& options) {

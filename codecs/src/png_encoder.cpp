@@ -91,7 +91,9 @@ class ScratchArena {
 
  private:
   static constexpr std::size_t kHeader = alignof(std::max_align_t);
-  static std::size_t round_up(std::size_t size) noexcept { return (size + kHeader - 1) / kHeader * kHeader; }
+  static std::size_t round_up(std::size_t size) noexcept {
+    return (size + kHeader - 1) / kHeader * kHeader;
+  }
   static std::size_t size_of(void* pointer) noexcept {
     std::size_t size = 0;
     std::memcpy(&size, static_cast<std::byte*>(pointer) - kHeader, sizeof size);
@@ -110,20 +112,28 @@ class ScratchArena {
 
 thread_local ScratchArena* t_arena = nullptr;
 
-void* arena_malloc(std::size_t size) { return t_arena->allocate(size); }
-void* arena_realloc(void* pointer, std::size_t size) { return t_arena->reallocate(pointer, size); }
+void* arena_malloc(std::size_t size) {
+  return t_arena->allocate(size);
+}
+void* arena_realloc(void* pointer, std::size_t size) {
+  return t_arena->reallocate(pointer, size);
+}
 void* arena_calloc(std::size_t count, std::size_t size) {
   if (size != 0 && count > SIZE_MAX / size) return nullptr;
   void* pointer = t_arena->allocate(count * size);
   if (pointer != nullptr) std::memset(pointer, 0, count * size);
   return pointer;
 }
-void arena_free(void* pointer) { t_arena->release(pointer); }
+void arena_free(void* pointer) {
+  t_arena->release(pointer);
+}
 
 // Publishes the arena to the allocator callbacks and rewinds it when the image is done.
 class ArenaScope {
  public:
-  explicit ArenaScope(ScratchArena& arena) noexcept : arena_(arena), previous_(t_arena) { t_arena = &arena; }
+  explicit ArenaScope(ScratchArena& arena) noexcept : arena_(arena), previous_(t_arena) {
+    t_arena = &arena;
+  }
   ~ArenaScope() {
     t_arena = previous_;
     arena_.rewind();
@@ -187,10 +197,12 @@ int filter_choice(PngFilter filter) noexcept {
 }
 
 Status check_view(const ImageView& view) {
-  if (view.data == nullptr || view.width <= 0 || view.height <= 0 || view.stride < view.row_bytes()) {
-    return Error{ErrorCode::kInvalidArgument,
-                 fmt::format("cannot encode a PNG from an empty or malformed view ({}x{}, stride {})",
-                             view.width, view.height, view.stride)};
+  if (view.data == nullptr || view.width <= 0 || view.height <= 0 ||
+      view.stride < view.row_bytes()) {
+    return Error{
+        ErrorCode::kInvalidArgument,
+        fmt::format("cannot encode a PNG from an empty or malformed view ({}x{}, stride {})",
+                    view.width, view.height, view.stride)};
   }
   return {};
 }
@@ -201,7 +213,8 @@ class PngEncoder final : public Encoder {
                              std::span<std::uint8_t> out) override;
 
  private:
-  int configure(spng_ctx* ctx, const ImageView& view, const PngOptions& options, OutputCursor& cursor);
+  int configure(spng_ctx* ctx, const ImageView& view, const PngOptions& options,
+                OutputCursor& cursor);
   static int write_rows(spng_ctx* ctx, const ImageView& view);
 
   ScratchArena arena_;
@@ -229,7 +242,8 @@ int PngEncoder::configure(spng_ctx* ctx, const ImageView& view, const PngOptions
   for (const auto& setting : settings) {
     if (int rc = spng_set_option(ctx, setting.option, setting.value); rc != 0) return rc;
   }
-  return spng_encode_image(ctx, nullptr, 0, SPNG_FMT_PNG, SPNG_ENCODE_PROGRESSIVE | SPNG_ENCODE_FINALIZE);
+  return spng_encode_image(ctx, nullptr, 0, SPNG_FMT_PNG,
+                           SPNG_ENCODE_PROGRESSIVE | SPNG_ENCODE_FINALIZE);
 }
 
 // Returns SPNG_EOI once the last row is in and the file is finalized, or a libspng error.
@@ -251,8 +265,8 @@ Result<std::size_t> PngEncoder::encode(const ImageView& view, const EncodeOption
   {
     ArenaScope scope(arena_);
     spng_alloc alloc{arena_malloc, arena_realloc, arena_calloc, arena_free};
-    std::unique_ptr<spng_ctx, decltype(&spng_ctx_free)> context(spng_ctx_new2(&alloc, SPNG_CTX_ENCODER),
-                                                                &spng_ctx_free);
+    std::unique_ptr<spng_ctx, decltype(&spng_ctx_free)> context(
+        spng_ctx_new2(&alloc, SPNG_CTX_ENCODER), &spng_ctx_free);
     if (!context) throw std::bad_alloc();
     rc = configure(context.get(), view, options.png, cursor);
     if (rc == 0) rc = write_rows(context.get(), view);
@@ -272,24 +286,29 @@ Result<std::size_t> PngEncoder::encode(const ImageView& view, const EncodeOption
 
 }  // namespace
 
-std::unique_ptr<Encoder> make_png_encoder() { return std::make_unique<PngEncoder>(); }
+std::unique_ptr<Encoder> make_png_encoder() {
+  return std::make_unique<PngEncoder>();
+}
 
 Status validate_png(const EncodeOptions& options) {
   if (options.png.compression_level < 0 || options.png.compression_level > 9) {
     return Error{ErrorCode::kInvalidArgument,
-                 fmt::format("PNG compression level {} is out of range; use 0..9", options.png.compression_level)};
+                 fmt::format("PNG compression level {} is out of range; use 0..9",
+                             options.png.compression_level)};
   }
   return {};
 }
 
 std::size_t png_max_encoded_size(int width, int height, PixelFormat format, const EncodeOptions&) {
   // Every row is one filter byte plus its samples; filtering never changes that length.
-  const std::size_t filtered = static_cast<std::size_t>(height) *
-                               (1 + static_cast<std::size_t>(width) * static_cast<std::size_t>(channel_count(format)));
+  const std::size_t filtered =
+      static_cast<std::size_t>(height) *
+      (1 + static_cast<std::size_t>(width) * static_cast<std::size_t>(channel_count(format)));
   // Stored blocks, plus one partial and one empty final block, plus one byte per MiB of slack
   // for any block boundary zlib places differently.
   const std::size_t blocks = filtered / kStoredBlockBytes + 2;
-  const std::size_t deflated = filtered + blocks * kStoredBlockOverhead + (filtered >> 20) + kZlibWrapperBytes;
+  const std::size_t deflated =
+      filtered + blocks * kStoredBlockOverhead + (filtered >> 20) + kZlibWrapperBytes;
   const std::size_t idat_chunks = deflated / kIdatChunkBytes + 1;
   return kSignatureBytes + kIhdrBytes + deflated + idat_chunks * kChunkFraming + kIendBytes;
 }

@@ -64,22 +64,17 @@ constexpr const FormatEntry* kEntries[] = {&kJpeg, &kPng, &kOther};
 
 const FormatEntry& entry_for(OutputFormat format) noexcept {
   switch (format) {
-    case OutputFormat::kJpeg:
-      return kJpeg;
-    case OutputFormat::kPng:
-      return kPng;
+    case OutputFormat::kJpeg: return kJpeg;
+    case OutputFormat::kPng: return kPng;
   }
   unknown_format("OutputFormat");
 }
 
 const FormatEntry& entry_for(ContainerFormat format) noexcept {
   switch (format) {
-    case ContainerFormat::kJpeg:
-      return kJpeg;
-    case ContainerFormat::kPng:
-      return kPng;
-    case ContainerFormat::kOther:
-      return kOther;
+    case ContainerFormat::kJpeg: return kJpeg;
+    case ContainerFormat::kPng: return kPng;
+    case ContainerFormat::kOther: return kOther;
   }
   unknown_format("ContainerFormat");
 }

@@ -20,10 +20,11 @@ std::size_t round_up(std::size_t value, std::size_t multiple) {
 }
 
 Error map_error(const char* what, std::size_t bytes) {
-  return Error{ErrorCode::kTooLarge,
-               fmt::format("cannot {} a band window of {} MiB: {}; lower --band-rows or use smaller "
-                           "crops",
-                           what, bytes >> 20, std::strerror(errno))};
+  return Error{
+      ErrorCode::kTooLarge,
+      fmt::format("cannot {} a band window of {} MiB: {}; lower --band-rows or use smaller "
+                  "crops",
+                  what, bytes >> 20, std::strerror(errno))};
 }
 
 }  // namespace
@@ -34,7 +35,8 @@ Result<BandWindow> BandWindow::create(std::size_t row_bytes, int min_capacity) {
   window.stride_ = round_up(row_bytes, kRowAlignment);
   // The ring must be a whole number of pages for the second mapping to line up.
   const std::size_t rows_per_period = page / std::gcd(window.stride_, page);
-  window.capacity_ = static_cast<int>(round_up(static_cast<std::size_t>(min_capacity), rows_per_period));
+  window.capacity_ =
+      static_cast<int>(round_up(static_cast<std::size_t>(min_capacity), rows_per_period));
   const std::size_t ring = window.bytes();
 
   const int fd = ::memfd_create("tessera-band-window", MFD_CLOEXEC);
@@ -43,7 +45,8 @@ Result<BandWindow> BandWindow::create(std::size_t row_bytes, int min_capacity) {
     ::close(fd);
     return map_error("size", ring);
   }
-  void* reserve = ::mmap(nullptr, 2 * ring, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* reserve =
+      ::mmap(nullptr, 2 * ring, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (reserve == MAP_FAILED) {
     ::close(fd);
     return map_error("reserve", 2 * ring);
@@ -51,7 +54,8 @@ Result<BandWindow> BandWindow::create(std::size_t row_bytes, int min_capacity) {
   auto* base = static_cast<std::uint8_t*>(reserve);
   const bool mapped =
       ::mmap(base, ring, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) != MAP_FAILED &&
-      ::mmap(base + ring, ring, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) != MAP_FAILED;
+      ::mmap(base + ring, ring, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) !=
+          MAP_FAILED;
   ::close(fd);  // the mappings keep the memory alive
   if (!mapped) {
     ::munmap(base, 2 * ring);
@@ -79,7 +83,9 @@ BandWindow& BandWindow::operator=(BandWindow&& other) noexcept {
   return *this;
 }
 
-BandWindow::~BandWindow() { release(); }
+BandWindow::~BandWindow() {
+  release();
+}
 
 void BandWindow::release() noexcept {
   if (base_ != nullptr) ::munmap(base_, mapped_bytes_);

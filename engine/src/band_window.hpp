@@ -37,8 +37,9 @@ class BandWindow {
 
   // A view of image rows [y, y + h), columns [x, x + w); h <= capacity.
   ImageView view(int x, int y, int w, int h, PixelFormat format) const noexcept {
-    return ImageView{row(y) + static_cast<std::size_t>(x) * static_cast<std::size_t>(channel_count(format)),
-                     w, h, stride_, format};
+    return ImageView{
+        row(y) + static_cast<std::size_t>(x) * static_cast<std::size_t>(channel_count(format)), w,
+        h, stride_, format};
   }
 
  private:

@@ -13,7 +13,10 @@ namespace {
 void fill_pixel(std::uint8_t* px, const Rgba& fill, PixelFormat format) {
   switch (format) {
     case PixelFormat::kGray8: px[0] = fill[0]; break;
-    case PixelFormat::kGrayAlpha8: px[0] = fill[0]; px[1] = fill[3]; break;
+    case PixelFormat::kGrayAlpha8:
+      px[0] = fill[0];
+      px[1] = fill[3];
+      break;
     case PixelFormat::kRgb8: std::memcpy(px, fill.data(), 3); break;
     case PixelFormat::kRgba8: std::memcpy(px, fill.data(), 4); break;
   }
@@ -53,8 +56,9 @@ ImageView CropEncoder::padded_view(const ImageView& inside, const Roi& roi, cons
   }
   const std::size_t dx = static_cast<std::size_t>(inside_roi.x - roi.x) * channels;
   for (int y = 0; y < inside.height; ++y) {
-    std::memcpy(pad_scratch_.data() + static_cast<std::size_t>(inside_roi.y - roi.y + y) * stride + dx,
-                inside.row(y), inside.row_bytes());
+    std::memcpy(
+        pad_scratch_.data() + static_cast<std::size_t>(inside_roi.y - roi.y + y) * stride + dx,
+        inside.row(y), inside.row_bytes());
   }
   return ImageView{pad_scratch_.data(), roi.w, roi.h, stride, format};
 }
@@ -62,8 +66,10 @@ ImageView CropEncoder::padded_view(const ImageView& inside, const Roi& roi, cons
 ImageView CropEncoder::upright_view(const ImageView& stored, int orientation) {
   const int width = swaps_axes(orientation) ? stored.height : stored.width;
   const int height = swaps_axes(orientation) ? stored.width : stored.height;
-  const std::size_t stride = static_cast<std::size_t>(width) * static_cast<std::size_t>(stored.channels());
-  orient_scratch_.resize(std::max(orient_scratch_.size(), stride * static_cast<std::size_t>(height)));
+  const std::size_t stride =
+      static_cast<std::size_t>(width) * static_cast<std::size_t>(stored.channels());
+  orient_scratch_.resize(
+      std::max(orient_scratch_.size(), stride * static_cast<std::size_t>(height)));
   write_upright(stored, orientation, orient_scratch_.data(), stride);
   return ImageView{orient_scratch_.data(), width, height, stride, stored.format};
 }
@@ -73,7 +79,8 @@ ImageView CropEncoder::upright_view(const ImageView& stored, int orientation) {
 ImageView CropEncoder::crop_view(const JobState& job, std::uint32_t plan_index) {
   const Roi& roi = job.source_roi(plan_index);
   const Roi inside_roi = clip_to_image(roi, job.stored_width, job.stored_height);
-  ImageView view = job.window.view(inside_roi.x, inside_roi.y, inside_roi.w, inside_roi.h, job.format);
+  ImageView view =
+      job.window.view(inside_roi.x, inside_roi.y, inside_roi.w, inside_roi.h, job.format);
   if (inside_roi != roi) view = padded_view(view, roi, inside_roi, job.plan.fill, job.format);
   if (job.orientation != 1) view = upright_view(view, job.orientation);
   return view;
@@ -92,7 +99,8 @@ CropDone CropEncoder::encode(const CropTask& task, const Sink& sink,
   JobState& job = *task.job;
   const PlannedCrop& crop = job.plan.crops[job.order[task.position]];
   CropDone done{task.job, task.position, task.buffer, 0, false, false, std::nullopt};
-  if (sink.exists(CropResult{&job.info, crop.index, crop.roi, crop.key, job.job.encode.format, {}})) {
+  if (sink.exists(
+          CropResult{&job.info, crop.index, crop.roi, crop.key, job.job.encode.format, {}})) {
     done.resumed = true;
     return done;
   }
@@ -110,7 +118,8 @@ CropDone CropEncoder::encode(const CropTask& task, const Sink& sink,
     buffer.capacity = needed;
     buffer_allocations.fetch_add(1, std::memory_order_relaxed);
   }
-  auto size = encoder_for(options.format).encode(view, options, {buffer.data.get(), buffer.capacity});
+  auto size =
+      encoder_for(options.format).encode(view, options, {buffer.data.get(), buffer.capacity});
   if (size) {
     done.size = *size;
   } else {

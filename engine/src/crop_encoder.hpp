@@ -20,7 +20,8 @@ double pixel_stddev(const ImageView& view);
 class CropEncoder {
  public:
   // Skips crops the sink already holds (resume) and blank ones, else encodes.
-  CropDone encode(const CropTask& task, const Sink& sink, std::atomic<std::uint64_t>& buffer_allocations);
+  CropDone encode(const CropTask& task, const Sink& sink,
+                  std::atomic<std::uint64_t>& buffer_allocations);
 
  private:
   ImageView crop_view(const JobState& job, std::uint32_t plan_index);

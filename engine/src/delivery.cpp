@@ -89,7 +89,11 @@ void Delivery::deliver_crop(CropDone& done, ReleaseOutlet& out) {
     report(CropFailure{&job.info, crop.index, crop.roi, &*done.error});
     note_job_failed(job);
   } else if (!counters_.stop.load(std::memory_order_relaxed)) {
-    const CropResult result{&job.info, crop.index, crop.roi, crop.key, job.job.encode.format,
+    const CropResult result{&job.info,
+                            crop.index,
+                            crop.roi,
+                            crop.key,
+                            job.job.encode.format,
                             {done.buffer->data.get(), done.size}};
     Status status;
     try {

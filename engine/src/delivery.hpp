@@ -62,9 +62,9 @@ class Delivery {
   RunCounters& counters_;
   bool ordered_;
   // Ordered mode only.
-  std::vector<JobState*> jobs_;   // by job index, as their open events arrive
-  std::size_t head_job_ = 0;      // the job delivery is waiting on
-  std::vector<CropDone> waiting_; // crops that arrived before their turn
+  std::vector<JobState*> jobs_;    // by job index, as their open events arrive
+  std::size_t head_job_ = 0;       // the job delivery is waiting on
+  std::vector<CropDone> waiting_;  // crops that arrived before their turn
 };
 
 }  // namespace tessera::detail

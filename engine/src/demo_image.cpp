@@ -26,7 +26,10 @@ OwnedImage make_demo_image(int width, int height, PixelFormat format, std::uint6
   const int channels = channel_count(format);
   const double phase = static_cast<double>(mix(seed) % 1000) / 159.0;
   // A few soft "objects": discs of colour with hard edges, placed from the seed.
-  struct Disc { double cx, cy, r; double rgb[3]; };
+  struct Disc {
+    double cx, cy, r;
+    double rgb[3];
+  };
   Disc discs[12];
   for (int i = 0; i < 12; ++i) {
     const std::uint64_t h = mix(seed * 131 + static_cast<std::uint64_t>(i));
@@ -40,10 +43,9 @@ OwnedImage make_demo_image(int width, int height, PixelFormat format, std::uint6
     const double fy = static_cast<double>(y) / std::max(1, height);
     for (int x = 0; x < width; ++x) {
       const double fx = static_cast<double>(x) / std::max(1, width);
-      double rgb[3] = {
-          120 + 90 * std::sin(6.0 * fx + phase) * std::cos(4.0 * fy),
-          110 + 80 * std::cos(5.0 * fy - phase + 3.0 * fx),
-          100 + 70 * std::sin(7.0 * (fx + fy) + phase)};
+      double rgb[3] = {120 + 90 * std::sin(6.0 * fx + phase) * std::cos(4.0 * fy),
+                       110 + 80 * std::cos(5.0 * fy - phase + 3.0 * fx),
+                       100 + 70 * std::sin(7.0 * (fx + fy) + phase)};
       for (const Disc& d : discs) {
         const double dx = x - d.cx, dy = y - d.cy;
         if (dx * dx + dy * dy < d.r * d.r) {
@@ -52,20 +54,30 @@ OwnedImage make_demo_image(int width, int height, PixelFormat format, std::uint6
         }
       }
       // Fine texture: a fast ripple plus per-pixel noise, as a sensor would add.
-      const std::uint64_t n = mix(seed ^ (static_cast<std::uint64_t>(y) << 32 | static_cast<std::uint32_t>(x)));
-      const double grain = static_cast<double>(n & 0x1f) - 16.0 + 10.0 * std::sin(0.9 * x) * std::sin(0.7 * y);
+      const std::uint64_t n =
+          mix(seed ^ (static_cast<std::uint64_t>(y) << 32 | static_cast<std::uint32_t>(x)));
+      const double grain =
+          static_cast<double>(n & 0x1f) - 16.0 + 10.0 * std::sin(0.9 * x) * std::sin(0.7 * y);
       std::uint8_t* px = row + static_cast<std::size_t>(x) * channels;
       const std::uint8_t r = clamp_byte(rgb[0] + grain), g = clamp_byte(rgb[1] + grain),
                          b = clamp_byte(rgb[2] + grain);
       switch (format) {
-        case PixelFormat::kGray8: px[0] = static_cast<std::uint8_t>((r * 77 + g * 150 + b * 29) >> 8); break;
+        case PixelFormat::kGray8:
+          px[0] = static_cast<std::uint8_t>((r * 77 + g * 150 + b * 29) >> 8);
+          break;
         case PixelFormat::kGrayAlpha8:
           px[0] = static_cast<std::uint8_t>((r * 77 + g * 150 + b * 29) >> 8);
           px[1] = static_cast<std::uint8_t>(255 - ((n >> 8) & 0x3f));
           break;
-        case PixelFormat::kRgb8: px[0] = r; px[1] = g; px[2] = b; break;
+        case PixelFormat::kRgb8:
+          px[0] = r;
+          px[1] = g;
+          px[2] = b;
+          break;
         case PixelFormat::kRgba8:
-          px[0] = r; px[1] = g; px[2] = b;
+          px[0] = r;
+          px[1] = g;
+          px[2] = b;
           px[3] = static_cast<std::uint8_t>(255 - ((n >> 8) & 0x3f));
           break;
       }

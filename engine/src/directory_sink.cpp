@@ -100,7 +100,10 @@ class TempFile {
 class DirectorySink final : public Sink {
  public:
   DirectorySink(std::string directory, detail::NameTemplate names, bool sync, bool resume)
-      : directory_(std::move(directory)), names_(std::move(names)), sync_(sync), resume_(resume),
+      : directory_(std::move(directory)),
+        names_(std::move(names)),
+        sync_(sync),
+        resume_(resume),
         file_mode_(static_cast<mode_t>(0666 & ~current_umask())) {}
 
   // Files appear under their final name only by rename, once complete, so any file there is a
@@ -153,7 +156,8 @@ class DirectorySink final : public Sink {
 
 Result<std::unique_ptr<Sink>> make_directory_sink(const DirectorySinkOptions& options) {
   if (options.directory.empty()) {
-    return Error{ErrorCode::kInvalidArgument, "the output directory is empty; name a directory to write into"};
+    return Error{ErrorCode::kInvalidArgument,
+                 "the output directory is empty; name a directory to write into"};
   }
   auto names = detail::NameTemplate::parse(options.name_template);
   if (!names) return std::move(names).error();
@@ -167,8 +171,8 @@ Result<std::unique_ptr<Sink>> make_directory_sink(const DirectorySinkOptions& op
 
   std::string directory = options.directory;
   while (directory.size() > 1 && directory.back() == '/') directory.pop_back();
-  return std::unique_ptr<Sink>(std::make_unique<DirectorySink>(std::move(directory), std::move(*names), options.fsync,
-                                                                    options.resume));
+  return std::unique_ptr<Sink>(std::make_unique<DirectorySink>(
+      std::move(directory), std::move(*names), options.fsync, options.resume));
 }
 
 }  // namespace tessera

@@ -40,7 +40,9 @@ class CollectingSink final : public Sink {
 
 Engine::Engine(EngineOptions options) : options_(std::move(options)) {}
 
-RunStats Engine::run(JobSource& jobs, Sink& sink) { return detail::run_graph(jobs, sink, options_); }
+RunStats Engine::run(JobSource& jobs, Sink& sink) {
+  return detail::run_graph(jobs, sink, options_);
+}
 
 RunStats Engine::run(std::span<const Job> jobs, Sink& sink) {
   SpanJobSource source(jobs);
@@ -48,7 +50,8 @@ RunStats Engine::run(std::span<const Job> jobs, Sink& sink) {
 }
 
 Result<std::vector<EncodedCrop>> encode_crops(InputBytes input, const PlanSpec& plan,
-                                              const EncodeOptions& encode, const EngineOptions& options) {
+                                              const EncodeOptions& encode,
+                                              const EngineOptions& options) {
   const Job job{"", std::move(input), plan, encode, -1};
   CollectingSink sink;
   auto stats = Engine(options).run(std::span<const Job>(&job, 1), sink);

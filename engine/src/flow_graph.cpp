@@ -77,7 +77,9 @@ class PortOutlet final : public Outlet {
   PortOutlet(Ports& ports, JobFeeder& feeder) : ports_(ports), feeder_(feeder) {}
   void encode(const CropTask& task) override { std::get<0>(ports_).try_put(task); }
   void decode(JobState* job) override { std::get<1>(ports_).try_put(job); }
-  void deliver(JobEvent event) override { std::get<2>(ports_).try_put(DeliverMsg(std::move(event))); }
+  void deliver(JobEvent event) override {
+    std::get<2>(ports_).try_put(DeliverMsg(std::move(event)));
+  }
   void open_next_job() override {
     if (JobState* job = feeder_.next()) std::get<3>(ports_).try_put(job);
   }
@@ -110,8 +112,8 @@ Result<int> decode_band(JobState& job) {
     auto rows = job.decoder->read_rows(job.window.row(row), job.window.stride(), wanted - done);
     if (!rows) return std::move(rows).error();
     if (*rows == 0) {
-      return Error{ErrorCode::kTruncatedData,
-                   fmt::format("{}: the decoder stopped at row {} of {}", job.info.source, row, height)};
+      return Error{ErrorCode::kTruncatedData, fmt::format("{}: the decoder stopped at row {} of {}",
+                                                          job.info.source, row, height)};
     }
     done += *rows;
   }
@@ -164,13 +166,15 @@ void run_flow_graph(Run& run, bool ordered_delivery) {
     run.scheduler.on_band(job, std::move(rows), out);
   });
   // unlimited; bounded by the tokens in flight. Owns the crop's buffer until delivery.
-  flow::function_node<CropTask, DeliverMsg> encode_node(g, flow::unlimited, [&](const CropTask& task) {
-    const double start = thread_seconds();
-    CropDone done = run.encoders.local().encode(task, run.sink, run.counters.buffer_allocations);
-    run.encode_ns.fetch_add(static_cast<std::uint64_t>((thread_seconds() - start) * 1e9),
-                            std::memory_order_relaxed);
-    return DeliverMsg(std::move(done));
-  });
+  flow::function_node<CropTask, DeliverMsg> encode_node(
+      g, flow::unlimited, [&](const CropTask& task) {
+        const double start = thread_seconds();
+        CropDone done =
+            run.encoders.local().encode(task, run.sink, run.counters.buffer_allocations);
+        run.encode_ns.fetch_add(static_cast<std::uint64_t>((thread_seconds() - start) * 1e9),
+                                std::memory_order_relaxed);
+        return DeliverMsg(std::move(done));
+      });
   // serial for an ordered sink, else unlimited; the only caller of the sink.
   Deliver deliver_node(g, ordered_delivery ? flow::serial : flow::unlimited,
                        [&](DeliverMsg msg, Deliver::output_ports_type& ports) {
@@ -178,11 +182,12 @@ void run_flow_graph(Run& run, bool ordered_delivery) {
                          run.delivery.accept(std::move(msg), out);
                        });
   // unlimited; gives back buffers and rows, which may start decoding, encoding or a new job.
-  Release release_node(g, flow::unlimited, [&](const ReleaseMsg& msg, Release::output_ports_type& ports) {
-    run.check_cancel();
-    PortOutlet out(ports, run.feeder);
-    run.scheduler.on_release(msg, out);
-  });
+  Release release_node(g, flow::unlimited,
+                       [&](const ReleaseMsg& msg, Release::output_ports_type& ports) {
+                         run.check_cancel();
+                         PortOutlet out(ports, run.feeder);
+                         run.scheduler.on_release(msg, out);
+                       });
 
   for (auto* control : {&open_node, &decode_node}) {
     flow::make_edge(flow::output_port<0>(*control), encode_node);
@@ -243,8 +248,9 @@ RunStats run_graph(JobSource& source, Sink& sink, const EngineOptions& options) 
   resolved.jobs_in_flight = settings.jobs_in_flight;
   Run run(sink, resolved, source, tokens, ordered);
   // TBB caps workers at the core count unless told otherwise; -j 8 on 2 cores means 8.
-  oneapi::tbb::global_control allow(oneapi::tbb::global_control::max_allowed_parallelism,
-                                    static_cast<std::size_t>(std::max(threads, oneapi::tbb::info::default_concurrency())));
+  oneapi::tbb::global_control allow(
+      oneapi::tbb::global_control::max_allowed_parallelism,
+      static_cast<std::size_t>(std::max(threads, oneapi::tbb::info::default_concurrency())));
   oneapi::tbb::task_arena arena(threads);
   arena.execute([&] { run_flow_graph(run, ordered); });
 
@@ -277,7 +283,8 @@ constexpr int kDefaultBandRows = 64;
 EngineSettings resolved_settings(const EngineOptions& options) {
   EngineSettings s;
   s.threads = options.threads > 0 ? options.threads : oneapi::tbb::info::default_concurrency();
-  s.crops_in_flight = options.crops_in_flight > 0 ? options.crops_in_flight : kCropsPerThread * s.threads;
+  s.crops_in_flight =
+      options.crops_in_flight > 0 ? options.crops_in_flight : kCropsPerThread * s.threads;
   s.band_rows = options.band_rows > 0 ? options.band_rows : kDefaultBandRows;
   s.jobs_in_flight = std::max(1, options.jobs_in_flight);
   return s;

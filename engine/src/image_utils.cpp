@@ -6,7 +6,8 @@
 
 namespace tessera {
 
-Result<std::vector<std::uint8_t>> encode_to_vector(const ImageView& view, const EncodeOptions& options) {
+Result<std::vector<std::uint8_t>> encode_to_vector(const ImageView& view,
+                                                   const EncodeOptions& options) {
   std::vector<std::uint8_t> buffer(max_encoded_size(view.width, view.height, view.format, options));
   auto encoder = make_encoder(options.format);
   auto size = encoder->encode(view, options, buffer);
@@ -15,7 +16,8 @@ Result<std::vector<std::uint8_t>> encode_to_vector(const ImageView& view, const 
   return buffer;
 }
 
-Result<OwnedImage> decode_whole(const InputBytes& input, const DecodeOptions& options, int band_rows) {
+Result<OwnedImage> decode_whole(const InputBytes& input, const DecodeOptions& options,
+                                int band_rows) {
   auto decoder = open_decoder(input, options);
   if (!decoder) return std::move(decoder).error();
   const ImageHeader& header = (*decoder)->header();
@@ -24,8 +26,9 @@ Result<OwnedImage> decode_whole(const InputBytes& input, const DecodeOptions& op
   const int step = header.streamable ? std::max(1, band_rows) : header.height;
   while ((*decoder)->rows_read() < header.height) {
     const int done = (*decoder)->rows_read();
-    auto rows = (*decoder)->read_rows(image.pixels.data() + static_cast<std::size_t>(done) * image.stride(),
-                                      image.stride(), std::min(step, header.height - done));
+    auto rows =
+        (*decoder)->read_rows(image.pixels.data() + static_cast<std::size_t>(done) * image.stride(),
+                              image.stride(), std::min(step, header.height - done));
     if (!rows) return std::move(rows).error();
     if (*rows == 0) return Error{ErrorCode::kInternal, "decoder stopped before the last row"};
   }

@@ -33,25 +33,25 @@ struct JobState {
   std::unique_ptr<Decoder> decoder;  // released once the last needed row is decoded
   BandWindow window;
   PixelFormat format = PixelFormat::kRgb8;
-  int stored_width = 0;   // as decoded; info.image_* is the upright size crops are planned in
+  int stored_width = 0;  // as decoded; info.image_* is the upright size crops are planned in
   int stored_height = 0;
-  int orientation = 1;    // EXIF tag applied to crops: 1 unless auto-orient asked for another
+  int orientation = 1;  // EXIF tag applied to crops: 1 unless auto-orient asked for another
   Plan plan;
-  std::vector<Roi> stored_rois;         // by plan index, when orientation != 1
-  std::vector<std::uint32_t> order;     // plan positions in dispatch order: by bottom row, then index
-  std::vector<int> suffix_min_top;      // min first-needed row over order[p..]; INT_MAX past the end
-  std::size_t crop_count = 0;           // plan.crops.size(), kept after the plan is freed
-  int rows_needed = 0;                  // the last row any crop needs; decoding stops there
+  std::vector<Roi> stored_rois;      // by plan index, when orientation != 1
+  std::vector<std::uint32_t> order;  // plan positions in dispatch order: by bottom row, then index
+  std::vector<int> suffix_min_top;   // min first-needed row over order[p..]; INT_MAX past the end
+  std::size_t crop_count = 0;        // plan.crops.size(), kept after the plan is freed
+  int rows_needed = 0;               // the last row any crop needs; decoding stops there
   int band_rows = 0;
   std::uint64_t bytes_in = 0;
 
   // Owned by the scheduler.
   int rows_decoded = 0;
-  std::size_t ready_end = 0;      // order[0, ready_end) have every row decoded
-  std::size_t next_dispatch = 0;  // order[0, next_dispatch) have been sent to encode
-  std::size_t accounted = 0;      // crops delivered, skipped or failed
-  std::vector<int> inflight_tops; // first rows of dispatched crops not yet accounted
-  bool decoding = false;          // a decode step is in flight
+  std::size_t ready_end = 0;       // order[0, ready_end) have every row decoded
+  std::size_t next_dispatch = 0;   // order[0, next_dispatch) have been sent to encode
+  std::size_t accounted = 0;       // crops delivered, skipped or failed
+  std::vector<int> inflight_tops;  // first rows of dispatched crops not yet accounted
+  bool decoding = false;           // a decode step is in flight
   bool decode_done = false;
   bool failed = false;
   bool complete = false;
@@ -61,7 +61,9 @@ struct JobState {
   const Roi& source_roi(std::uint32_t plan_index) const {
     return stored_rois.empty() ? plan.crops[plan_index].roi : stored_rois[plan_index];
   }
-  const Roi& source_roi_at(std::size_t order_position) const { return source_roi(order[order_position]); }
+  const Roi& source_roi_at(std::size_t order_position) const {
+    return source_roi(order[order_position]);
+  }
 
   // Owned by the decoding step.
   double decode_s = 0;
@@ -69,13 +71,17 @@ struct JobState {
   // Owned by the delivery step.
   std::size_t fail_from = SIZE_MAX;  // order positions from here on failed (decode error)
   std::optional<Error> failure;
-  std::size_t delivered = 0;         // ordered delivery: order positions handed to the sink
+  std::size_t delivered = 0;  // ordered delivery: order positions handed to the sink
   std::atomic<bool> reported_failed{false};
 };
 
 // First and one-past-last image rows a crop needs (a padded crop may reach past the image).
-inline int first_row(const Roi& roi) { return roi.y < 0 ? 0 : roi.y; }
-inline int end_row(const Roi& roi, int height) { return roi.bottom() > height ? height : roi.bottom(); }
+inline int first_row(const Roi& roi) {
+  return roi.y < 0 ? 0 : roi.y;
+}
+inline int end_row(const Roi& roi, int height) {
+  return roi.bottom() > height ? height : roi.bottom();
+}
 
 struct CropTask {
   JobState* job = nullptr;

@@ -24,7 +24,8 @@ std::array<std::size_t, KeyFilter::kHashes> KeyFilter::bits_of(std::string_view 
   }
   const std::uint64_t step = (hash >> 32 | hash << 32) * 0x9e3779b97f4a7c15ULL | 1u;
   std::array<std::size_t, kHashes> bits{};
-  for (std::size_t i = 0; i < kHashes; ++i) bits[i] = static_cast<std::size_t>((hash + step * i) % kBits);
+  for (std::size_t i = 0; i < kHashes; ++i)
+    bits[i] = static_cast<std::size_t>((hash + step * i) % kBits);
   return bits;
 }
 

@@ -42,7 +42,9 @@ std::string quoted(std::string_view text) {
   return out;
 }
 
-Error invalid(std::string message) { return Error{ErrorCode::kInvalidArgument, std::move(message)}; }
+Error invalid(std::string message) {
+  return Error{ErrorCode::kInvalidArgument, std::move(message)};
+}
 
 std::string_view without_extension(std::string_view name) {
   const auto dot = name.find_last_of('.');
@@ -90,13 +92,15 @@ Result<NameTemplate> NameTemplate::parse(std::string_view text) {
       {"h", Field::kH},       {"key", Field::kKey}, {"ext", Field::kExt},
   };
   const std::string allowed = "{stem} {job} {index} {x} {y} {w} {h} {key} {ext}";
-  if (text.empty()) return invalid("the name template is empty; use for example {stem}/{x}_{y}.{ext}");
+  if (text.empty())
+    return invalid("the name template is empty; use for example {stem}/{x}_{y}.{ext}");
   if (text.find('\0') != std::string_view::npos) {
     return invalid(fmt::format("the name template {} contains a NUL byte", quoted(text)));
   }
   if (text.front() == '/') {
-    return invalid(fmt::format(
-        "the name template {} is absolute; it must be relative to the output directory", quoted(text)));
+    return invalid(
+        fmt::format("the name template {} is absolute; it must be relative to the output directory",
+                    quoted(text)));
   }
 
   NameTemplate result;
@@ -119,13 +123,14 @@ Result<NameTemplate> NameTemplate::parse(std::string_view text) {
     const char c = text[i];
     if (c == '{') {
       const auto close = text.find('}', i);
-      const auto name = close == std::string_view::npos ? std::string_view{} : text.substr(i + 1, close - i - 1);
+      const auto name =
+          close == std::string_view::npos ? std::string_view{} : text.substr(i + 1, close - i - 1);
       const auto* found = std::find_if(std::begin(kFields), std::end(kFields),
                                        [&](const auto& field) { return field.first == name; });
       if (close == std::string_view::npos || found == std::end(kFields)) {
-        return invalid(fmt::format("the name template {} has an unknown placeholder at {}; use {}",
-                                   quoted(text), quoted(text.substr(i, close == std::string_view::npos ? 1 : close - i + 1)),
-                                   allowed));
+        return invalid(fmt::format(
+            "the name template {} has an unknown placeholder at {}; use {}", quoted(text),
+            quoted(text.substr(i, close == std::string_view::npos ? 1 : close - i + 1)), allowed));
       }
       result.parts_.push_back(Part{found->second, {}});
       component_has_field = true;
@@ -133,7 +138,8 @@ Result<NameTemplate> NameTemplate::parse(std::string_view text) {
       continue;
     }
     if (c == '}') {
-      return invalid(fmt::format("the name template {} has a '}}' without '{{'; use {}", quoted(text), allowed));
+      return invalid(fmt::format("the name template {} has a '}}' without '{{'; use {}",
+                                 quoted(text), allowed));
     }
     if (c == '/') {
       if (Status s = end_component(); !s) return std::move(s).error();
@@ -189,13 +195,15 @@ Status check_relative_path(std::string_view path) {
     const auto slash = std::min(path.find('/', start), path.size());
     const auto component = path.substr(start, slash - start);
     if (component.empty() || component == "." || component == "..") {
-      return invalid(fmt::format(
-          "output name {} has an empty, \".\" or \"..\" component and could leave the output directory",
-          quoted(path)));
+      return invalid(
+          fmt::format("output name {} has an empty, \".\" or \"..\" component and could leave the "
+                      "output directory",
+                      quoted(path)));
     }
     if (component.size() > kMaxComponentLength) {
-      return invalid(fmt::format("output name {} has a component longer than {} bytes; use a shorter key or template",
-                                 quoted(path), kMaxComponentLength));
+      return invalid(fmt::format(
+          "output name {} has a component longer than {} bytes; use a shorter key or template",
+          quoted(path), kMaxComponentLength));
     }
     start = slash + 1;
   }

@@ -53,7 +53,8 @@ Status open_job_or_fail(JobState& job, const EngineOptions& options) {
   job.info.image_height = swap ? header.width : header.height;
   job.format = header.format;
 
-  auto plan = make_plan(job.job.plan, job.info.image_width, job.info.image_height, options.plan_limits);
+  auto plan =
+      make_plan(job.job.plan, job.info.image_width, job.info.image_height, options.plan_limits);
   if (!plan) {
     return Error{plan.error().code, fmt::format("{}: {}", job.info.source, plan.error().message)};
   }
@@ -85,7 +86,8 @@ Status open_job_or_fail(JobState& job, const EngineOptions& options) {
     const auto row_bytes = static_cast<std::size_t>(header.width) * channel_count(header.format);
     auto window = BandWindow::create(row_bytes, capacity);
     if (!window) {
-      return Error{window.error().code, fmt::format("{}: {}", job.info.source, window.error().message)};
+      return Error{window.error().code,
+                   fmt::format("{}: {}", job.info.source, window.error().message)};
     }
     job.window = std::move(window).value();
   }

@@ -34,7 +34,8 @@ Roi to_stored(const Roi& upright, int tag, int stored_w, int stored_h) noexcept 
   return Roi{x0, y0, std::max(a.x, b.x) - x0 + 1, std::max(a.y, b.y) - y0 + 1};
 }
 
-void write_upright(const ImageView& stored, int tag, std::uint8_t* out, std::size_t out_stride) noexcept {
+void write_upright(const ImageView& stored, int tag, std::uint8_t* out,
+                   std::size_t out_stride) noexcept {
   const int width = swaps_axes(tag) ? stored.height : stored.width;
   const int height = swaps_axes(tag) ? stored.width : stored.height;
   const auto channels = static_cast<std::size_t>(stored.channels());

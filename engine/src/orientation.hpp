@@ -11,12 +11,15 @@
 
 namespace tessera::detail {
 
-constexpr bool swaps_axes(int tag) noexcept { return tag >= 5 && tag <= 8; }
+constexpr bool swaps_axes(int tag) noexcept {
+  return tag >= 5 && tag <= 8;
+}
 
 // The stored rectangle that holds the upright region `upright` of a stored_w x stored_h image.
 Roi to_stored(const Roi& upright, int tag, int stored_w, int stored_h) noexcept;
 
 // Writes `stored` (the stored rectangle of a crop) upright into out (out_stride bytes a row).
-void write_upright(const ImageView& stored, int tag, std::uint8_t* out, std::size_t out_stride) noexcept;
+void write_upright(const ImageView& stored, int tag, std::uint8_t* out,
+                   std::size_t out_stride) noexcept;
 
 }  // namespace tessera::detail

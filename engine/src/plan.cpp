@@ -17,13 +17,17 @@ constexpr std::int64_t kMaxGridStep = std::int64_t{1} << 20;
 constexpr std::int64_t kMaxIndex = std::numeric_limits<std::uint32_t>::max();
 constexpr std::int64_t kMaxCoordinate = std::numeric_limits<int>::max();
 
-Error invalid(std::string message) { return Error{ErrorCode::kInvalidArgument, std::move(message)}; }
+Error invalid(std::string message) {
+  return Error{ErrorCode::kInvalidArgument, std::move(message)};
+}
 
 std::string roi_text(const Roi& roi) {
   return fmt::format("x={} y={} w={} h={}", roi.x, roi.y, roi.w, roi.h);
 }
 
-std::string size_text(int width, int height) { return fmt::format("{}x{}", width, height); }
+std::string size_text(int width, int height) {
+  return fmt::format("{}x{}", width, height);
+}
 
 // PlannedCrop::index is 32-bit, so a plan can never hold more than that, whatever the limit says.
 std::int64_t effective_limit(const PlanLimits& limits) {
@@ -82,14 +86,17 @@ Error grid_edge_error(const AxisSteps& xs, const AxisSteps& ys, int width, int h
   std::int64_t row = 0;
   std::int64_t col = 0;
   if (ys.full > 0) {
-    if (xs.full < xs.all) col = xs.full;
-    else row = ys.full;
+    if (xs.full < xs.all)
+      col = xs.full;
+    else
+      row = ys.full;
   }
   const Roi tile = grid_tile(xs, ys, col, row);
-  return Error{ErrorCode::kOutOfBounds,
-               fmt::format("grid tile {} ({}) reaches past the edge of the {} image; use --edge "
-                           "clip, --edge pad or --edge drop, or a tile and stride that fit the image",
-                           row * xs.all + col, roi_text(tile), size_text(width, height))};
+  return Error{
+      ErrorCode::kOutOfBounds,
+      fmt::format("grid tile {} ({}) reaches past the edge of the {} image; use --edge "
+                  "clip, --edge pad or --edge drop, or a tile and stride that fit the image",
+                  row * xs.all + col, roi_text(tile), size_text(width, height))};
 }
 
 Result<Plan> expand(const GridSpec& spec, int width, int height, const PlanLimits& limits) {
@@ -107,12 +114,12 @@ Result<Plan> expand(const GridSpec& spec, int width, int height, const PlanLimit
   if (auto s = check_count(cols * rows, limits, "use a larger tile or stride"); !s) {
     return std::move(s).error();
   }
-  if (spec.edge == EdgePolicy::kPad &&
-      ((cols - 1) * xs.stride + xs.tile > kMaxCoordinate ||
-       (rows - 1) * ys.stride + ys.tile > kMaxCoordinate)) {
-    return invalid(fmt::format("padded grid tiles of the {} image would reach past the largest "
-                               "supported coordinate; use --edge clip or --edge drop",
-                               size_text(width, height)));
+  if (spec.edge == EdgePolicy::kPad && ((cols - 1) * xs.stride + xs.tile > kMaxCoordinate ||
+                                        (rows - 1) * ys.stride + ys.tile > kMaxCoordinate)) {
+    return invalid(
+        fmt::format("padded grid tiles of the {} image would reach past the largest "
+                    "supported coordinate; use --edge clip or --edge drop",
+                    size_text(width, height)));
   }
 
   Plan plan;
@@ -180,13 +187,15 @@ Result<RoiOutcome> place_roi(const Roi& roi, std::size_t index, EdgePolicy edge,
   const std::string image = size_text(width, height);
   if (edge == EdgePolicy::kDrop) return RoiOutcome{false, roi};
   if (edge == EdgePolicy::kError) {
-    return roi_error(ErrorCode::kOutOfBounds, index, roi,
-                     fmt::format("lies outside the {} image; use --edge clip or --edge drop", image));
+    return roi_error(
+        ErrorCode::kOutOfBounds, index, roi,
+        fmt::format("lies outside the {} image; use --edge clip or --edge drop", image));
   }
   if (!overlaps(e, width, height)) {
     return roi_error(ErrorCode::kOutOfBounds, index, roi,
                      fmt::format("lies entirely outside the {} image; fix the region or use "
-                                 "--edge drop", image));
+                                 "--edge drop",
+                                 image));
   }
   if (edge == EdgePolicy::kClip) return RoiOutcome{true, clip_to(e, width, height)};
   if (e.x1 > kMaxCoordinate || e.y1 > kMaxCoordinate) {
@@ -273,9 +282,10 @@ Status check_random_spec(const RandomSpec& spec, int width, int height) {
   }
   const int shorter_side = std::min(width, height);
   if (spec.max_size > shorter_side) {
-    return invalid(fmt::format("random crop max size {} does not fit in the {} image; use a max "
-                               "size of at most {}",
-                               spec.max_size, size_text(width, height), shorter_side));
+    return invalid(
+        fmt::format("random crop max size {} does not fit in the {} image; use a max "
+                    "size of at most {}",
+                    spec.max_size, size_text(width, height), shorter_side));
   }
   return {};
 }

@@ -19,7 +19,8 @@ const char* io_hint(int error_number) noexcept {
     case EACCES:
     case EPERM: return "permission denied; check the owner and mode of the output directory";
     case EROFS: return "the file system is read-only; choose a writable output location";
-    case ENOTDIR: return "a part of the output path is a file, not a directory; choose another path";
+    case ENOTDIR:
+      return "a part of the output path is a file, not a directory; choose another path";
     case ENAMETOOLONG: return "the name is too long; use a shorter directory, template or key";
     case EMFILE:
     case ENFILE: return "too many open files; raise the limit with ulimit -n";
@@ -65,7 +66,8 @@ Status sync_directory(const std::string& directory) {
   return {};
 }
 
-Status close_and_rename(int fd, const std::string& temp_path, const std::string& final_path, bool sync) {
+Status close_and_rename(int fd, const std::string& temp_path, const std::string& final_path,
+                        bool sync) {
   if (sync && ::fsync(fd) != 0) {
     const int error_number = errno;
     ::close(fd);
@@ -81,8 +83,9 @@ Status close_and_rename(int fd, const std::string& temp_path, const std::string&
 }
 
 Error io_error(std::string_view what, const std::string& path, int error_number) {
-  return Error{ErrorCode::kIo, fmt::format("cannot {} {}: {}; {}", what, path, std::generic_category().message(error_number),
-                                           io_hint(error_number))};
+  return Error{ErrorCode::kIo,
+               fmt::format("cannot {} {}: {}; {}", what, path,
+                           std::generic_category().message(error_number), io_hint(error_number))};
 }
 
 }  // namespace tessera::detail

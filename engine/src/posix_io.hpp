@@ -36,7 +36,8 @@ Status sync_directory(const std::string& directory);
 // which is atomic, so a reader sees the whole file or none. With `sync`, the data is flushed
 // before the close and the directory entry after the rename. `fd` is closed on every path;
 // on failure the caller still owns (and removes) `temp_path`. Errors name `final_path`.
-Status close_and_rename(int fd, const std::string& temp_path, const std::string& final_path, bool sync);
+Status close_and_rename(int fd, const std::string& temp_path, const std::string& final_path,
+                        bool sync);
 
 // A kIo error for a failed system call on `path`: the call, strerror(error_number) and a hint
 // for the errors a user can fix (disk full, permissions, read-only file system).

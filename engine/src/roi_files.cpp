@@ -25,14 +25,18 @@ constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 constexpr std::size_t kMaxQuotedChars = 40;
 constexpr std::string_view kFieldNames[] = {"x", "y", "w", "h", "key"};
 
-Error corrupt(std::string message) { return Error{ErrorCode::kCorruptData, std::move(message)}; }
+Error corrupt(std::string message) {
+  return Error{ErrorCode::kCorruptData, std::move(message)};
+}
 
 std::string_view skip_bom(std::string_view text) {
   if (text.substr(0, kUtf8Bom.size()) == kUtf8Bom) text.remove_prefix(kUtf8Bom.size());
   return text;
 }
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
+bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && is_blank(text.front())) text.remove_prefix(1);
@@ -58,7 +62,9 @@ struct CsvLine {
   std::size_t number = 0;  // 1-based, as editors show it
 };
 
-std::string at(const CsvLine& line) { return fmt::format("{}:{}", line.source, line.number); }
+std::string at(const CsvLine& line) {
+  return fmt::format("{}:{}", line.source, line.number);
+}
 
 bool parses_as_int(std::string_view text) {
   int value = 0;
@@ -164,7 +170,8 @@ class RoiJsonReader final : public nlohmann::json_sax<Json> {
 
   bool start_object(std::size_t) override {
     if (skip_depth_ > 0 || depth_ == 2) return enter_skipped_or_fail("an object");
-    if (depth_ != 1) return fail(fmt::format("{}: expected a list of objects, found an object", source_));
+    if (depth_ != 1)
+      return fail(fmt::format("{}: expected a list of objects, found an object", source_));
     depth_ = 2;
     entry_ = RoiEntry{};
     seen_ = 0;
@@ -190,8 +197,10 @@ class RoiJsonReader final : public nlohmann::json_sax<Json> {
     depth_ = 1;
     for (int i = 0; i < 4; ++i) {
       if ((seen_ & (1u << i)) == 0) {
-        return fail(fmt::format("{}: element {}: \"{}\" is missing; each element needs integer "
-                                "x, y, w and h", source_, element(), kFieldNames[i]));
+        return fail(
+            fmt::format("{}: element {}: \"{}\" is missing; each element needs integer "
+                        "x, y, w and h",
+                        source_, element(), kFieldNames[i]));
       }
     }
     out_.rois.push_back(std::move(entry_));
@@ -200,7 +209,8 @@ class RoiJsonReader final : public nlohmann::json_sax<Json> {
 
   bool start_array(std::size_t) override {
     if (skip_depth_ > 0 || depth_ == 2) return enter_skipped_or_fail("a list");
-    if (depth_ != 0) return fail(fmt::format("{}: element {} is a list; expected an object", source_, element()));
+    if (depth_ != 0)
+      return fail(fmt::format("{}: element {} is a list; expected an object", source_, element()));
     depth_ = 1;
     return true;
   }
@@ -211,11 +221,12 @@ class RoiJsonReader final : public nlohmann::json_sax<Json> {
     return true;
   }
 
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) override {
+  bool parse_error(std::size_t, const std::string&,
+                   const nlohmann::detail::exception& ex) override {
     // what() starts with "[json.exception.parse_error.101] "; the rest is the useful part.
     std::string_view what = ex.what();
-    if (const std::size_t bracket = what.find("] "); !what.empty() && what.front() == '[' &&
-                                                     bracket != std::string_view::npos) {
+    if (const std::size_t bracket = what.find("] ");
+        !what.empty() && what.front() == '[' && bracket != std::string_view::npos) {
       what.remove_prefix(bracket + 2);
     }
     return fail(fmt::format("{}: not valid JSON: {}", source_, what));
@@ -258,8 +269,10 @@ class RoiJsonReader final : public nlohmann::json_sax<Json> {
       return fail(fmt::format("{}: expected a list of objects, found {}", source_, what));
     }
     if (depth_ == 1) {
-      return fail(fmt::format("{}: element {} is {}; expected an object {{\"x\":..,\"y\":..,"
-                              "\"w\":..,\"h\":..}}", source_, element(), what));
+      return fail(
+          fmt::format("{}: element {} is {}; expected an object {{\"x\":..,\"y\":..,"
+                      "\"w\":..,\"h\":..}}",
+                      source_, element(), what));
     }
     if (field_ == kUnknownField) return true;
     const bool wants_string = field_ == kKeyField;
@@ -273,8 +286,10 @@ class RoiJsonReader final : public nlohmann::json_sax<Json> {
       return scalar("a number");
     }
     if (!std::in_range<int>(value)) {
-      return fail(fmt::format("{}: element {}: \"{}\" value {} is out of range; it must fit in a "
-                              "32-bit integer", source_, element(), kFieldNames[field_], value));
+      return fail(
+          fmt::format("{}: element {}: \"{}\" value {} is out of range; it must fit in a "
+                      "32-bit integer",
+                      source_, element(), kFieldNames[field_], value));
     }
     const int v = static_cast<int>(value);
     const auto field = static_cast<std::size_t>(field_);
@@ -312,8 +327,8 @@ struct FileCloser {
 Result<std::string> read_whole_file(const std::string& path) {
   const std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
   if (!file) {
-    return Error{ErrorCode::kIo, fmt::format("cannot open ROI file '{}': {}; check the path",
-                                             path, std::strerror(errno))};
+    return Error{ErrorCode::kIo, fmt::format("cannot open ROI file '{}': {}; check the path", path,
+                                             std::strerror(errno))};
   }
   std::string text;
   char buffer[1 << 16];
@@ -323,8 +338,8 @@ Result<std::string> read_whole_file(const std::string& path) {
     if (got < sizeof buffer) break;
   }
   if (std::ferror(file.get())) {
-    return Error{ErrorCode::kIo, fmt::format("cannot read ROI file '{}': {}", path,
-                                             std::strerror(errno))};
+    return Error{ErrorCode::kIo,
+                 fmt::format("cannot read ROI file '{}': {}", path, std::strerror(errno))};
   }
   return text;
 }
@@ -347,8 +362,8 @@ Result<RoiListSpec> parse_roi_csv(std::string_view text, std::string_view source
     if (content.empty() || content.front() == '#') continue;
     const std::size_t count = split_fields(content, fields);
     if (count != 4 && count != kMaxCsvFields) {
-      return corrupt(fmt::format("{}: expected 4 or 5 fields x,y,w,h[,key], found {}", at(line),
-                                 count));
+      return corrupt(
+          fmt::format("{}: expected 4 or 5 fields x,y,w,h[,key], found {}", at(line), count));
     }
     const bool header = is_header(fields, first_data_line);
     first_data_line = false;

@@ -17,9 +17,8 @@ Scheduler::Scheduler(SchedulerOptions options, const std::atomic<bool>& stop)
 
 void Scheduler::on_opened(JobState* job, Outlet& out) {
   std::lock_guard lock(mutex_);
-  const auto at = std::lower_bound(active_.begin(), active_.end(), job, [](auto* a, auto* b) {
-    return a->info.index < b->info.index;
-  });
+  const auto at = std::lower_bound(active_.begin(), active_.end(), job,
+                                   [](auto* a, auto* b) { return a->info.index < b->info.index; });
   active_.insert(at, job);
   if (job->open_error) {
     job->failed = true;
@@ -96,7 +95,8 @@ bool Scheduler::space_for_next_band(const JobState& job) const {
 }
 
 void Scheduler::maybe_decode(JobState& job, Outlet& out) {
-  if (stop_.load(std::memory_order_relaxed) || job.decoding || job.decode_done || job.failed) return;
+  if (stop_.load(std::memory_order_relaxed) || job.decoding || job.decode_done || job.failed)
+    return;
   if (!space_for_next_band(job)) return;  // a release of this job's crops will call again
   job.decoding = true;
   out.decode(&job);

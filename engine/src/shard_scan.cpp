@@ -26,14 +26,18 @@ struct ArchiveReadFree {
 };
 
 Error unreadable_shard(const std::string& path, const char* reason) {
-  return Error{ErrorCode::kIo, fmt::format("cannot read the shard {} to resume: {}; move it away or run "
-                                           "without --resume", path, reason == nullptr ? "libarchive failed" : reason)};
+  return Error{ErrorCode::kIo,
+               fmt::format("cannot read the shard {} to resume: {}; move it away or run "
+                           "without --resume",
+                           path, reason == nullptr ? "libarchive failed" : reason)};
 }
 
 // The member's text, or nullopt when the shard ends early.
 std::optional<std::string> read_member(archive* a, archive_entry* entry) {
-  std::string text(static_cast<std::size_t>(std::max<la_int64_t>(archive_entry_size(entry), 0)), '\0');
-  if (archive_read_data(a, text.data(), text.size()) != static_cast<la_ssize_t>(text.size())) return std::nullopt;
+  std::string text(static_cast<std::size_t>(std::max<la_int64_t>(archive_entry_size(entry), 0)),
+                   '\0');
+  if (archive_read_data(a, text.data(), text.size()) != static_cast<la_ssize_t>(text.size()))
+    return std::nullopt;
   return text;
 }
 
@@ -42,14 +46,16 @@ Status read_shard(const std::string& path, ExistingShards& existing) {
   std::unique_ptr<archive, ArchiveReadFree> reader(archive_read_new());
   archive* a = reader.get();
   if (a == nullptr) return unreadable_shard(path, nullptr);
-  if (archive_read_support_format_tar(a) != ARCHIVE_OK || archive_read_open_filename(a, path.c_str(), kReadBlock) != ARCHIVE_OK) {
+  if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
+      archive_read_open_filename(a, path.c_str(), kReadBlock) != ARCHIVE_OK) {
     return unreadable_shard(path, archive_error_string(a));
   }
   archive_entry* entry = nullptr;
   int status = ARCHIVE_OK;
   while ((status = archive_read_next_header(a, &entry)) == ARCHIVE_OK) {
     const char* raw_name = archive_entry_pathname(entry);
-    const std::string_view name = raw_name == nullptr ? std::string_view() : std::string_view(raw_name);
+    const std::string_view name =
+        raw_name == nullptr ? std::string_view() : std::string_view(raw_name);
     const auto dot = name.find('.');
     if (name.substr(dot == std::string_view::npos ? name.size() : dot) != kMetadataSuffix) continue;
     existing.keys.emplace_back(name.substr(0, dot));
@@ -73,7 +79,8 @@ Result<ExistingShards> scan_shards(const std::string& base) {
     const std::string name = entry.path().filename().string();
     if (is_temp_shard(name, stem)) {
       std::filesystem::remove(entry.path(), error);
-      if (error) return io_error("remove the incomplete shard", entry.path().string(), error.value());
+      if (error)
+        return io_error("remove the incomplete shard", entry.path().string(), error.value());
     } else if (auto number = shard_number(name, stem)) {
       shards.emplace_back(*number, entry.path().string());
     }

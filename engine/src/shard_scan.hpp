@@ -14,9 +14,9 @@
 namespace tessera::detail {
 
 struct ExistingShards {
-  std::size_t next_index = 0;                 // one past the highest complete shard
-  std::unordered_set<std::uint64_t> crops;    // crop_id() of every sample present
-  std::vector<std::string> keys;              // every sample key present
+  std::size_t next_index = 0;               // one past the highest complete shard
+  std::unordered_set<std::uint64_t> crops;  // crop_id() of every sample present
+  std::vector<std::string> keys;            // every sample key present
 };
 
 // Scans the shards of the output "dir/out.tar", passed as its base "dir/out".

@@ -18,7 +18,9 @@ constexpr int kStdout = 1;
 
 }  // namespace
 
-ShardWriter::ShardWriter() : entry_(archive_entry_new()) { buffer_.reserve(kWriteBuffer); }
+ShardWriter::ShardWriter() : entry_(archive_entry_new()) {
+  buffer_.reserve(kWriteBuffer);
+}
 
 Status ShardWriter::open_file(const std::string& final_path, const std::string& temp_path) {
   target_ = final_path;
@@ -44,8 +46,10 @@ Status ShardWriter::start_archive() {
   // No blocking: the shard ends right after the end-of-archive blocks, so its size is the
   // sum of its members and can be kept under max_shard_bytes; this class buffers instead.
   if (a == nullptr || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-      archive_write_add_filter_none(a) != ARCHIVE_OK || archive_write_set_bytes_per_block(a, 0) != ARCHIVE_OK ||
-      archive_write_open2(a, this, nullptr, &ShardWriter::write_callback, nullptr, nullptr) != ARCHIVE_OK) {
+      archive_write_add_filter_none(a) != ARCHIVE_OK ||
+      archive_write_set_bytes_per_block(a, 0) != ARCHIVE_OK ||
+      archive_write_open2(a, this, nullptr, &ShardWriter::write_callback, nullptr, nullptr) !=
+          ARCHIVE_OK) {
     return archive_failure("start");
   }
   return {};
@@ -65,7 +69,8 @@ Status ShardWriter::write_member(const std::string& name, std::span<const std::u
   if (archive_write_header(archive_.get(), e) != ARCHIVE_OK) return archive_failure("write");
   if (!bytes.empty()) {
     const la_ssize_t written = archive_write_data(archive_.get(), bytes.data(), bytes.size());
-    if (written < 0 || static_cast<std::size_t>(written) != bytes.size()) return archive_failure("write");
+    if (written < 0 || static_cast<std::size_t>(written) != bytes.size())
+      return archive_failure("write");
   }
   if (archive_write_finish_entry(archive_.get()) != ARCHIVE_OK) return archive_failure("write");
   return {};
@@ -128,7 +133,8 @@ Status ShardWriter::write_fd(std::span<const std::uint8_t> bytes) {
 Error ShardWriter::archive_failure(std::string_view what) const {
   if (write_errno_ != 0) return io_error(what, target_, write_errno_);
   const char* message = archive_ == nullptr ? nullptr : archive_error_string(archive_.get());
-  return Error{ErrorCode::kIo, fmt::format("cannot {} {}: {}", what, target_, message == nullptr ? "libarchive failed" : message)};
+  return Error{ErrorCode::kIo, fmt::format("cannot {} {}: {}", what, target_,
+                                           message == nullptr ? "libarchive failed" : message)};
 }
 
 }  // namespace tessera::detail

@@ -15,7 +15,9 @@ constexpr std::size_t kUstarNameField = 100;  // longer names need a pax header
 constexpr std::size_t kShardDigits = 6;
 constexpr std::string_view kTempSuffix = ".tmp";
 
-std::uint64_t rounded_to_block(std::uint64_t size) { return (size + kTarBlock - 1) / kTarBlock * kTarBlock; }
+std::uint64_t rounded_to_block(std::uint64_t size) {
+  return (size + kTarBlock - 1) / kTarBlock * kTarBlock;
+}
 
 std::size_t decimal_digits(std::size_t value) {
   std::size_t digits = 1;
@@ -27,9 +29,11 @@ std::size_t decimal_digits(std::size_t value) {
 }
 
 // "DIR/" + prefix + "STEM-NNNNNN.tar" + suffix, for the base "DIR/STEM".
-std::string shard_file(std::string_view base, std::size_t index, std::string_view prefix, std::string_view suffix) {
+std::string shard_file(std::string_view base, std::size_t index, std::string_view prefix,
+                       std::string_view suffix) {
   const PathParts parts = split_path(base);
-  return fmt::format("{}{}{}-{:0{}}{}{}", parts.directory, prefix, parts.name, index, kShardDigits, kTarSuffix, suffix);
+  return fmt::format("{}{}{}-{:0{}}{}{}", parts.directory, prefix, parts.name, index, kShardDigits,
+                     kTarSuffix, suffix);
 }
 
 }  // namespace
@@ -47,15 +51,17 @@ std::uint64_t member_bytes(std::string_view name, std::size_t size) {
   return bytes;
 }
 
-std::string shard_path(std::string_view base, std::size_t index) { return shard_file(base, index, "", ""); }
+std::string shard_path(std::string_view base, std::size_t index) {
+  return shard_file(base, index, "", "");
+}
 
 std::string temp_shard_path(std::string_view base, std::size_t index) {
   return shard_file(base, index, ".", kTempSuffix);
 }
 
 std::optional<std::size_t> shard_number(std::string_view name, std::string_view stem) {
-  if (name.size() != stem.size() + 1 + kShardDigits + kTarSuffix.size() || !name.starts_with(stem) ||
-      name[stem.size()] != '-' || !name.ends_with(kTarSuffix)) {
+  if (name.size() != stem.size() + 1 + kShardDigits + kTarSuffix.size() ||
+      !name.starts_with(stem) || name[stem.size()] != '-' || !name.ends_with(kTarSuffix)) {
     return std::nullopt;
   }
   const std::string_view digits = name.substr(stem.size() + 1, kShardDigits);
@@ -71,7 +77,9 @@ bool is_temp_shard(std::string_view name, std::string_view stem) {
   return name.starts_with(prefix) && name.ends_with(suffix);
 }
 
-std::uint64_t crop_id(std::size_t job, std::uint32_t index) { return std::uint64_t{job} << 32 | index; }
+std::uint64_t crop_id(std::size_t job, std::uint32_t index) {
+  return std::uint64_t{job} << 32 | index;
+}
 
 std::string sample_metadata(const CropResult& crop) {
   nlohmann::ordered_json json;
@@ -89,8 +97,8 @@ std::string sample_metadata(const CropResult& crop) {
 
 std::optional<std::uint64_t> crop_id_of_metadata(std::string_view json) {
   const auto meta = nlohmann::json::parse(json, nullptr, false);
-  if (!meta.is_object() || !meta.contains("job") || !meta.contains("index") || !meta["job"].is_number_unsigned() ||
-      !meta["index"].is_number_unsigned()) {
+  if (!meta.is_object() || !meta.contains("job") || !meta.contains("index") ||
+      !meta["job"].is_number_unsigned() || !meta["index"].is_number_unsigned()) {
     return std::nullopt;
   }
   return crop_id(meta["job"].get<std::size_t>(), meta["index"].get<std::uint32_t>());

@@ -16,7 +16,7 @@ namespace tessera::detail {
 inline constexpr std::uint64_t kTarBlock = 512;
 inline constexpr std::uint64_t kEndOfArchive = 2 * kTarBlock;  // two zero blocks close every tar
 inline constexpr std::string_view kTarSuffix = ".tar";
-inline constexpr std::string_view kMetadataSuffix = ".json";   // the member "KEY.json"
+inline constexpr std::string_view kMetadataSuffix = ".json";  // the member "KEY.json"
 
 // Bytes one member takes in a shard, header blocks included.
 std::uint64_t member_bytes(std::string_view name, std::size_t size);

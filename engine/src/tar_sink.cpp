@@ -51,8 +51,8 @@ class TarSink final : public Sink {
     const std::string image_name = *key + "." + file_extension(crop.format);
     const std::string json_name = *key + std::string(detail::kMetadataSuffix);
     const std::string json = detail::sample_metadata(crop);
-    const std::uint64_t sample =
-        detail::member_bytes(image_name, crop.bytes.size()) + detail::member_bytes(json_name, json.size());
+    const std::uint64_t sample = detail::member_bytes(image_name, crop.bytes.size()) +
+                                 detail::member_bytes(json_name, json.size());
 
     if (shard_.is_open() && shard_full(sample)) {
       if (Status s = close_shard(); !s) return s;
@@ -62,7 +62,8 @@ class TarSink final : public Sink {
     }
     if (Status s = stop_on_error(shard_.write_member(image_name, crop.bytes)); !s) return s;
     const auto* json_bytes = reinterpret_cast<const std::uint8_t*>(json.data());
-    if (Status s = stop_on_error(shard_.write_member(json_name, {json_bytes, json.size()})); !s) return s;
+    if (Status s = stop_on_error(shard_.write_member(json_name, {json_bytes, json.size()})); !s)
+      return s;
     ++shard_samples_;
     return {};
   }
@@ -101,8 +102,8 @@ class TarSink final : public Sink {
   Status open_shard() {
     shard_samples_ = 0;
     if (streaming()) return stop_on_error(shard_.open_stdout());
-    return stop_on_error(
-        shard_.open_file(detail::shard_path(base_, shard_index_), detail::temp_shard_path(base_, shard_index_)));
+    return stop_on_error(shard_.open_file(detail::shard_path(base_, shard_index_),
+                                          detail::temp_shard_path(base_, shard_index_)));
   }
 
   Status close_shard() {
@@ -144,10 +145,11 @@ Result<std::unique_ptr<Sink>> make_tar_sink(const TarSinkOptions& options) {
 
   const detail::PathParts parts = detail::split_path(path);
   if (!parts.name.ends_with(detail::kTarSuffix) || parts.name.size() == detail::kTarSuffix.size()) {
-    return Error{ErrorCode::kInvalidArgument,
-                 fmt::format("tar output \"{}\" must be \"-\" (stdout) or a file name ending in .tar, "
-                             "such as out.tar (written as out-000000.tar, out-000001.tar, ...)",
-                             path)};
+    return Error{
+        ErrorCode::kInvalidArgument,
+        fmt::format("tar output \"{}\" must be \"-\" (stdout) or a file name ending in .tar, "
+                    "such as out.tar (written as out-000000.tar, out-000001.tar, ...)",
+                    path)};
   }
   if (!parts.directory.empty()) {
     const std::string directory = detail::parent_directory(path);

@@ -27,8 +27,12 @@ void* operator new(std::size_t size) {
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 #endif
 
 #if defined(TESSERA_COUNT_ALLOCATIONS)
@@ -56,8 +60,8 @@ TEST_CASE("steady state makes no heap allocation per crop", "[engine][memory]") 
     REQUIRE(stats.crops > 0);
     return std::pair{g_new_calls.load() - before, stats.crops};
   };
-  allocations_for(32);  // warm up thread-local codec state
-  const auto [few_allocs, few_crops] = allocations_for(128);  // 64 crops
+  allocations_for(32);                                         // warm up thread-local codec state
+  const auto [few_allocs, few_crops] = allocations_for(128);   // 64 crops
   const auto [many_allocs, many_crops] = allocations_for(16);  // 4096 crops
   REQUIRE(many_crops - few_crops > 4000);
   const double per_crop = static_cast<double>(many_allocs) - static_cast<double>(few_allocs);

@@ -1,6 +1,6 @@
 // The help text states the engine's own resolved defaults, not numbers of its own.
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include "cli_runner.hpp"
 #include "tessera/engine/engine.hpp"
@@ -18,11 +18,13 @@ TEST_CASE("--help prints the defaults the engine resolves", "[help]") {
     const CliOutcome help = run_tessera(dir, fmt::format("{} --help", command));
     REQUIRE(help.code == 0);
     CHECK(help.out.find(fmt::format("every core, {} here", defaults.threads)) != std::string::npos);
-    CHECK(help.out.find(fmt::format("(default: {} per thread)", resolved_settings(one_thread).crops_in_flight)) !=
+    CHECK(help.out.find(fmt::format("(default: {} per thread)",
+                                    resolved_settings(one_thread).crops_in_flight)) !=
           std::string::npos);
-    CHECK(help.out.find(fmt::format("Rows decoded per step (default: {})", defaults.band_rows)) != std::string::npos);
-    CHECK(help.out.find(fmt::format("Images open at once (default: {})", defaults.jobs_in_flight)) !=
+    CHECK(help.out.find(fmt::format("Rows decoded per step (default: {})", defaults.band_rows)) !=
           std::string::npos);
+    CHECK(help.out.find(fmt::format("Images open at once (default: {})",
+                                    defaults.jobs_in_flight)) != std::string::npos);
   }
 }
 
@@ -33,7 +35,8 @@ TEST_CASE("resolved_settings fills only what the options leave at 0", "[help]") 
   options.jobs_in_flight = 0;
   const EngineSettings s = resolved_settings(options);
   CHECK(s.threads == 3);
-  CHECK(s.crops_in_flight == 3 * resolved_settings(EngineOptions{}).crops_in_flight / resolved_settings().threads);
+  CHECK(s.crops_in_flight ==
+        3 * resolved_settings(EngineOptions{}).crops_in_flight / resolved_settings().threads);
   CHECK(s.band_rows == 8);
   CHECK(s.jobs_in_flight == 1);
   options.crops_in_flight = 5;

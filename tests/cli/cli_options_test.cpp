@@ -115,7 +115,8 @@ TEST_CASE("engine_options_from leaves unset settings to the engine's own default
   run.band_rows = 16;
   const EngineSettings s = resolved_settings(engine_options_from(run));
   CHECK(s.threads == 3);
-  CHECK(s.crops_in_flight == 3 * resolved_settings(EngineOptions{}).crops_in_flight / resolved_settings().threads);
+  CHECK(s.crops_in_flight ==
+        3 * resolved_settings(EngineOptions{}).crops_in_flight / resolved_settings().threads);
   CHECK(s.band_rows == 16);
 }
 

@@ -23,8 +23,9 @@ TEST_CASE("parse_profile reads the engine and codec settings", "[profile]") {
 }
 
 TEST_CASE("parse_profile names the file and the field it refuses", "[profile]") {
-  for (const char* bad : {"not json", "{}", R"({"engine": {"threads": -1}})", R"({"engine": {}, "codec": 3})",
-                          R"({"engine": {}, "codec": {"png_filter": "zigzag"}})"}) {
+  for (const char* bad :
+       {"not json", "{}", R"({"engine": {"threads": -1}})", R"({"engine": {}, "codec": 3})",
+        R"({"engine": {}, "codec": {"png_filter": "zigzag"}})"}) {
     INFO(bad);
     auto profile = parse_profile(bad, "p.json");
     REQUIRE_FALSE(profile);
@@ -37,7 +38,8 @@ TEST_CASE("apply_profile fills what the command line left out", "[profile]") {
   REQUIRE(profile);
   CommonArgs args;
   args.run.threads = 7;
-  const auto lines = apply_profile(*profile, args, [](std::string_view flag) { return flag == "--threads"; });
+  const auto lines =
+      apply_profile(*profile, args, [](std::string_view flag) { return flag == "--threads"; });
   CHECK(args.run.threads == 7);
   CHECK(args.run.crops_in_flight == 12);
   CHECK(args.run.band_rows == 32);

@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "tessera/engine/demo_image.hpp"
 #include "cli_runner.hpp"
+#include "tessera/engine/demo_image.hpp"
 #include "test_images.hpp"
 
 namespace fs = std::filesystem;
@@ -104,17 +104,19 @@ TEST_CASE("tile names and counts follow the edge policy, stride and overlap", "[
       {"--tile 128", {"pic/0_0.png", "pic/128_0.png"}, 128},
       {"--tile 128 --edge drop", {"pic/0_0.png", "pic/128_0.png"}, 128},
       {"--tile 128 --edge clip",
-       {"pic/0_0.png", "pic/128_0.png", "pic/256_0.png", "pic/0_128.png", "pic/128_128.png", "pic/256_128.png"},
+       {"pic/0_0.png", "pic/128_0.png", "pic/256_0.png", "pic/0_128.png", "pic/128_128.png",
+        "pic/256_128.png"},
        44},
       {"--tile 128 --edge pad",
-       {"pic/0_0.png", "pic/128_0.png", "pic/256_0.png", "pic/0_128.png", "pic/128_128.png", "pic/256_128.png"},
+       {"pic/0_0.png", "pic/128_0.png", "pic/256_0.png", "pic/0_128.png", "pic/128_128.png",
+        "pic/256_128.png"},
        128},
       {"--tile 128 --stride 100", {"pic/0_0.png", "pic/100_0.png"}, 128},
       {"--tile 128 --overlap 28", {"pic/0_0.png", "pic/100_0.png"}, 128},
       {"--tile 128x64 --stride 100x64 --edge clip",
-       {"pic/0_0.png", "pic/100_0.png", "pic/200_0.png", "pic/0_64.png", "pic/100_64.png", "pic/200_64.png",
-        "pic/0_128.png", "pic/100_128.png", "pic/200_128.png", "pic/0_192.png", "pic/100_192.png",
-        "pic/200_192.png"},
+       {"pic/0_0.png", "pic/100_0.png", "pic/200_0.png", "pic/0_64.png", "pic/100_64.png",
+        "pic/200_64.png", "pic/0_128.png", "pic/100_128.png", "pic/200_128.png", "pic/0_192.png",
+        "pic/100_192.png", "pic/200_192.png"},
        100},
   };
   for (const Case& c : cases) {
@@ -123,9 +125,10 @@ TEST_CASE("tile names and counts follow the edge policy, stride and overlap", "[
       auto result = run_shell(dir, "tessera tile pic.png -o out --quiet " + c.options);
       REQUIRE(result.code == 0);
       CHECK(files_under(dir / "out") == c.names);
-      const std::string last = *std::max_element(c.names.begin(), c.names.end(), [](const auto& a, const auto& b) {
-        return std::stoi(a.substr(4)) < std::stoi(b.substr(4));
-      });
+      const std::string last =
+          *std::max_element(c.names.begin(), c.names.end(), [](const auto& a, const auto& b) {
+            return std::stoi(a.substr(4)) < std::stoi(b.substr(4));
+          });
       CHECK(header_of(dir / ("out/" + last)).width == c.last_width);
     }
   }
@@ -138,7 +141,8 @@ TEST_CASE("PNG crops survive a round trip through a tar shard pixel for pixel", 
   auto decoded = decode_whole(*InputBytes::open_file(dir / "src.jpg"));
   REQUIRE(decoded.ok());
 
-  auto result = run_shell(dir, "tessera tile src.jpg --tile 64 --edge clip -f png -o shards.tar --quiet");
+  auto result =
+      run_shell(dir, "tessera tile src.jpg --tile 64 --edge clip -f png -o shards.tar --quiet");
   REQUIRE(result.code == 0);
   REQUIRE(fs::exists(dir / "shards-000000.tar"));
   fs::create_directories(dir / "x");
@@ -155,7 +159,8 @@ TEST_CASE("PNG crops survive a round trip through a tar shard pixel for pixel", 
     REQUIRE(crop->width == w);
     REQUIRE(crop->height == h);
     CHECK(same_pixels(crop->view(), decoded->view().crop(x, y, w, h)));
-    auto meta = nlohmann::json::parse(read_text(dir.path() / "x" / (name.substr(0, name.size() - 4) + ".json")));
+    auto meta = nlohmann::json::parse(
+        read_text(dir.path() / "x" / (name.substr(0, name.size() - 4) + ".json")));
     CHECK(meta["x"] == x);
     CHECK(meta["y"] == y);
     ++compared;
@@ -168,7 +173,8 @@ TEST_CASE("tar shards split at the size limit and at a sample count", "[cli]") {
   write_image(dir / "src.png", 256, 256, png_options());
 
   SECTION("by bytes") {
-    auto result = run_shell(dir, "tessera tile src.png --tile 64 -o s.tar --shard-size 64KiB --json");
+    auto result =
+        run_shell(dir, "tessera tile src.png --tile 64 -o s.tar --shard-size 64KiB --json");
     REQUIRE(result.code == 0);
     const auto summary = last_json_line(result.out);
     std::size_t shards = 0;
@@ -183,7 +189,8 @@ TEST_CASE("tar shards split at the size limit and at a sample count", "[cli]") {
     CHECK(summary["crops"] == 16);
   }
   SECTION("by samples") {
-    auto result = run_shell(dir, "tessera tile src.png --tile 64 -o s.tar --shard-size 5samples --quiet");
+    auto result =
+        run_shell(dir, "tessera tile src.png --tile 64 -o s.tar --shard-size 5samples --quiet");
     REQUIRE(result.code == 0);
     std::vector<std::size_t> counts;
     for (int i = 0; fs::exists(dir / fmt::format("s-{:06}.tar", i)); ++i) {
@@ -193,24 +200,32 @@ TEST_CASE("tar shards split at the size limit and at a sample count", "[cli]") {
   }
 }
 
-TEST_CASE("a manifest with one corrupt image completes the others and names the bad file", "[cli]") {
+TEST_CASE("a manifest with one corrupt image completes the others and names the bad file",
+          "[cli]") {
   TempDir dir;
   write_image(dir / "one.jpg", 128, 128, jpeg_options());
   write_image(dir / "two.png", 128, 64, png_options());
-  write_bytes(dir / "broken.jpg", {0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0, 1, 2, 3});
+  write_bytes(dir / "broken.jpg",
+              {0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0, 1, 2, 3});
   {
     std::ofstream jobs(dir / "jobs.jsonl");
-    jobs << R"({"input": "one.jpg"})" << "\n"
-         << R"({"input": "broken.jpg", "plan": {"tile": 32}})" << "\n"
-         << R"({"input": "two.png", "plan": {"tile": 32}, "key_prefix": "p2"})" << "\n";
+    jobs << R"({"input": "one.jpg"})"
+         << "\n"
+         << R"({"input": "broken.jpg", "plan": {"tile": 32}})"
+         << "\n"
+         << R"({"input": "two.png", "plan": {"tile": 32}, "key_prefix": "p2"})"
+         << "\n";
   }
-  auto result = run_shell(dir, "tessera manifest jobs.jsonl --tile 64 -o out --name '{stem}/{key}.{ext}' --quiet");
+  auto result = run_shell(
+      dir, "tessera manifest jobs.jsonl --tile 64 -o out --name '{stem}/{key}.{ext}' --quiet");
   CHECK(result.code == 1);
   CHECK_THAT(result.err, Catch::Contains("tessera: broken.jpg"));
   CHECK_THAT(result.err, Catch::Contains("line 2"));
   const auto files = files_under(dir / "out");
-  CHECK(std::count_if(files.begin(), files.end(), [](auto& f) { return f.starts_with("one/"); }) == 4);
-  CHECK(std::count_if(files.begin(), files.end(), [](auto& f) { return f.starts_with("two/p2_"); }) == 8);
+  CHECK(std::count_if(files.begin(), files.end(), [](auto& f) { return f.starts_with("one/"); }) ==
+        4);
+  CHECK(std::count_if(files.begin(), files.end(),
+                      [](auto& f) { return f.starts_with("two/p2_"); }) == 8);
   CHECK(files.size() == 12);
 }
 
@@ -219,8 +234,10 @@ TEST_CASE("a bad manifest line is named by its number and skipped", "[cli]") {
   write_image(dir / "one.jpg", 64, 64, jpeg_options());
   {
     std::ofstream jobs(dir / "jobs.jsonl");
-    jobs << R"({"input": "one.jpg", "plan": {"tile": 32}})" << "\n\n{not json\n"
-         << R"({"input": "one.jpg"})" << "\n";
+    jobs << R"({"input": "one.jpg", "plan": {"tile": 32}})"
+         << "\n\n{not json\n"
+         << R"({"input": "one.jpg"})"
+         << "\n";
   }
   auto result = run_shell(dir, "tessera manifest jobs.jsonl --json");
   CHECK(result.code == 1);
@@ -255,7 +272,8 @@ TEST_CASE("ROI keys that would escape the output directory are refused", "[cli]"
   CHECK_THAT(result.err, Catch::Contains("../../escaped"));
   CHECK_THAT(result.err, Catch::Contains("ROI 1"));
   const auto files = files_under(dir.path());
-  CHECK(std::none_of(files.begin(), files.end(), [](auto& f) { return f.find("escaped") != std::string::npos; }));
+  CHECK(std::none_of(files.begin(), files.end(),
+                     [](auto& f) { return f.find("escaped") != std::string::npos; }));
   CHECK(files_under(dir / "deep/out").empty());
 
   SECTION("safe keys name the files") {
@@ -281,7 +299,8 @@ TEST_CASE("an ROI outside the image fails with the plan's advice", "[cli]") {
 TEST_CASE("skip-blank skips the crops of a uniform half", "[cli]") {
   TempDir dir;
   OwnedImage image = make_demo_image(128, 128, PixelFormat::kRgb8, 5);
-  std::fill(image.pixels.begin(), image.pixels.begin() + static_cast<std::ptrdiff_t>(image.stride() * 64), 200);
+  std::fill(image.pixels.begin(),
+            image.pixels.begin() + static_cast<std::ptrdiff_t>(image.stride() * 64), 200);
   auto bytes = encode_to_vector(image.view(), png_options());
   REQUIRE(bytes.ok());
   write_bytes(dir / "half.png", *bytes);
@@ -293,7 +312,8 @@ TEST_CASE("skip-blank skips the crops of a uniform half", "[cli]") {
   CHECK(summary["crops"] == 8);
   const auto files = files_under(dir / "out");
   CHECK(files.size() == 8);
-  CHECK(std::all_of(files.begin(), files.end(), [](auto& f) { return std::stoi(f.substr(f.find('_') + 1)) >= 64; }));
+  CHECK(std::all_of(files.begin(), files.end(),
+                    [](auto& f) { return std::stoi(f.substr(f.find('_') + 1)) >= 64; }));
 }
 
 TEST_CASE("bad arguments exit with 2 and say what to do", "[cli]") {
@@ -369,8 +389,8 @@ TEST_CASE("the json summary reports the run's counts and sizes", "[cli]") {
   auto result = run_shell(dir, "tessera tile a.jpg b.jpg c.jpg --tile 32 -o out --json -j 2");
   CHECK(result.code == 1);
   const auto summary = last_json_line(result.out);
-  for (const char* field : {"images", "crops", "failed", "skipped", "bytes_out", "wall_s", "decode_s", "encode_cpu_s",
-                            "peak_rss_mb", "peak_window_mb"}) {
+  for (const char* field : {"images", "crops", "failed", "skipped", "bytes_out", "wall_s",
+                            "decode_s", "encode_cpu_s", "peak_rss_mb", "peak_window_mb"}) {
     CHECK(summary.contains(field));
   }
   CHECK(summary["images"] == 3);
@@ -384,16 +404,21 @@ TEST_CASE("the json summary reports the run's counts and sizes", "[cli]") {
   CHECK_THAT(result.err, Catch::Contains("tessera: c.jpg"));
 }
 
-TEST_CASE("random crops are reproducible from the seed and default to the input's format", "[cli]") {
+TEST_CASE("random crops are reproducible from the seed and default to the input's format",
+          "[cli]") {
   TempDir dir;
   write_image(dir / "a.png", 200, 200, png_options());
-  REQUIRE(run_shell(dir, "tessera random a.png --count 7 --size 16:48 --seed 9 -o r1 --quiet").code == 0);
-  REQUIRE(run_shell(dir, "tessera random a.png --count 7 --size 16:48 --seed 9 -o r2 --quiet -j 1").code == 0);
+  REQUIRE(
+      run_shell(dir, "tessera random a.png --count 7 --size 16:48 --seed 9 -o r1 --quiet").code ==
+      0);
+  REQUIRE(run_shell(dir, "tessera random a.png --count 7 --size 16:48 --seed 9 -o r2 --quiet -j 1")
+              .code == 0);
   const auto first = files_under(dir / "r1");
   CHECK(first.size() == 7);
   CHECK(first == files_under(dir / "r2"));
   CHECK(std::all_of(first.begin(), first.end(), [](auto& f) { return f.ends_with(".png"); }));
-  for (const auto& f : first) CHECK(read_text(dir.path() / "r1" / f) == read_text(dir.path() / "r2" / f));
+  for (const auto& f : first)
+    CHECK(read_text(dir.path() / "r1" / f) == read_text(dir.path() / "r2" / f));
 }
 
 TEST_CASE("quiet mode prints nothing on success", "[cli]") {

@@ -43,7 +43,8 @@ TEST_CASE("noise_between never falls below 2% of the reference", "[tune]") {
   CHECK(loose.runs.size() == 3);
 }
 
-TEST_CASE("codec_choices change one setting at a time, and none unless lossy changes are allowed", "[tune]") {
+TEST_CASE("codec_choices change one setting at a time, and none unless lossy changes are allowed",
+          "[tune]") {
   EncodeArgs base;
   CHECK(codec_choices(base, OutputFormat::kJpeg, false).size() == 1);
   const auto jpeg = codec_choices(base, OutputFormat::kJpeg, true);

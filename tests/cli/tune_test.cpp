@@ -4,13 +4,13 @@
 #include <filesystem>
 #include <string>
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli_runner.hpp"
 #include "tessera/engine/demo_image.hpp"
 #include "tessera/engine/engine.hpp"
-#include "cli_runner.hpp"
 #include "test_images.hpp"
 
 namespace fs = std::filesystem;
@@ -34,7 +34,9 @@ json read_json(const std::string& path) {
 }
 
 // tune searches up to twice the engine's own thread count (TBB's, which honours CPU quotas).
-int max_threads() { return 2 * resolved_settings().threads; }
+int max_threads() {
+  return 2 * resolved_settings().threads;
+}
 
 void check_engine_in_range(const json& engine) {
   REQUIRE(engine.is_object());
@@ -80,7 +82,8 @@ TEST_CASE("tune writes a profile in range that tile accepts, and -j overrides it
   }
   // The chosen engine settings are one of the measured candidates.
   bool chosen_was_measured = false;
-  for (const json& c : candidates) chosen_was_measured = chosen_was_measured || c.at("engine") == profile.at("engine");
+  for (const json& c : candidates)
+    chosen_was_measured = chosen_was_measured || c.at("engine") == profile.at("engine");
   CHECK(chosen_was_measured);
   if (measured.at("defaults_are_best").get<bool>()) {
     CHECK(tune.out.find("the defaults are already the best (within noise)") != std::string::npos);
@@ -94,12 +97,14 @@ TEST_CASE("tune writes a profile in range that tile accepts, and -j overrides it
   CHECK(json::parse(tile.out).at("crops") == kTiles);
   CHECK(tile.err.find(fmt::format("threads {} (profile)", threads)) != std::string::npos);
 
-  const CliOutcome explicit_j = run_tessera(dir, "tile in.jpg --tile 64 --profile profile.json -j 1 --json");
+  const CliOutcome explicit_j =
+      run_tessera(dir, "tile in.jpg --tile 64 --profile profile.json -j 1 --json");
   INFO(explicit_j.err);
   REQUIRE(explicit_j.code == 0);
   CHECK(explicit_j.err.find("threads 1 (command line)") != std::string::npos);
   CHECK(explicit_j.err.find(fmt::format("crops_in_flight {} (profile)",
-                                        profile.at("engine").at("crops_in_flight").get<int>())) != std::string::npos);
+                                        profile.at("engine").at("crops_in_flight").get<int>())) !=
+        std::string::npos);
 }
 
 TEST_CASE("a profile's settings reach the engine unless a flag is given", "[cli][tune]") {
@@ -115,7 +120,8 @@ TEST_CASE("a profile's settings reach the engine unless a flag is given", "[cli]
   CHECK(summary.at("crops") == kTiles);
   CHECK(summary.at("pool_buffers") == 1);
 
-  const CliOutcome random = run_tessera(dir, "random in.jpg --count 7 --size 48 --profile one.json --quiet --json");
+  const CliOutcome random =
+      run_tessera(dir, "random in.jpg --count 7 --size 48 --profile one.json --quiet --json");
   INFO(random.err);
   REQUIRE(random.code == 0);
   CHECK(json::parse(random.out).at("pool_buffers") == 1);
@@ -176,7 +182,8 @@ TEST_CASE("a bad profile is a usage error that names the file", "[cli][tune]") {
   CHECK(missing.err.find("cannot read the profile missing.json") != std::string::npos);
 
   write_text(dir / "jobs.jsonl", "{\"input\": \"in.jpg\"}\n");
-  const CliOutcome manifest = run_tessera(dir, "manifest jobs.jsonl --tile 32 --profile garbage.json");
+  const CliOutcome manifest =
+      run_tessera(dir, "manifest jobs.jsonl --tile 32 --profile garbage.json");
   CHECK(manifest.code == 2);
   CHECK(manifest.err.find("garbage.json") != std::string::npos);
 }
@@ -185,7 +192,8 @@ TEST_CASE("tune --allow-lossy-changes reports size and PSNR for codec settings",
   TempDir dir;
   SECTION("JPEG: DCT, Huffman and progressive") {
     write_photo(dir / "in.jpg", kWidth, kHeight, OutputFormat::kJpeg);
-    const CliOutcome tune = run_tessera(dir, "tune in.jpg --tile 64 --time 3s --allow-lossy-changes -o p.json");
+    const CliOutcome tune =
+        run_tessera(dir, "tune in.jpg --tile 64 --time 3s --allow-lossy-changes -o p.json");
     INFO(tune.err);
     REQUIRE(tune.code == 0);
     CHECK(tune.out.find("size MB") != std::string::npos);
@@ -207,14 +215,16 @@ TEST_CASE("tune --allow-lossy-changes reports size and PSNR for codec settings",
         saw_codec_row = true;
         // Optimised Huffman tables: same pixels, fewer bytes.
         CHECK(c.at("psnr_db") == defaults.at("psnr_db"));
-        CHECK(c.at("bytes_out").get<std::uint64_t>() < defaults.at("bytes_out").get<std::uint64_t>());
+        CHECK(c.at("bytes_out").get<std::uint64_t>() <
+              defaults.at("bytes_out").get<std::uint64_t>());
       }
     }
     CHECK(saw_codec_row);
   }
   SECTION("PNG: every setting stays lossless") {
     write_photo(dir / "in.png", 256, 192, OutputFormat::kPng);
-    const CliOutcome tune = run_tessera(dir, "tune in.png --tile 64 --time 3s --allow-lossy-changes -o p.json");
+    const CliOutcome tune =
+        run_tessera(dir, "tune in.png --tile 64 --time 3s --allow-lossy-changes -o p.json");
     INFO(tune.err);
     REQUIRE(tune.code == 0);
     CHECK(tune.out.find("lossless") != std::string::npos);
@@ -229,11 +239,13 @@ TEST_CASE("tune checks its arguments before running", "[cli][tune]") {
   write_photo(dir / "in.jpg", 128, 96, OutputFormat::kJpeg);
   write_text(dir / "rois.csv", "0,0,32,32\n16,16,48,48\n");
   for (const char* time : {"30s", "2m", "90", "0.5m"}) {
-    const CliOutcome o = run_tessera(dir, fmt::format("tune in.jpg --tile 32 --time {} -o t.json --quiet", time));
+    const CliOutcome o =
+        run_tessera(dir, fmt::format("tune in.jpg --tile 32 --time {} -o t.json --quiet", time));
     INFO(time << ": " << o.err);
     CHECK(o.code == 0);
   }
-  const CliOutcome rois = run_tessera(dir, "tune in.jpg --rois rois.csv --time 2s -o r.json --quiet");
+  const CliOutcome rois =
+      run_tessera(dir, "tune in.jpg --rois rois.csv --time 2s -o r.json --quiet");
   INFO(rois.err);
   CHECK(rois.code == 0);
   CHECK(read_json(dir / "r.json").at("measured").at("candidates").front().at("crops") == 2);

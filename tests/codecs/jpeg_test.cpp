@@ -14,10 +14,10 @@
 
 #include <catch2/catch.hpp>
 
-#include "test_images.hpp"
 #include "tessera/codecs/decoder.hpp"
 #include "tessera/codecs/encoder.hpp"
 #include "tessera/engine/demo_image.hpp"
+#include "test_images.hpp"
 
 namespace tessera {
 namespace {
@@ -46,7 +46,9 @@ OwnedImage decode_ok(const Bytes& bytes, int band_rows = 16, const DecodeOptions
   return std::move(image).value();
 }
 
-Bytes jpeg_file(const std::string& name) { return test::read_file(test::data_path("jpeg/" + name)); }
+Bytes jpeg_file(const std::string& name) {
+  return test::read_file(test::data_path("jpeg/" + name));
+}
 
 ImageHeader header_of(const Bytes& bytes) {
   auto decoder = open_decoder(InputBytes::from_vector(bytes, "test.jpg"));
@@ -60,7 +62,8 @@ OwnedImage packed_copy(const ImageView& view) {
   OwnedImage image{view.width, view.height, view.format, {}};
   image.pixels.resize(image.stride() * static_cast<std::size_t>(view.height));
   for (int y = 0; y < view.height; ++y) {
-    std::memcpy(image.pixels.data() + static_cast<std::size_t>(y) * image.stride(), view.row(y), view.row_bytes());
+    std::memcpy(image.pixels.data() + static_cast<std::size_t>(y) * image.stride(), view.row(y),
+                view.row_bytes());
   }
   return image;
 }
@@ -70,7 +73,8 @@ OwnedImage drop_channels(const OwnedImage& source, PixelFormat to) {
   OwnedImage image{source.width, source.height, to, {}};
   const int from = channel_count(source.format);
   const int keep = channel_count(to);
-  const std::size_t pixels = static_cast<std::size_t>(source.width) * static_cast<std::size_t>(source.height);
+  const std::size_t pixels =
+      static_cast<std::size_t>(source.width) * static_cast<std::size_t>(source.height);
   image.pixels.resize(pixels * static_cast<std::size_t>(keep));
   for (std::size_t i = 0; i < pixels; ++i) {
     for (int c = 0; c < keep; ++c) image.pixels[i * keep + c] = source.pixels[i * from + c];
@@ -105,7 +109,9 @@ struct TestJpegErrors {
   std::jmp_buf jump;
 };
 
-void test_error_exit(j_common_ptr cinfo) { std::longjmp(reinterpret_cast<TestJpegErrors*>(cinfo->err)->jump, 1); }
+void test_error_exit(j_common_ptr cinfo) {
+  std::longjmp(reinterpret_cast<TestJpegErrors*>(cinfo->err)->jump, 1);
+}
 
 struct RawJpegSpec {
   int width = 0;
@@ -116,7 +122,8 @@ struct RawJpegSpec {
 };
 
 // Compresses packed CMYK pixels with the libjpeg API; libjpeg mallocs *out.
-bool compress_cmyk(const std::uint8_t* pixels, const RawJpegSpec* spec, unsigned char** out, unsigned long* size) {
+bool compress_cmyk(const std::uint8_t* pixels, const RawJpegSpec* spec, unsigned char** out,
+                   unsigned long* size) {
   jpeg_compress_struct cinfo{};
   TestJpegErrors errors{};
   cinfo.err = jpeg_std_error(&errors.pub);
@@ -142,7 +149,8 @@ bool compress_cmyk(const std::uint8_t* pixels, const RawJpegSpec* spec, unsigned
   cinfo.restart_interval = spec->restart_interval;
   jpeg_start_compress(&cinfo, TRUE);
   while (cinfo.next_scanline < cinfo.image_height) {
-    JSAMPROW row = const_cast<JSAMPROW>(pixels + cinfo.next_scanline * static_cast<std::size_t>(spec->width) * 4);
+    JSAMPROW row = const_cast<JSAMPROW>(pixels + cinfo.next_scanline *
+                                                     static_cast<std::size_t>(spec->width) * 4);
     jpeg_write_scanlines(&cinfo, &row, 1);
   }
   jpeg_finish_compress(&cinfo);
@@ -169,9 +177,9 @@ Bytes turbojpeg_accurate(const ImageView& view, int quality) {
   unsigned long size = tjBufSize(view.width, view.height, subsampling);
   Bytes buffer(size);
   unsigned char* out = buffer.data();
-  const int rc = tjCompress2(handle, view.data, view.width, static_cast<int>(view.stride), view.height,
-                             gray ? TJPF_GRAY : TJPF_RGB, &out, &size, subsampling, quality,
-                             TJFLAG_ACCURATEDCT | TJFLAG_NOREALLOC);
+  const int rc = tjCompress2(handle, view.data, view.width, static_cast<int>(view.stride),
+                             view.height, gray ? TJPF_GRAY : TJPF_RGB, &out, &size, subsampling,
+                             quality, TJFLAG_ACCURATEDCT | TJFLAG_NOREALLOC);
   tjDestroy(handle);
   REQUIRE(rc == 0);
   buffer.resize(size);
@@ -190,7 +198,8 @@ std::vector<std::pair<std::string, Bytes>> decodable_corpus() {
   progressive.jpeg.progressive = true;
   corpus.emplace_back("made progressive", encode_ok(demo.view(), progressive));
   const Bytes cmyk = test::random_image(40, 23, PixelFormat::kRgba8, 3).pixels;
-  corpus.emplace_back("made CMYK with restarts", cmyk_jpeg(cmyk, RawJpegSpec{40, 23, JCS_CMYK, true, 2}));
+  corpus.emplace_back("made CMYK with restarts",
+                      cmyk_jpeg(cmyk, RawJpegSpec{40, 23, JCS_CMYK, true, 2}));
   return corpus;
 }
 
@@ -199,7 +208,8 @@ std::vector<std::pair<std::string, Bytes>> decodable_corpus() {
 // ------------------------------------------------------------------------------------------
 // Encoding
 
-TEST_CASE("JPEG 4:4:4 q95 crops of natural images from strided views keep their quality", "[codec][jpeg]") {
+TEST_CASE("JPEG 4:4:4 q95 crops of natural images from strided views keep their quality",
+          "[codec][jpeg]") {
   const OwnedImage photo = decode_ok(jpeg_file("testorig.jpg"));
   const OwnedImage demo = make_demo_image(320, 240, PixelFormat::kRgb8, 7);
   const EncodeOptions options = jpeg_options(95, JpegSubsampling::k444);
@@ -263,7 +273,8 @@ TEST_CASE("JPEG options reach libjpeg", "[codec][jpeg]") {
   const Bytes plain = encode_ok(demo.view(), jpeg_options(90, JpegSubsampling::k420));
 
   SECTION("defaults: baseline, JFIF only, 4:2:0, no restart markers") {
-    CHECK(header_markers(plain) == std::vector<int>{0xe0, 0xdb, 0xdb, 0xc0, 0xc4, 0xc4, 0xc4, 0xc4, 0xda});
+    CHECK(header_markers(plain) ==
+          std::vector<int>{0xe0, 0xdb, 0xdb, 0xc0, 0xc4, 0xc4, 0xc4, 0xc4, 0xda});
     const ImageHeader header = header_of(plain);
     CHECK(header.subsampling == ChromaSubsampling::k420);
     CHECK_FALSE(header.progressive);
@@ -274,7 +285,8 @@ TEST_CASE("JPEG options reach libjpeg", "[codec][jpeg]") {
           ChromaSubsampling::k444);
     CHECK(header_of(encode_ok(demo.view(), jpeg_options(90, JpegSubsampling::k422))).subsampling ==
           ChromaSubsampling::k422);
-    const ImageHeader gray = header_of(encode_ok(demo.view(), jpeg_options(90, JpegSubsampling::kGray)));
+    const ImageHeader gray =
+        header_of(encode_ok(demo.view(), jpeg_options(90, JpegSubsampling::kGray)));
     CHECK(gray.subsampling == ChromaSubsampling::kGray);
     CHECK(gray.format == PixelFormat::kGray8);
     CHECK(gray.file_channels == 1);
@@ -298,7 +310,8 @@ TEST_CASE("JPEG options reach libjpeg", "[codec][jpeg]") {
     options.jpeg.fast_dct = true;
     const Bytes fast = encode_ok(demo.view(), options);
     CHECK((fast != plain));
-    CHECK(test::psnr(decode_ok(fast).view(), demo.view()) >= test::psnr(decode_ok(plain).view(), demo.view()) - 1.0);
+    CHECK(test::psnr(decode_ok(fast).view(), demo.view()) >=
+          test::psnr(decode_ok(plain).view(), demo.view()) - 1.0);
   }
   SECTION("quality") {
     const Bytes low = encode_ok(demo.view(), jpeg_options(20, JpegSubsampling::k420));
@@ -321,19 +334,22 @@ TEST_CASE("JPEG encoder matches TurboJPEG at equal settings", "[codec][jpeg]") {
 
 TEST_CASE("JPEG worst-case size bound holds for random pixels at q100", "[codec][jpeg]") {
   const std::pair<int, int> sizes[] = {{1, 1}, {7, 5}, {16, 16}, {64, 64}, {333, 129}};
-  const JpegSubsampling subsamplings[] = {JpegSubsampling::k444, JpegSubsampling::k422, JpegSubsampling::k420,
-                                          JpegSubsampling::kGray};
+  const JpegSubsampling subsamplings[] = {JpegSubsampling::k444, JpegSubsampling::k422,
+                                          JpegSubsampling::k420, JpegSubsampling::kGray};
   for (const auto& [w, h] : sizes) {
     for (PixelFormat format : {PixelFormat::kRgb8, PixelFormat::kGray8}) {
-      const OwnedImage noise = test::random_image(w, h, format, static_cast<std::uint64_t>(w * 1000 + h));
+      const OwnedImage noise =
+          test::random_image(w, h, format, static_cast<std::uint64_t>(w * 1000 + h));
       for (JpegSubsampling subsampling : subsamplings) {
         for (bool progressive_optimised : {false, true}) {
           EncodeOptions options = jpeg_options(100, subsampling);
           options.jpeg.progressive = progressive_optimised;
           options.jpeg.optimize_huffman = progressive_optimised;
           const std::size_t bound = max_encoded_size(w, h, format, options);
-          INFO(w << "x" << h << " " << to_string(format) << " subsampling " << static_cast<int>(subsampling)
-                 << (progressive_optimised ? " progressive+optimised" : " baseline") << " bound " << bound);
+          INFO(w << "x" << h << " " << to_string(format) << " subsampling "
+                 << static_cast<int>(subsampling)
+                 << (progressive_optimised ? " progressive+optimised" : " baseline") << " bound "
+                 << bound);
           // encode_to_vector offers exactly `bound` bytes; more would fail with kBufferTooSmall.
           const Bytes bytes = encode_ok(noise.view(), options);
           CHECK(bytes.size() <= bound);
@@ -354,7 +370,8 @@ TEST_CASE("JPEG encoder reports an undersized buffer and stays usable", "[codec]
   for (std::size_t capacity : {std::size_t{0}, std::size_t{1}, std::size_t{100}, n / 2, n - 1}) {
     INFO("capacity " << capacity);
     Bytes buffer(n + 256, kCanary);
-    auto result = encoder->encode(demo.view(), options, std::span<std::uint8_t>(buffer.data(), capacity));
+    auto result =
+        encoder->encode(demo.view(), options, std::span<std::uint8_t>(buffer.data(), capacity));
     REQUIRE_FALSE(result.ok());
     CHECK(result.error().code == ErrorCode::kBufferTooSmall);
     CHECK(std::all_of(buffer.begin() + static_cast<std::ptrdiff_t>(capacity), buffer.end(),
@@ -439,7 +456,8 @@ TEST_CASE("JPEG 12-bit files fail cleanly", "[codec][jpeg]") {
   auto decoder = open_decoder(InputBytes::from_vector(jpeg_file("monkey12.jpg"), "monkey12.jpg"));
   REQUIRE_FALSE(decoder.ok());
   CHECK(decoder.error().code == ErrorCode::kUnsupportedFormat);
-  CHECK_THAT(decoder.error().message, Catch::Contains("monkey12.jpg") && Catch::Contains("precision 12"));
+  CHECK_THAT(decoder.error().message,
+             Catch::Contains("monkey12.jpg") && Catch::Contains("precision 12"));
 }
 
 TEST_CASE("JPEG band height does not change the decoded pixels", "[codec][jpeg]") {
@@ -463,14 +481,16 @@ TEST_CASE("JPEG decoder writes rows at the caller's stride and no further", "[co
   Bytes window(stride * 149, kCanary);
   int total = 0;
   while (true) {
-    auto rows = (*decoder)->read_rows(window.data() + static_cast<std::size_t>(total) * stride, stride, 10);
+    auto rows =
+        (*decoder)->read_rows(window.data() + static_cast<std::size_t>(total) * stride, stride, 10);
     REQUIRE(rows.ok());
     if (*rows == 0) break;
     total += *rows;
   }
   CHECK(total == 149);
   CHECK((*decoder)->rows_read() == 149);
-  CHECK(test::same_pixels(ImageView{window.data(), 227, 149, stride, PixelFormat::kRgb8}, packed.view()));
+  CHECK(test::same_pixels(ImageView{window.data(), 227, 149, stride, PixelFormat::kRgb8},
+                          packed.view()));
   bool padding_untouched = true;
   for (int y = 0; y < 149; ++y) {
     const auto* pad = window.data() + static_cast<std::size_t>(y) * stride + packed.stride();
@@ -489,7 +509,8 @@ TEST_CASE("JPEG CMYK and YCCK decode to RGB", "[codec][jpeg]") {
   // Flat 8x8 patches, so that q100 reproduces the ink values almost exactly.
   constexpr int kW = 32;
   constexpr int kH = 8;
-  const std::uint8_t inks[4][4] = {{0, 0, 0, 0}, {255, 0, 0, 0}, {40, 120, 200, 60}, {10, 20, 30, 255}};
+  const std::uint8_t inks[4][4] = {
+      {0, 0, 0, 0}, {255, 0, 0, 0}, {40, 120, 200, 60}, {10, 20, 30, 255}};
   Bytes cmyk(kW * kH * 4);
   for (int y = 0; y < kH; ++y) {
     for (int x = 0; x < kW; ++x) std::memcpy(&cmyk[(y * kW + x) * 4], inks[x / 8], 4);
@@ -536,7 +557,8 @@ TEST_CASE("JPEG CMYK and YCCK decode to RGB", "[codec][jpeg]") {
 TEST_CASE("JPEG truncated files fail by default and decode with allow_truncated", "[codec][jpeg]") {
   const Bytes whole = jpeg_file("testorig.jpg");
   const std::size_t sos = start_of_scan(whole);
-  for (std::size_t cut : {sos + 20, (sos + whole.size()) / 2, whole.size() - 200, whole.size() - 2}) {
+  for (std::size_t cut :
+       {sos + 20, (sos + whole.size()) / 2, whole.size() - 200, whole.size() - 2}) {
     INFO("cut at " << cut << " of " << whole.size());
     const Bytes truncated(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(cut));
     auto strict = test::decode_whole(InputBytes::from_vector(truncated, "cut.jpg"));
@@ -583,7 +605,8 @@ TEST_CASE("JPEG with flipped bits fails or decodes, never crashes", "[codec][jpe
         options.allow_truncated = allow;
         options.max_pixels = 1 << 22;  // a flipped size field must not cost gigabytes here
         ++attempts;
-        failures += test::decode_whole(InputBytes::from_vector(damaged, name), options, 5).ok() ? 0 : 1;
+        failures +=
+            test::decode_whole(InputBytes::from_vector(damaged, name), options, 5).ok() ? 0 : 1;
       }
     }
   }
@@ -593,11 +616,11 @@ TEST_CASE("JPEG with flipped bits fails or decodes, never crashes", "[codec][jpe
 }
 
 TEST_CASE("JPEG header claiming 65500x65500 in a few bytes fails fast", "[codec][jpeg]") {
-  Bytes hostile = {0xff, 0xd8,                                                  // SOI
-                   0xff, 0xdb, 0x00, 0x43, 0x00};                               // DQT, table 0
+  Bytes hostile = {0xff, 0xd8,                     // SOI
+                   0xff, 0xdb, 0x00, 0x43, 0x00};  // DQT, table 0
   hostile.insert(hostile.end(), 64, 1);
-  const Bytes frame = {0xff, 0xc0, 0x00, 0x0b, 0x08, 0xff, 0xdc, 0xff, 0xdc,   // SOF0 65500x65500
-                       0x01, 0x01, 0x11, 0x00,                                  // one component
+  const Bytes frame = {0xff, 0xc0, 0x00, 0x0b, 0x08, 0xff, 0xdc, 0xff, 0xdc,  // SOF0 65500x65500
+                       0x01, 0x01, 0x11, 0x00,                                // one component
                        0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3f, 0x00,  // SOS
                        0x12, 0x34, 0x56, 0x78, 0xff, 0xd9};
   hostile.insert(hostile.end(), frame.begin(), frame.end());
@@ -605,14 +628,16 @@ TEST_CASE("JPEG header claiming 65500x65500 in a few bytes fails fast", "[codec]
   auto limited = open_decoder(InputBytes::from_vector(hostile, "bomb.jpg"));
   REQUIRE_FALSE(limited.ok());
   CHECK(limited.error().code == ErrorCode::kTooLarge);
-  CHECK_THAT(limited.error().message, Catch::Contains("bomb.jpg") && Catch::Contains("65500x65500"));
+  CHECK_THAT(limited.error().message,
+             Catch::Contains("bomb.jpg") && Catch::Contains("65500x65500"));
 
   DecodeOptions unlimited;
   unlimited.max_pixels = std::uint64_t{1} << 34;
   auto unlimited_result = open_decoder(InputBytes::from_vector(hostile, "bomb.jpg"), unlimited);
   REQUIRE_FALSE(unlimited_result.ok());
   CHECK(unlimited_result.error().code == ErrorCode::kTruncatedData);
-  CHECK_THAT(unlimited_result.error().message, Catch::Contains("65500x65500") && Catch::Contains("6 bytes"));
+  CHECK_THAT(unlimited_result.error().message,
+             Catch::Contains("65500x65500") && Catch::Contains("6 bytes"));
 }
 
 TEST_CASE("JPEG magic followed by garbage is an error", "[codec][jpeg]") {
@@ -626,7 +651,8 @@ TEST_CASE("JPEG magic followed by garbage is an error", "[codec][jpeg]") {
     CHECK(image.error().code != ErrorCode::kInternal);
     CHECK_THAT(image.error().message, Catch::Contains("garbage.jpg"));
   }
-  for (const Bytes& stub : {Bytes{0xff, 0xd8, 0xff}, Bytes{0xff, 0xd8, 0xff, 0xe0}, Bytes{0xff, 0xd8, 0xff, 0xd9}}) {
+  for (const Bytes& stub :
+       {Bytes{0xff, 0xd8, 0xff}, Bytes{0xff, 0xd8, 0xff, 0xe0}, Bytes{0xff, 0xd8, 0xff, 0xd9}}) {
     auto decoder = open_decoder(InputBytes::from_vector(stub, "stub.jpg"));
     REQUIRE_FALSE(decoder.ok());
     CHECK(decoder.error().code != ErrorCode::kInternal);

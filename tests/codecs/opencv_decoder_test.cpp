@@ -22,7 +22,8 @@ std::vector<std::uint8_t> other_file(const std::string& name) {
 }
 
 std::uint32_t little_endian32(const std::uint8_t* p) {
-  return std::uint32_t{p[0]} | std::uint32_t{p[1]} << 8 | std::uint32_t{p[2]} << 16 | std::uint32_t{p[3]} << 24;
+  return std::uint32_t{p[0]} | std::uint32_t{p[1]} << 8 | std::uint32_t{p[2]} << 16 |
+         std::uint32_t{p[3]} << 24;
 }
 
 // An uncompressed 24-bit BMP: bottom-up rows of B, G, R padded to four bytes.
@@ -53,18 +54,22 @@ OwnedImage parse_bmp24(const std::vector<std::uint8_t>& bmp) {
 
 // A binary PPM (P6) with maxval 255 and single-space/newline separators.
 OwnedImage parse_ppm(const std::vector<std::uint8_t>& ppm) {
-  const std::string text(ppm.begin(), ppm.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(ppm.size(), 64)));
+  const std::string text(ppm.begin(), ppm.begin() + static_cast<std::ptrdiff_t>(
+                                                        std::min<std::size_t>(ppm.size(), 64)));
   int width = 0, height = 0, maxval = 0, consumed = 0;
   REQUIRE(std::sscanf(text.c_str(), "P6 %d %d %d%n", &width, &height, &maxval, &consumed) == 3);
   REQUIRE(maxval == 255);
   OwnedImage image{width, height, PixelFormat::kRgb8, {}};
   const auto start = ppm.begin() + consumed + 1;
-  REQUIRE(static_cast<std::size_t>(ppm.end() - start) >= image.stride() * static_cast<std::size_t>(height));
-  image.pixels.assign(start, start + static_cast<std::ptrdiff_t>(image.stride() * static_cast<std::size_t>(height)));
+  REQUIRE(static_cast<std::size_t>(ppm.end() - start) >=
+          image.stride() * static_cast<std::size_t>(height));
+  image.pixels.assign(start, start + static_cast<std::ptrdiff_t>(image.stride() *
+                                                                 static_cast<std::size_t>(height)));
   return image;
 }
 
-Result<OwnedImage> decode_bytes(std::vector<std::uint8_t> bytes, const std::string& name, int band_rows = 16) {
+Result<OwnedImage> decode_bytes(std::vector<std::uint8_t> bytes, const std::string& name,
+                                int band_rows = 16) {
   return test::decode_whole(InputBytes::from_vector(std::move(bytes), name), {}, band_rows);
 }
 
@@ -104,19 +109,21 @@ TEST_CASE("a PPM decodes through OpenCV to the pixels in the file", "[codec][ope
 TEST_CASE("the OpenCV fallback never swaps channels", "[codec][opencv]") {
   // OpenCV's own order is B, G, R(, A): pure red is (0, 0, 255).
   cv::Mat bgr(2, 3, CV_8UC3);
-  bgr.at<cv::Vec3b>(0, 0) = {0, 0, 255};      // red
-  bgr.at<cv::Vec3b>(0, 1) = {0, 255, 0};      // green
-  bgr.at<cv::Vec3b>(0, 2) = {255, 0, 0};      // blue
+  bgr.at<cv::Vec3b>(0, 0) = {0, 0, 255};  // red
+  bgr.at<cv::Vec3b>(0, 1) = {0, 255, 0};  // green
+  bgr.at<cv::Vec3b>(0, 2) = {255, 0, 0};  // blue
   bgr.at<cv::Vec3b>(1, 0) = {10, 20, 30};
   bgr.at<cv::Vec3b>(1, 1) = {255, 255, 255};
   bgr.at<cv::Vec3b>(1, 2) = {0, 0, 0};
-  const std::uint8_t expected_rgb[] = {255, 0, 0, 0, 255, 0, 0, 0, 255, 30, 20, 10, 255, 255, 255, 0, 0, 0};
+  const std::uint8_t expected_rgb[] = {255, 0,  0,  0,   255, 0,   0, 0, 255,
+                                       30,  20, 10, 255, 255, 255, 0, 0, 0};
 
   SECTION("BMP, three channels") {
     auto decoded = decode_bytes(encode_with_opencv(bgr, ".bmp"), "colours.bmp");
     REQUIRE(decoded.ok());
     REQUIRE(decoded->format == PixelFormat::kRgb8);
-    CHECK(decoded->pixels == std::vector<std::uint8_t>(std::begin(expected_rgb), std::end(expected_rgb)));
+    CHECK(decoded->pixels ==
+          std::vector<std::uint8_t>(std::begin(expected_rgb), std::end(expected_rgb)));
   }
   SECTION("TIFF, four channels of 16 bits") {
     if (!cv::haveImageWriter(".tiff")) {
@@ -147,7 +154,8 @@ TEST_CASE("the OpenCV fallback never swaps channels", "[codec][opencv]") {
 
 TEST_CASE("bytes OpenCV cannot read fail cleanly", "[codec][opencv]") {
   std::vector<std::uint8_t> garbage(1000);
-  for (std::size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<std::uint8_t>(i * 37 + 11);
+  for (std::size_t i = 0; i < garbage.size(); ++i)
+    garbage[i] = static_cast<std::uint8_t>(i * 37 + 11);
   auto decoded = decode_bytes(garbage, "noise.bin");
   REQUIRE_FALSE(decoded.ok());
   CHECK(decoded.error().code == ErrorCode::kUnsupportedFormat);
@@ -164,7 +172,8 @@ TEST_CASE("bytes OpenCV cannot read fail cleanly", "[codec][opencv]") {
 TEST_CASE("the OpenCV fallback enforces the pixel limit", "[codec][opencv]") {
   DecodeOptions small;
   small.max_pixels = 192 * 144 - 1;
-  auto opened = open_decoder(InputBytes::from_vector(other_file("shira_bird8.bmp"), "bird.bmp"), small);
+  auto opened =
+      open_decoder(InputBytes::from_vector(other_file("shira_bird8.bmp"), "bird.bmp"), small);
   REQUIRE_FALSE(opened.ok());
   CHECK(opened.error().code == ErrorCode::kTooLarge);
 }

@@ -16,8 +16,8 @@ namespace {
 
 using namespace tessera;
 
-constexpr PixelFormat kAllFormats[] = {PixelFormat::kGray8, PixelFormat::kGrayAlpha8, PixelFormat::kRgb8,
-                                       PixelFormat::kRgba8};
+constexpr PixelFormat kAllFormats[] = {PixelFormat::kGray8, PixelFormat::kGrayAlpha8,
+                                       PixelFormat::kRgb8, PixelFormat::kRgba8};
 constexpr PngFilter kAllFilters[] = {PngFilter::kNone,    PngFilter::kSub,   PngFilter::kUp,
                                      PngFilter::kAverage, PngFilter::kPaeth, PngFilter::kAdaptive};
 constexpr ZlibStrategy kAllStrategies[] = {ZlibStrategy::kDefault, ZlibStrategy::kFiltered,
@@ -109,7 +109,8 @@ std::vector<int> filter_bytes(const std::vector<std::uint8_t>& png, const ImageV
   const std::size_t scanline = 1 + view.row_bytes();
   REQUIRE(payload.size() == scanline * static_cast<std::size_t>(view.height));
   std::vector<int> filters;
-  for (int y = 0; y < view.height; ++y) filters.push_back(payload[static_cast<std::size_t>(y) * scanline]);
+  for (int y = 0; y < view.height; ++y)
+    filters.push_back(payload[static_cast<std::size_t>(y) * scanline]);
   return filters;
 }
 
@@ -124,9 +125,12 @@ TEST_CASE("PNG round trip is lossless for every pixel format and crop shape", "[
       int x, y, w, h;
     };
     const Shape shapes[] = {
-        {"whole image", 0, 0, 61, 47},    {"1x1 top-left", 0, 0, 1, 1},
-        {"1x1 bottom-right", 60, 46, 1, 1}, {"1xN right edge", 60, 0, 1, 47},
-        {"Nx1 bottom edge", 0, 46, 61, 1}, {"17x33 inside", 5, 7, 17, 33},
+        {"whole image", 0, 0, 61, 47},
+        {"1x1 top-left", 0, 0, 1, 1},
+        {"1x1 bottom-right", 60, 46, 1, 1},
+        {"1xN right edge", 60, 0, 1, 47},
+        {"Nx1 bottom edge", 0, 46, 61, 1},
+        {"17x33 inside", 5, 7, 17, 33},
         {"17x33 at the bottom-right corner", 44, 14, 17, 33},
     };
     for (const Shape& shape : shapes) {
@@ -175,7 +179,8 @@ TEST_CASE("PNG level and strategy change the compressed stream", "[codec][png]")
   const ImageView view = image.view();
   const auto stored = encode_png(view, png_options(0));
   const auto best = encode_png(view, png_options(9));
-  const auto huffman = encode_png(view, png_options(9, PngFilter::kAdaptive, ZlibStrategy::kHuffmanOnly));
+  const auto huffman =
+      encode_png(view, png_options(9, PngFilter::kAdaptive, ZlibStrategy::kHuffmanOnly));
   CHECK(best.size() < stored.size());
   CHECK(best.size() < huffman.size());
 }

@@ -29,7 +29,9 @@ std::vector<std::string> suite_files() {
   return names;
 }
 
-std::string suite_path(const std::string& name) { return test::data_path("pngsuite/" + name); }
+std::string suite_path(const std::string& name) {
+  return test::data_path("pngsuite/" + name);
+}
 
 struct PngFacts {
   int color_type = 0;
@@ -109,7 +111,8 @@ OwnedImage reference_pixels(const std::string& path, const PngFacts& facts) {
 }
 
 Result<OwnedImage> decode_file(const std::string& name, int band_rows = 3) {
-  return test::decode_whole(InputBytes::from_vector(test::read_file(suite_path(name)), name), {}, band_rows);
+  return test::decode_whole(InputBytes::from_vector(test::read_file(suite_path(name)), name), {},
+                            band_rows);
 }
 
 }  // namespace
@@ -173,7 +176,8 @@ TEST_CASE("an interlaced PNG asks for the whole image on its first read", "[code
   REQUIRE(opened.ok());
   Decoder& decoder = **opened;
   std::vector<std::uint8_t> rows(static_cast<std::size_t>(decoder.header().width) * 3 * 4);
-  auto partial = decoder.read_rows(rows.data(), static_cast<std::size_t>(decoder.header().width) * 3, 4);
+  auto partial =
+      decoder.read_rows(rows.data(), static_cast<std::size_t>(decoder.header().width) * 3, 4);
   REQUIRE_FALSE(partial.ok());
   CHECK(partial.error().code == ErrorCode::kInvalidArgument);
 }

@@ -40,10 +40,8 @@ void check_names_round_trip(Parse parse, const std::vector<std::string>& names) 
 // What a written file sniffs as. No default: a new output format must say here.
 ContainerFormat read_back_as(OutputFormat format) {
   switch (format) {
-    case OutputFormat::kJpeg:
-      return ContainerFormat::kJpeg;
-    case OutputFormat::kPng:
-      return ContainerFormat::kPng;
+    case OutputFormat::kJpeg: return ContainerFormat::kJpeg;
+    case OutputFormat::kPng: return ContainerFormat::kPng;
   }
   return ContainerFormat::kOther;
 }

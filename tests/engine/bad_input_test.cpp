@@ -13,8 +13,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "tessera/engine/engine.hpp"
 #include "cli_runner.hpp"
+#include "tessera/engine/engine.hpp"
 #include "test_images.hpp"
 
 using namespace tessera;
@@ -25,7 +25,8 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-Bytes encoded(int width, int height, OutputFormat format, bool progressive = false, std::uint64_t seed = 9) {
+Bytes encoded(int width, int height, OutputFormat format, bool progressive = false,
+              std::uint64_t seed = 9) {
   const OwnedImage image = make_demo_image(width, height, PixelFormat::kRgb8, seed);
   EncodeOptions options;
   options.format = format;
@@ -48,7 +49,8 @@ EncodeOptions png_out() {
   return options;
 }
 
-EngineOptions engine_options(bool allow_truncated = false, std::uint64_t max_pixels = std::uint64_t{1} << 30) {
+EngineOptions engine_options(bool allow_truncated = false,
+                             std::uint64_t max_pixels = std::uint64_t{1} << 30) {
   EngineOptions options;
   options.threads = 2;
   options.decode.allow_truncated = allow_truncated;
@@ -56,14 +58,15 @@ EngineOptions engine_options(bool allow_truncated = false, std::uint64_t max_pix
   return options;
 }
 
-Result<std::vector<EncodedCrop>> cut(const Bytes& bytes, const std::string& name, const EngineOptions& options = engine_options(),
+Result<std::vector<EncodedCrop>> cut(const Bytes& bytes, const std::string& name,
+                                     const EngineOptions& options = engine_options(),
                                      const EncodeOptions& encode = png_out(), int tile = 16) {
   return encode_crops(InputBytes::borrow(bytes, name), PlanSpec(tiles(tile)), encode, options);
 }
 
 bool is_data_error(ErrorCode code) {
-  return code == ErrorCode::kCorruptData || code == ErrorCode::kTruncatedData || code == ErrorCode::kUnsupportedFormat ||
-         code == ErrorCode::kTooLarge;
+  return code == ErrorCode::kCorruptData || code == ErrorCode::kTruncatedData ||
+         code == ErrorCode::kUnsupportedFormat || code == ErrorCode::kTooLarge;
 }
 
 // Every crop (PNG, lossless) equals the same region of the source decoded on its own.
@@ -80,7 +83,8 @@ void check_crops_equal_source(const Bytes& bytes, const std::string& name, int t
     auto pixels = decode_whole(InputBytes::from_vector(crop.bytes));
     REQUIRE(pixels.ok());
     REQUIRE(pixels->format == source->format);
-    CHECK(same_pixels(pixels->view(), source->view().crop(crop.roi.x, crop.roi.y, crop.roi.w, crop.roi.h)));
+    CHECK(same_pixels(pixels->view(),
+                      source->view().crop(crop.roi.x, crop.roi.y, crop.roi.w, crop.roi.h)));
   }
 }
 
@@ -178,8 +182,10 @@ TEST_CASE("JPEG truncated at every twentieth fails by default and decodes with a
     CHECK(strict.error().message.find("cut.jpg") != std::string::npos);
 
     auto lenient = cut(cut_bytes, "cut.jpg", engine_options(true));
-    const bool header_complete = open_decoder(InputBytes::borrow(cut_bytes), DecodeOptions{}).ok() ||
-                                 open_decoder(InputBytes::borrow(cut_bytes), DecodeOptions{std::uint64_t{1} << 30, true}).ok();
+    const bool header_complete =
+        open_decoder(InputBytes::borrow(cut_bytes), DecodeOptions{}).ok() ||
+        open_decoder(InputBytes::borrow(cut_bytes), DecodeOptions{std::uint64_t{1} << 30, true})
+            .ok();
     if (header_complete) {
       REQUIRE(lenient.ok());
       CHECK(lenient->size() == 30);  // 96x80 in 16x16 tiles
@@ -197,7 +203,8 @@ TEST_CASE("PNG truncated at every twentieth is a typed error", "[bad_input][png]
   for (int k = 0; k < 20; ++k) {
     const std::size_t size = png.size() * static_cast<std::size_t>(k) / 20;
     INFO("cut at " << size);
-    auto result = cut(Bytes(png.begin(), png.begin() + static_cast<std::ptrdiff_t>(size)), "cut.png", engine_options(true));
+    auto result = cut(Bytes(png.begin(), png.begin() + static_cast<std::ptrdiff_t>(size)),
+                      "cut.png", engine_options(true));
     REQUIRE_FALSE(result.ok());
     CHECK(is_data_error(result.error().code));
     CHECK_FALSE(result.error().message.empty());
@@ -212,7 +219,8 @@ TEST_CASE("200 bit-flipped JPEGs and PNGs never crash the engine", "[bad_input][
     for (int variant = 0; variant < 200; ++variant) {
       Bytes bytes = original;
       const int flips = 1 + static_cast<int>(random() % 8);
-      for (int i = 0; i < flips; ++i) bytes[random() % bytes.size()] ^= static_cast<std::uint8_t>(1u << (random() % 8));
+      for (int i = 0; i < flips; ++i)
+        bytes[random() % bytes.size()] ^= static_cast<std::uint8_t>(1u << (random() % 8));
       INFO("variant " << variant);
       auto result = cut(bytes, "flipped");
       if (result.ok()) {
@@ -228,7 +236,8 @@ TEST_CASE("200 bit-flipped JPEGs and PNGs never crash the engine", "[bad_input][
   }
 }
 
-TEST_CASE("an empty file and a text file are unsupported, by the engine and the CLI", "[bad_input][engine][cli]") {
+TEST_CASE("an empty file and a text file are unsupported, by the engine and the CLI",
+          "[bad_input][engine][cli]") {
   const std::string text = "x,y,w,h\n0,0,10,10\n";
   for (const Bytes& bytes : {Bytes{}, Bytes(text.begin(), text.end())}) {
     auto result = cut(bytes, "input");
@@ -246,7 +255,8 @@ TEST_CASE("an empty file and a text file are unsupported, by the engine and the 
   CHECK_FALSE(fs::exists(dir.path() / "out" / "notes"));
 }
 
-TEST_CASE("a 100000x100000 PNG header is refused by --max-pixels before any allocation", "[bad_input][png][cli]") {
+TEST_CASE("a 100000x100000 PNG header is refused by --max-pixels before any allocation",
+          "[bad_input][png][cli]") {
   const Bytes huge = png_header_only(100000, 100000);
   auto result = cut(huge, "huge.png");
   REQUIRE_FALSE(result.ok());
@@ -296,14 +306,16 @@ TEST_CASE("a 1x1 image is cut into one crop equal to its pixel", "[bad_input][en
   check_crops_equal_source(encoded(1, 1, OutputFormat::kPng), "one.png", 16);  // clipped to 1x1
 }
 
-TEST_CASE("16-bit, palette and interlaced PNGs crop to the decoded source", "[bad_input][png][engine]") {
-  for (const char* name : {"basn0g16.png", "basn2c16.png", "basn6a16.png", "basn3p08.png", "basn3p02.png",
-                           "basi2c08.png", "basi6a16.png", "basi3p08.png"}) {
+TEST_CASE("16-bit, palette and interlaced PNGs crop to the decoded source",
+          "[bad_input][png][engine]") {
+  for (const char* name : {"basn0g16.png", "basn2c16.png", "basn6a16.png", "basn3p08.png",
+                           "basn3p02.png", "basi2c08.png", "basi6a16.png", "basi3p08.png"}) {
     check_crops_equal_source(read_file(data_path(std::string("pngsuite/") + name)), name, 8);
   }
 }
 
-TEST_CASE("CMYK, progressive and arithmetic JPEGs crop to the decoded source", "[bad_input][jpeg][engine]") {
+TEST_CASE("CMYK, progressive and arithmetic JPEGs crop to the decoded source",
+          "[bad_input][jpeg][engine]") {
   const OwnedImage ink = random_image(40, 24, PixelFormat::kRgba8, 4);
   const Bytes cmyk = cmyk_jpeg(ink);
   auto header = open_decoder(InputBytes::borrow(cmyk));
@@ -321,19 +333,23 @@ TEST_CASE("CMYK, progressive and arithmetic JPEGs crop to the decoded source", "
   check_crops_equal_source(read_file(data_path("jpeg/testimgint.jpg")), "testimgint.jpg", 32);
 }
 
-TEST_CASE("tessera --allow-truncated accepts a cut JPEG that fails without it", "[bad_input][jpeg][cli]") {
+TEST_CASE("tessera --allow-truncated accepts a cut JPEG that fails without it",
+          "[bad_input][jpeg][cli]") {
   const Bytes jpeg = encoded(96, 80, OutputFormat::kJpeg);
   TempDir dir;
-  write_bytes(dir / "cut.jpg", Bytes(jpeg.begin(), jpeg.begin() + static_cast<std::ptrdiff_t>(jpeg.size() / 2)));
+  write_bytes(dir / "cut.jpg",
+              Bytes(jpeg.begin(), jpeg.begin() + static_cast<std::ptrdiff_t>(jpeg.size() / 2)));
   const CliOutcome strict = run_tessera(dir, "tile cut.jpg --tile 16 -o strict --quiet");
   CHECK(strict.code == 1);
   CHECK(strict.err.find("cut.jpg") != std::string::npos);
   CHECK(strict.err.find("truncated") != std::string::npos);
 
-  const CliOutcome lenient = run_tessera(dir, "tile cut.jpg --tile 16 -o lenient --quiet --allow-truncated");
+  const CliOutcome lenient =
+      run_tessera(dir, "tile cut.jpg --tile 16 -o lenient --quiet --allow-truncated");
   CHECK(lenient.code == 0);
   CHECK(lenient.err.find("tessera: cut.jpg: warning:") != std::string::npos);
   std::size_t files = 0;
-  for (const auto& entry : fs::directory_iterator(dir.path() / "lenient" / "cut")) files += entry.is_regular_file() ? 1 : 0;
+  for (const auto& entry : fs::directory_iterator(dir.path() / "lenient" / "cut"))
+    files += entry.is_regular_file() ? 1 : 0;
   CHECK(files == 30);
 }

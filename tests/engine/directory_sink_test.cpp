@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "tessera/engine/file_sinks.hpp"
 #include "sink_fixtures.hpp"
 #include "temp_dir.hpp"
+#include "tessera/engine/file_sinks.hpp"
 #include "test_images.hpp"
 
 namespace fs = std::filesystem;
@@ -21,7 +21,8 @@ template <>
 struct Catch::StringMaker<std::map<std::string, std::string>> {
   static std::string convert(const std::map<std::string, std::string>& tree) {
     std::string text = "{";
-    for (const auto& [name, bytes] : tree) text += " " + name + " (" + std::to_string(bytes.size()) + " bytes)";
+    for (const auto& [name, bytes] : tree)
+      text += " " + name + " (" + std::to_string(bytes.size()) + " bytes)";
     return text + " }";
   }
 };
@@ -47,7 +48,8 @@ std::map<std::string, std::string> snapshot(const fs::path& root) {
   return tree;
 }
 
-std::unique_ptr<tessera::Sink> directory_sink(const fs::path& directory, const std::string& name_template) {
+std::unique_ptr<tessera::Sink> directory_sink(const fs::path& directory,
+                                              const std::string& name_template) {
   tessera::DirectorySinkOptions options;
   options.directory = directory.string();
   options.name_template = name_template;
@@ -61,8 +63,9 @@ std::unique_ptr<tessera::Sink> directory_sink(const fs::path& directory, const s
 TEST_CASE("checked_key accepts only short keys of letters, digits, _ and -", "[sink][directory]") {
   CHECK(tessera::checked_key("tile_07-B").value() == "tile_07-B");
   CHECK(tessera::checked_key(std::string(200, 'k')).ok());
-  for (const std::string& bad : std::vector<std::string>{"", "../../x", "/etc/passwd", "a.b", "a b", "a/b", "..", "caf\xc3\xa9",
-                          std::string(201, 'k')}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"", "../../x", "/etc/passwd", "a.b", "a b", "a/b", "..",
+                                "caf\xc3\xa9", std::string(201, 'k')}) {
     auto key = tessera::checked_key(bad);
     REQUIRE_FALSE(key.ok());
     CHECK(key.error().code == ErrorCode::kInvalidArgument);
@@ -80,10 +83,12 @@ TEST_CASE("directory sink names files from the template", "[sink][directory]") {
   SECTION("default template: stem directory, x_y and the extension") {
     auto sink = directory_sink(tmp.path(), "{stem}/{x}_{y}.{ext}");
     REQUIRE(sink->consume(make_crop(job, 0, {32, 64, 16, 8}, "", jpeg)).ok());
-    REQUIRE(sink->consume(make_crop(job, 1, {48, 64, 16, 8}, "", png, tessera::OutputFormat::kPng)).ok());
+    REQUIRE(sink->consume(make_crop(job, 1, {48, 64, 16, 8}, "", png, tessera::OutputFormat::kPng))
+                .ok());
     REQUIRE(sink->finish().ok());
-    const std::map<std::string, std::string> expected = {
-        {"scan_v2/", ""}, {"scan_v2/32_64.jpg", as_string(jpeg)}, {"scan_v2/48_64.png", as_string(png)}};
+    const std::map<std::string, std::string> expected = {{"scan_v2/", ""},
+                                                         {"scan_v2/32_64.jpg", as_string(jpeg)},
+                                                         {"scan_v2/48_64.png", as_string(png)}};
     CHECK(snapshot(tmp.path()) == expected);
   }
 
@@ -91,9 +96,10 @@ TEST_CASE("directory sink names files from the template", "[sink][directory]") {
     auto sink = directory_sink(tmp.path(), "{job}/{stem}-{index}-{x}-{y}-{w}-{h}-{key}.{ext}");
     REQUIRE(sink->consume(make_crop(job, 5, {1, 2, 30, 40}, "", jpeg)).ok());
     REQUIRE(sink->consume(make_crop(job, 6, {-4, 0, 30, 40}, "left-Edge_1", jpeg)).ok());
-    const std::map<std::string, std::string> expected = {{"3/", ""},
-                                                         {"3/scan_v2-5-1-2-30-40-5.jpg", as_string(jpeg)},
-                                                         {"3/scan_v2-6--4-0-30-40-left-Edge_1.jpg", as_string(jpeg)}};
+    const std::map<std::string, std::string> expected = {
+        {"3/", ""},
+        {"3/scan_v2-5-1-2-30-40-5.jpg", as_string(jpeg)},
+        {"3/scan_v2-6--4-0-30-40-left-Edge_1.jpg", as_string(jpeg)}};
     CHECK(snapshot(tmp.path()) == expected);
   }
 
@@ -105,8 +111,9 @@ TEST_CASE("directory sink names files from the template", "[sink][directory]") {
     REQUIRE(sink->consume(make_crop(from_stdin, 0, {}, "", jpeg)).ok());
     REQUIRE(sink->consume(make_crop(odd, 0, {}, "", jpeg)).ok());
     REQUIRE(sink->consume(make_crop(hidden, 0, {}, "", jpeg)).ok());
-    const std::map<std::string, std::string> expected = {
-        {"stdin.jpg", as_string(jpeg)}, {"my_image_final.jpg", as_string(jpeg)}, {"_hidden.jpg", as_string(jpeg)}};
+    const std::map<std::string, std::string> expected = {{"stdin.jpg", as_string(jpeg)},
+                                                         {"my_image_final.jpg", as_string(jpeg)},
+                                                         {"_hidden.jpg", as_string(jpeg)}};
     CHECK(snapshot(tmp.path()) == expected);
   }
 
@@ -121,8 +128,8 @@ TEST_CASE("directory sink names files from the template", "[sink][directory]") {
 
 TEST_CASE("directory sink rejects bad templates when it is made", "[sink][directory]") {
   TempDir tmp;
-  for (const char* bad : {"{stem}/{foo}.{ext}", "/etc/{x}.{ext}", "a/../{x}.{ext}", "a//{x}", "{x}/", "./{x}",
-                          "..", "{x", "x}", "{}", "{ x}", ""}) {
+  for (const char* bad : {"{stem}/{foo}.{ext}", "/etc/{x}.{ext}", "a/../{x}.{ext}", "a//{x}",
+                          "{x}/", "./{x}", "..", "{x", "x}", "{}", "{ x}", ""}) {
     CAPTURE(bad);
     tessera::DirectorySinkOptions options;
     options.directory = (tmp.path() / "out").string();
@@ -132,8 +139,9 @@ TEST_CASE("directory sink rejects bad templates when it is made", "[sink][direct
     CHECK(sink.error().code == ErrorCode::kInvalidArgument);
     CHECK_THAT(sink.error().message, Catch::Contains("template"));
   }
-  CHECK_THAT(tessera::make_directory_sink({(tmp.path() / "out").string(), "{stem}/{foo}"}).error().message,
-             Catch::Contains("{foo}") && Catch::Contains("{stem} {job} {index}"));
+  CHECK_THAT(
+      tessera::make_directory_sink({(tmp.path() / "out").string(), "{stem}/{foo}"}).error().message,
+      Catch::Contains("{foo}") && Catch::Contains("{stem} {job} {index}"));
   CHECK(tessera::make_directory_sink({"", "{x}"}).error().code == ErrorCode::kInvalidArgument);
 }
 
@@ -155,7 +163,8 @@ TEST_CASE("directory sink refuses keys that would escape the directory", "[sink]
   }
   // A refused key is a per-crop failure: the sink keeps working.
   REQUIRE(sink->consume(make_crop(job, 1, {0, 0, 8, 8}, "good_key", bytes)).ok());
-  CHECK(snapshot(out) == std::map<std::string, std::string>{{"img/", ""}, {"img/good_key.jpg", as_string(bytes)}});
+  CHECK(snapshot(out) ==
+        std::map<std::string, std::string>{{"img/", ""}, {"img/good_key.jpg", as_string(bytes)}});
 }
 
 TEST_CASE("directory sink reports I/O failures and leaves no partial file", "[sink][directory]") {
@@ -165,10 +174,12 @@ TEST_CASE("directory sink reports I/O failures and leaves no partial file", "[si
   { std::ofstream(tmp.path() / "file.txt") << "not a directory"; }
 
   SECTION("the output directory lies under a regular file") {
-    auto sink = tessera::make_directory_sink({(tmp.path() / "file.txt" / "sub").string(), "{x}.{ext}"});
+    auto sink =
+        tessera::make_directory_sink({(tmp.path() / "file.txt" / "sub").string(), "{x}.{ext}"});
     REQUIRE_FALSE(sink.ok());
     CHECK(sink.error().code == ErrorCode::kIo);
-    CHECK_THAT(sink.error().message, Catch::Contains("file.txt/sub") && Catch::Contains("not a directory"));
+    CHECK_THAT(sink.error().message,
+               Catch::Contains("file.txt/sub") && Catch::Contains("not a directory"));
   }
 
   SECTION("a subdirectory from the template cannot be created") {
@@ -178,7 +189,8 @@ TEST_CASE("directory sink reports I/O failures and leaves no partial file", "[si
     CHECK(status.error().code == ErrorCode::kIo);
     CHECK_THAT(status.error().message, Catch::Contains((tmp.path() / "file.txt").string()));
     sink->abort();
-    CHECK(snapshot(tmp.path()) == std::map<std::string, std::string>{{"file.txt", "not a directory"}});
+    CHECK(snapshot(tmp.path()) ==
+          std::map<std::string, std::string>{{"file.txt", "not a directory"}});
   }
 
   SECTION("the disk fills up in the middle of a file") {
@@ -194,7 +206,8 @@ TEST_CASE("directory sink reports I/O failures and leaves no partial file", "[si
     CHECK_THAT(status.error().message, Catch::Contains((tmp.path() / "out" / "2.jpg").string()));
     sink->abort();
     // The complete file stays; neither the failed one nor its temporary file remains.
-    CHECK(snapshot(tmp.path() / "out") == std::map<std::string, std::string>{{"1.jpg", as_string(small)}});
+    CHECK(snapshot(tmp.path() / "out") ==
+          std::map<std::string, std::string>{{"1.jpg", as_string(small)}});
   }
 }
 
@@ -210,7 +223,8 @@ TEST_CASE("directory sink with fsync writes the same files", "[sink][directory]"
   const auto bytes = payload(5000, 5);
   REQUIRE((*sink)->consume(make_crop(job, 42, {}, "", bytes)).ok());
   REQUIRE((*sink)->finish().ok());
-  CHECK(snapshot(tmp.path() / "a" / "b") == std::map<std::string, std::string>{{"x/", ""}, {"x/42.jpg", as_string(bytes)}});
+  CHECK(snapshot(tmp.path() / "a" / "b") ==
+        std::map<std::string, std::string>{{"x/", ""}, {"x/42.jpg", as_string(bytes)}});
   // Outputs get the mode any new file gets (0666 less the umask), not mkstemp's 0600.
   const mode_t mask = ::umask(0);
   ::umask(mask);

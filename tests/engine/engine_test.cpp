@@ -28,7 +28,10 @@ struct Delivered {
 class RecordingSink final : public Sink {
  public:
   Status consume(const CropResult& crop) override {
-    delivered.push_back({crop.job->index, crop.index, crop.roi, std::string(crop.key),
+    delivered.push_back({crop.job->index,
+                         crop.index,
+                         crop.roi,
+                         std::string(crop.key),
                          {crop.bytes.begin(), crop.bytes.end()}});
     return {};
   }
@@ -82,11 +85,10 @@ std::vector<Delivered> run_jobs(const std::vector<Job>& jobs, int threads, int b
 TEST_CASE("same bytes and same order for 1, 2 and 8 threads and from run to run", "[engine]") {
   const auto a = make_demo_image(700, 530, PixelFormat::kRgb8, 3);
   const auto b = make_demo_image(301, 999, PixelFormat::kGray8, 4);
-  std::vector<Job> jobs = {grid_job(encoded(a, OutputFormat::kJpeg), OutputFormat::kJpeg, 64),
-                           grid_job(encoded(b, OutputFormat::kPng), OutputFormat::kPng, 100,
-                                    EdgePolicy::kPad, 70),
-                           grid_job(encoded(a, OutputFormat::kPng), OutputFormat::kJpeg, 128,
-                                    EdgePolicy::kDrop)};
+  std::vector<Job> jobs = {
+      grid_job(encoded(a, OutputFormat::kJpeg), OutputFormat::kJpeg, 64),
+      grid_job(encoded(b, OutputFormat::kPng), OutputFormat::kPng, 100, EdgePolicy::kPad, 70),
+      grid_job(encoded(a, OutputFormat::kPng), OutputFormat::kJpeg, 128, EdgePolicy::kDrop)};
   const auto reference = run_jobs(jobs, 1);
   // 700x530 clipped 64-tiles: 11x9; 301x999 padded 100-tiles every 70: 5x15; 128 dropped: 5x4.
   REQUIRE(reference.size() == 11 * 9 + 5 * 15 + 5 * 4);
@@ -96,7 +98,8 @@ TEST_CASE("same bytes and same order for 1, 2 and 8 threads and from run to run"
   CHECK(run_jobs(jobs, 2) == reference);
 }
 
-TEST_CASE("engine PNG crops equal the source pixels, padded where the tile leaves the image", "[engine]") {
+TEST_CASE("engine PNG crops equal the source pixels, padded where the tile leaves the image",
+          "[engine]") {
   const auto image = make_demo_image(333, 257, PixelFormat::kRgba8, 9);
   GridSpec grid;
   grid.tile_width = 100;
@@ -132,12 +135,14 @@ TEST_CASE("engine PNG crops equal the source pixels, padded where the tile leave
 TEST_CASE("a corrupt image fails only its own job, with the codec's message", "[engine]") {
   const auto image = make_demo_image(256, 256, PixelFormat::kRgb8, 1);
   auto good = encoded(image, OutputFormat::kJpeg);
-  std::vector<std::uint8_t> truncated(good.bytes().begin(), good.bytes().begin() + good.bytes().size() / 2);
+  std::vector<std::uint8_t> truncated(good.bytes().begin(),
+                                      good.bytes().begin() + good.bytes().size() / 2);
   std::vector<std::uint8_t> garbage = {0xff, 0xd8, 0xff, 0x00, 0x12, 0x34};
-  std::vector<Job> jobs = {grid_job(good, OutputFormat::kJpeg, 64),
-                           grid_job(InputBytes::from_vector(truncated, "half.jpg"), OutputFormat::kJpeg, 64),
-                           grid_job(InputBytes::from_vector(garbage, "garbage.jpg"), OutputFormat::kJpeg, 64),
-                           grid_job(good, OutputFormat::kPng, 128)};
+  std::vector<Job> jobs = {
+      grid_job(good, OutputFormat::kJpeg, 64),
+      grid_job(InputBytes::from_vector(truncated, "half.jpg"), OutputFormat::kJpeg, 64),
+      grid_job(InputBytes::from_vector(garbage, "garbage.jpg"), OutputFormat::kJpeg, 64),
+      grid_job(good, OutputFormat::kPng, 128)};
   for (int threads : {1, 2, 4}) {
     EngineOptions options;
     options.threads = threads;
@@ -171,7 +176,8 @@ TEST_CASE("a corrupt image fails only its own job, with the codec's message", "[
   }
 }
 
-TEST_CASE("a tall image is tiled with a band window far smaller than the image", "[engine][memory][slow]") {
+TEST_CASE("a tall image is tiled with a band window far smaller than the image",
+          "[engine][memory][slow]") {
   const int width = 1024, height = 64000;  // JPEG allows at most 65500 rows
   const auto image = make_demo_image(width, height, PixelFormat::kGray8, 5);
   auto input = encoded(image, OutputFormat::kJpeg, 80);
@@ -228,7 +234,10 @@ TEST_CASE("a sink error stops the run and aborts the sink", "[engine]") {
       if (++consumed == 10) return Error{ErrorCode::kIo, "disk full"};
       return {};
     }
-    Status finish() override { finished = true; return {}; }
+    Status finish() override {
+      finished = true;
+      return {};
+    }
     void abort() noexcept override { aborted = true; }
   } sink;
   const RunStats stats = Engine(EngineOptions{}).run(std::span<const Job>(&job, 1), sink);

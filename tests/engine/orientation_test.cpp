@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include "tessera/engine/engine.hpp"
 #include "test_images.hpp"
@@ -66,7 +66,8 @@ Bytes exif_payload(bool big, const std::vector<IfdEntry>& entries, std::uint32_t
 
 Bytes orientation_payload(int orientation, bool big) {
   // A harmless tag first, so the parser has to walk the IFD.
-  return exif_payload(big, {{0x010f, 2, 1, 0}, {0x0112, 3, 1, static_cast<std::uint16_t>(orientation)}});
+  return exif_payload(big,
+                      {{0x010f, 2, 1, 0}, {0x0112, 3, 1, static_cast<std::uint16_t>(orientation)}});
 }
 
 // Puts an APP1 segment right after SOI.
@@ -130,7 +131,8 @@ Collected run_pixel_tiles(const Bytes& jpeg, bool auto_orient) {
   Collected collected;
   CallbackSink sink([&](const CropResult& crop) {
     collected.info = *crop.job;
-    auto decoded = decode_whole(InputBytes::from_vector(Bytes(crop.bytes.begin(), crop.bytes.end())));
+    auto decoded =
+        decode_whole(InputBytes::from_vector(Bytes(crop.bytes.begin(), crop.bytes.end())));
     REQUIRE(decoded.ok());
     collected.pixels[{crop.roi.x, crop.roi.y}] = std::move(decoded).value();
     return Status{};
@@ -154,7 +156,8 @@ TEST_CASE("EXIF orientation is read from APP1 in both byte orders", "[orientatio
   }
 }
 
-TEST_CASE("malformed EXIF segments give orientation 1 and never fail the decode", "[orientation][jpeg]") {
+TEST_CASE("malformed EXIF segments give orientation 1 and never fail the decode",
+          "[orientation][jpeg]") {
   const Bytes jpeg = small_jpeg(16, 8);
   for (bool big : {false, true}) {
     INFO((big ? "big-endian" : "little-endian"));
@@ -167,7 +170,8 @@ TEST_CASE("malformed EXIF segments give orientation 1 and never fail the decode"
     CHECK(orientation_of(with_app1(jpeg, exif_payload(big, {{0x0112, 3, 2, 6}}))) == 1);
     // IFD0 offset past the end of the segment, and one near 2^32 that must not wrap.
     CHECK(orientation_of(with_app1(jpeg, exif_payload(big, {{0x0112, 3, 1, 6}}, 4000))) == 1);
-    CHECK(orientation_of(with_app1(jpeg, exif_payload(big, {{0x0112, 3, 1, 6}}, 0xfffffff0u))) == 1);
+    CHECK(orientation_of(with_app1(jpeg, exif_payload(big, {{0x0112, 3, 1, 6}}, 0xfffffff0u))) ==
+          1);
     // An entry count far larger than the segment: the walk stops at the segment's end, and an
     // entry that does lie inside is still found.
     for (const std::uint16_t tag : {std::uint16_t{0x010f}, std::uint16_t{0x0112}}) {
@@ -182,7 +186,8 @@ TEST_CASE("malformed EXIF segments give orientation 1 and never fail the decode"
     CHECK(orientation_of(with_app1(jpeg, cut)) == 1);
   }
   // Not TIFF at all, and an APP1 that is not EXIF (XMP).
-  CHECK(orientation_of(with_app1(jpeg, Bytes{'E', 'x', 'i', 'f', 0, 0, 'X', 'X', 0, 42, 0, 0, 0, 8})) == 1);
+  CHECK(orientation_of(
+            with_app1(jpeg, Bytes{'E', 'x', 'i', 'f', 0, 0, 'X', 'X', 0, 42, 0, 0, 0, 8})) == 1);
   const std::string xmp = "http://ns.adobe.com/xap/1.0/";
   CHECK(orientation_of(with_app1(jpeg, Bytes(xmp.begin(), xmp.end()))) == 1);
 }
@@ -220,7 +225,8 @@ TEST_CASE("without auto-orient crops are cut from the pixels as stored", "[orien
   }
 }
 
-TEST_CASE("auto-orient cuts in the upright image for all eight orientations", "[orientation][engine]") {
+TEST_CASE("auto-orient cuts in the upright image for all eight orientations",
+          "[orientation][engine]") {
   constexpr int kWidth = 3;
   constexpr int kHeight = 2;
   const Bytes plain = small_jpeg(kWidth, kHeight);
@@ -248,31 +254,37 @@ TEST_CASE("auto-orient cuts in the upright image for all eight orientations", "[
   }
 }
 
-TEST_CASE("tessera --auto-orient turns a 3x2 orientation-6 image into 2x3 crops", "[orientation][cli]") {
+TEST_CASE("tessera --auto-orient turns a 3x2 orientation-6 image into 2x3 crops",
+          "[orientation][cli]") {
   const fs::path dir = fs::temp_directory_path() / fmt::format("tessera_orient_{}", ::getpid());
   fs::remove_all(dir);
   fs::create_directories(dir);
   const Bytes jpeg = with_app1(small_jpeg(3, 2), orientation_payload(6, true));
   {
     std::ofstream out(dir / "photo.jpg", std::ios::binary);
-    out.write(reinterpret_cast<const char*>(jpeg.data()), static_cast<std::streamsize>(jpeg.size()));
+    out.write(reinterpret_cast<const char*>(jpeg.data()),
+              static_cast<std::streamsize>(jpeg.size()));
   }
   auto names = [&](const std::string& flags, const std::string& out) {
-    const std::string command = fmt::format("cd '{}' && {} tile photo.jpg --tile 1 -f png --quiet -o {} {}",
-                                            dir.string(), TESSERA_CLI, out, flags);
+    const std::string command =
+        fmt::format("cd '{}' && {} tile photo.jpg --tile 1 -f png --quiet -o {} {}", dir.string(),
+                    TESSERA_CLI, out, flags);
     REQUIRE(std::system(command.c_str()) == 0);
     std::vector<std::string> found;
-    for (const auto& entry : fs::directory_iterator(dir / out / "photo")) found.push_back(entry.path().filename().string());
+    for (const auto& entry : fs::directory_iterator(dir / out / "photo"))
+      found.push_back(entry.path().filename().string());
     std::sort(found.begin(), found.end());
     return found;
   };
-  CHECK(names("", "stored") == std::vector<std::string>{"0_0.png", "0_1.png", "1_0.png", "1_1.png", "2_0.png", "2_1.png"});
+  CHECK(names("", "stored") ==
+        std::vector<std::string>{"0_0.png", "0_1.png", "1_0.png", "1_1.png", "2_0.png", "2_1.png"});
   CHECK(names("--auto-orient", "upright") ==
         std::vector<std::string>{"0_0.png", "0_1.png", "0_2.png", "1_0.png", "1_1.png", "1_2.png"});
   // Upright (0, 0) is the stored bottom-left pixel under orientation 6.
   auto source = decode_whole(InputBytes::borrow(jpeg));
   REQUIRE(source.ok());
-  auto corner = decode_whole(InputBytes::from_vector(read_file((dir / "upright/photo/0_0.png").string())));
+  auto corner =
+      decode_whole(InputBytes::from_vector(read_file((dir / "upright/photo/0_0.png").string())));
   REQUIRE(corner.ok());
   CHECK(same_pixels(corner->view(), source->view().crop(0, 1, 1, 1)));
   fs::remove_all(dir);

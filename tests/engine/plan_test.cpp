@@ -199,8 +199,9 @@ TEST_CASE("grid crop limit is checked before anything is built", "[plan]") {
   limits.max_crops = 11;
   const auto error = plan_error(grid(256, 0, EdgePolicy::kClip), 1000, 700, limits);
   CHECK(error.code == ErrorCode::kTooLarge);
-  CHECK(error.message == "plan has 12 crops, over the limit of 11; use a larger tile or stride "
-                         "or raise --max-crops");
+  CHECK(error.message ==
+        "plan has 12 crops, over the limit of 11; use a larger tile or stride "
+        "or raise --max-crops");
   limits.max_crops = 12;
   CHECK(plan_ok(grid(256, 0, EdgePolicy::kClip), 1000, 700, limits).crops.size() == 12);
   // 2^31 x 2^31 single-pixel tiles: the count must be computed, never enumerated.
@@ -234,8 +235,9 @@ TEST_CASE("ROI outside the image under kError gives the documented message", "[p
   rois[17] = Roi{9000, 10, 512, 512};
   const auto error = plan_error(roi_list(rois, EdgePolicy::kError), 8192, 8192);
   CHECK(error.code == ErrorCode::kOutOfBounds);
-  CHECK(error.message == "ROI 17 (x=9000 y=10 w=512 h=512) lies outside the 8192x8192 image; "
-                         "use --edge clip or --edge drop");
+  CHECK(error.message ==
+        "ROI 17 (x=9000 y=10 w=512 h=512) lies outside the 8192x8192 image; "
+        "use --edge clip or --edge drop");
   // One pixel past the bottom edge is already outside.
   const auto bottom = plan_error(roi_list({{0, 8000, 10, 193}}, EdgePolicy::kError), 8192, 8192);
   CHECK(bottom.message.find("ROI 0 (x=0 y=8000 w=10 h=193) lies outside") == 0);
@@ -252,8 +254,8 @@ TEST_CASE("ROI with an empty size is an error naming it", "[plan]") {
 }
 
 TEST_CASE("ROI edge policies on regions that cross the edge", "[plan]") {
-  const std::vector<Roi> rois = {{10, 10, 20, 20}, {90, 80, 20, 30}, {-5, -6, 20, 20},
-                                 {40, 40, 10, 10}};
+  const std::vector<Roi> rois = {
+      {10, 10, 20, 20}, {90, 80, 20, 30}, {-5, -6, 20, 20}, {40, 40, 10, 10}};
   SECTION("clip") {
     const Plan plan = plan_ok(roi_list(rois, EdgePolicy::kClip), 100, 100);
     CHECK(rois_of(plan) ==
@@ -291,7 +293,8 @@ TEST_CASE("ROI entirely outside the image", "[plan]") {
 
 TEST_CASE("ROI coordinates that would overflow int are handled in 64 bits", "[plan]") {
   const Roi far{INT_MAX - 100, 0, 1000, 1};
-  CHECK(plan_error(roi_list({far}, EdgePolicy::kError), 8192, 8192).code == ErrorCode::kOutOfBounds);
+  CHECK(plan_error(roi_list({far}, EdgePolicy::kError), 8192, 8192).code ==
+        ErrorCode::kOutOfBounds);
   CHECK(plan_ok(roi_list({far}, EdgePolicy::kDrop), 8192, 8192).crops.empty());
   const int width = INT_MAX - 10;
   CHECK(rois_of(plan_ok(roi_list({far}, EdgePolicy::kClip), width, 1)) ==
@@ -306,9 +309,8 @@ TEST_CASE("ROI coordinates that would overflow int are handled in 64 bits", "[pl
 TEST_CASE("ROI list limits and emptiness", "[plan]") {
   PlanLimits limits;
   limits.max_crops = 2;
-  const auto error =
-      plan_error(roi_list({{0, 0, 1, 1}, {0, 0, 1, 1}, {0, 0, 1, 1}}, EdgePolicy::kError), 10, 10,
-                 limits);
+  const auto error = plan_error(
+      roi_list({{0, 0, 1, 1}, {0, 0, 1, 1}, {0, 0, 1, 1}}, EdgePolicy::kError), 10, 10, limits);
   CHECK(error.code == ErrorCode::kTooLarge);
   CHECK(error.message.find("plan has 3 crops, over the limit of 2") == 0);
   CHECK(plan_error(RoiListSpec{}, 10, 10).message.find("empty") != std::string::npos);
@@ -378,7 +380,8 @@ TEST_CASE("random crop count is limited before allocation", "[plan]") {
 }
 
 TEST_CASE("plans describe themselves in one line", "[plan]") {
-  CHECK(tessera::describe(grid(256, 0, EdgePolicy::kDrop)) == "grid 256x256 stride 256x256 edge drop");
+  CHECK(tessera::describe(grid(256, 0, EdgePolicy::kDrop)) ==
+        "grid 256x256 stride 256x256 edge drop");
   GridSpec spec = grid(512, 0, EdgePolicy::kPad);
   spec.tile_height = 128;
   spec.stride_x = 400;

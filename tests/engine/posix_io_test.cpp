@@ -5,8 +5,8 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -111,9 +111,14 @@ TEST_CASE("split_path cuts after the last slash and keeps it with the directory"
     std::string_view path, directory, name, parent;
   };
   const Case cases[] = {
-      {"a", "", "a", "."},           {"/a", "/", "a", "/"},          {"a/b/", "a/b/", "", "a/b"},
-      {"", "", "", "."},             {"out/a/x.tar", "out/a/", "x.tar", "out/a"},
-      {"/", "/", "", "/"},           {"a//b", "a//", "b", "a/"},      {".hidden", "", ".hidden", "."},
+      {"a", "", "a", "."},
+      {"/a", "/", "a", "/"},
+      {"a/b/", "a/b/", "", "a/b"},
+      {"", "", "", "."},
+      {"out/a/x.tar", "out/a/", "x.tar", "out/a"},
+      {"/", "/", "", "/"},
+      {"a//b", "a//", "b", "a/"},
+      {".hidden", "", ".hidden", "."},
   };
   for (const Case& c : cases) {
     INFO("path \"" << c.path << "\"");
@@ -151,7 +156,8 @@ TEST_CASE("close_and_rename reports a failed rename and leaves the temporary fil
   const tessera::Status status = close_and_rename(fd, temp, final_path, true);
   REQUIRE_FALSE(status);
   CHECK(status.error().code == ErrorCode::kIo);
-  CHECK_THAT(status.error().message, Catch::Contains("cannot rename " + temp + " to " + final_path));
+  CHECK_THAT(status.error().message,
+             Catch::Contains("cannot rename " + temp + " to " + final_path));
   CHECK(fs::exists(temp));
   CHECK(::fcntl(fd, F_GETFD) == -1);
 }
@@ -161,9 +167,12 @@ TEST_CASE("sync_directory and io_error name the path and what to do", "[posix_io
   CHECK(sync_directory(dir.path().string()));
   const tessera::Status missing = sync_directory(dir / "missing");
   REQUIRE_FALSE(missing);
-  CHECK_THAT(missing.error().message, Catch::StartsWith("cannot open directory " + (dir / "missing")));
+  CHECK_THAT(missing.error().message,
+             Catch::StartsWith("cannot open directory " + (dir / "missing")));
 
   const tessera::Error full = io_error("write", "out/x.jpg", ENOSPC);
   CHECK(full.code == ErrorCode::kIo);
-  CHECK_THAT(full.message, Catch::StartsWith("cannot write out/x.jpg: No space left on device; the disk is full"));
+  CHECK_THAT(
+      full.message,
+      Catch::StartsWith("cannot write out/x.jpg: No space left on device; the disk is full"));
 }

@@ -172,8 +172,9 @@ TEST_CASE("JSON errors name the file and element", "[plan]") {
         R"(rois.json: element 0: "x" appears twice)");
   CHECK(json_error(R"([{"x":1,"y":2,"w":-3,"h":4}])") ==
         R"(rois.json: element 0: "w" must be at least 1, found -3)");
-  CHECK(json_error(R"([{"x":2147483648,"y":2,"w":3,"h":4}])") ==
-        R"(rois.json: element 0: "x" value 2147483648 is out of range; it must fit in a 32-bit integer)");
+  CHECK(
+      json_error(R"([{"x":2147483648,"y":2,"w":3,"h":4}])") ==
+      R"(rois.json: element 0: "x" value 2147483648 is out of range; it must fit in a 32-bit integer)");
   CHECK(json_error(R"([{"x":-2147483649,"y":2,"w":3,"h":4}])").find("out of range") !=
         std::string::npos);
   CHECK(json_error(R"([{"x":18446744073709551615,"y":2,"w":3,"h":4}])").find("out of range") !=
@@ -228,8 +229,12 @@ TEST_CASE("parsers survive random and mutated bytes", "[plan]") {
       const char byte = static_cast<char>(random() & 0xff);
       switch (random() % 3) {
         case 0: text.insert(at, 1, byte); break;
-        case 1: if (at < text.size()) text.erase(at, 1); break;
-        default: if (at < text.size()) text[at] = byte; break;
+        case 1:
+          if (at < text.size()) text.erase(at, 1);
+          break;
+        default:
+          if (at < text.size()) text[at] = byte;
+          break;
       }
     }
     return text;

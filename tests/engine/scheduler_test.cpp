@@ -45,7 +45,8 @@ std::unique_ptr<JobState> make_job(std::size_t index, int width, int height, std
 }
 
 // Runs jobs to the end, taking events in random order; checks the ring and the accounting.
-void simulate(std::vector<std::unique_ptr<JobState>>& jobs, int tokens, bool ordered, std::uint32_t seed) {
+void simulate(std::vector<std::unique_ptr<JobState>>& jobs, int tokens, bool ordered,
+              std::uint32_t seed) {
   std::atomic<bool> stop{false};
   Scheduler scheduler(SchedulerOptions{tokens, ordered}, stop);
   Simulation sim;

@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "tessera/engine/file_sinks.hpp"
 #include "sink_fixtures.hpp"
 #include "temp_dir.hpp"
+#include "tessera/engine/file_sinks.hpp"
 #include "test_images.hpp"
 
 namespace fs = std::filesystem;
@@ -44,7 +44,8 @@ std::string file_text(const fs::path& path) {
 
 // Reads a whole tar with libarchive and checks the fields that make shards reproducible.
 std::vector<Member> read_with_libarchive(const std::string& tar_bytes) {
-  std::unique_ptr<archive, decltype(&archive_read_free)> reader(archive_read_new(), &archive_read_free);
+  std::unique_ptr<archive, decltype(&archive_read_free)> reader(archive_read_new(),
+                                                                &archive_read_free);
   REQUIRE(archive_read_support_format_tar(reader.get()) == ARCHIVE_OK);
   REQUIRE(archive_read_open_memory(reader.get(), tar_bytes.data(), tar_bytes.size()) == ARCHIVE_OK);
   std::vector<Member> members;
@@ -58,7 +59,8 @@ std::vector<Member> read_with_libarchive(const std::string& tar_bytes) {
     CHECK(archive_entry_filetype(entry) == AE_IFREG);
     const char* uname = archive_entry_uname(entry);
     CHECK((uname == nullptr || std::string(uname).empty()));
-    Member member{archive_entry_pathname(entry), std::string(static_cast<std::size_t>(archive_entry_size(entry)), '\0')};
+    Member member{archive_entry_pathname(entry),
+                  std::string(static_cast<std::size_t>(archive_entry_size(entry)), '\0')};
     if (!member.bytes.empty()) {
       REQUIRE(archive_read_data(reader.get(), member.bytes.data(), member.bytes.size()) ==
               static_cast<la_ssize_t>(member.bytes.size()));
@@ -69,7 +71,9 @@ std::vector<Member> read_with_libarchive(const std::string& tar_bytes) {
   return members;
 }
 
-std::vector<Member> read_with_libarchive(const fs::path& path) { return read_with_libarchive(file_text(path)); }
+std::vector<Member> read_with_libarchive(const fs::path& path) {
+  return read_with_libarchive(file_text(path));
+}
 
 std::string command_output(const std::string& command) {
   std::unique_ptr<FILE, decltype(&pclose)> pipe(::popen(command.c_str(), "r"), &pclose);
@@ -102,7 +106,8 @@ std::vector<Member> read_with_gnu_tar(const fs::path& tar) {
   const auto names = lines(command_output("tar -tf '" + tar.string() + "'"));
   const fs::path extract = tar.parent_path() / "gnu-extract";
   fs::create_directories(extract);
-  REQUIRE(std::system(("tar -xf '" + tar.string() + "' -C '" + extract.string() + "'").c_str()) == 0);
+  REQUIRE(std::system(("tar -xf '" + tar.string() + "' -C '" + extract.string() + "'").c_str()) ==
+          0);
   std::vector<Member> members;
   for (const auto& name : names) members.push_back({name, file_text(extract / name)});
   fs::remove_all(extract);
@@ -146,7 +151,8 @@ std::unique_ptr<tessera::Sink> tar_sink(const std::string& path, std::uint64_t m
 
 std::vector<std::string> directory_listing(const fs::path& directory) {
   std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(directory)) names.push_back(entry.path().filename().string());
+  for (const auto& entry : fs::directory_iterator(directory))
+    names.push_back(entry.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -162,7 +168,8 @@ void check_samples_whole(const std::vector<Member>& members) {
 
 }  // namespace
 
-TEST_CASE("tar sink writes WebDataset samples readable by libarchive, GNU tar and Python", "[sink][tar]") {
+TEST_CASE("tar sink writes WebDataset samples readable by libarchive, GNU tar and Python",
+          "[sink][tar]") {
   TempDir tmp;
   const JobInfo job{2, "/data/in/scan.v2.tif", "grid 16x16 stride 16x16 edge drop", 64, 48};
   const auto first = payload(1000, 1);
@@ -172,7 +179,9 @@ TEST_CASE("tar sink writes WebDataset samples readable by libarchive, GNU tar an
 
   auto sink = tar_sink((tmp.path() / "out.tar").string());
   REQUIRE(sink->consume(make_crop(job, 0, {0, 16, 16, 8}, "", first)).ok());
-  REQUIRE(sink->consume(make_crop(job, 1, {16, 16, 16, 8}, "named-Tile_1", second, tessera::OutputFormat::kPng)).ok());
+  REQUIRE(sink->consume(make_crop(job, 1, {16, 16, 16, 8}, "named-Tile_1", second,
+                                  tessera::OutputFormat::kPng))
+              .ok());
   REQUIRE(sink->consume(make_crop(job, 7, {-2, 0, 5, 5}, long_key, third)).ok());
   REQUIRE(sink->finish().ok());
   CHECK(directory_listing(tmp.path()) == std::vector<std::string>{"out-000000.tar"});
@@ -237,7 +246,8 @@ TEST_CASE("tar shards split at the sample limit, never inside a sample", "[sink]
   CHECK(names_of(read_with_gnu_tar(tmp.path() / "ds-000001.tar")) == names_of(shard1));
 }
 
-TEST_CASE("tar shards stay under the byte limit, and an oversized sample goes alone", "[sink][tar]") {
+TEST_CASE("tar shards stay under the byte limit, and an oversized sample goes alone",
+          "[sink][tar]") {
   TempDir tmp;
   const JobInfo job{0, "img.jpg", "grid", 100, 100};
   // One sample: image header 512 + 1024 data, JSON header 512 + 512; the end of archive is 1024.
@@ -253,8 +263,9 @@ TEST_CASE("tar shards stay under the byte limit, and an oversized sample goes al
   REQUIRE(sink->consume(make_crop(job, 4, {4, 0, 1, 1}, "", image)).ok());
   REQUIRE(sink->finish().ok());
 
-  REQUIRE(directory_listing(tmp.path()) ==
-          std::vector<std::string>{"ds-000000.tar", "ds-000001.tar", "ds-000002.tar", "ds-000003.tar"});
+  REQUIRE(
+      directory_listing(tmp.path()) ==
+      std::vector<std::string>{"ds-000000.tar", "ds-000001.tar", "ds-000002.tar", "ds-000003.tar"});
   // Exactly at the limit: two samples fill the first shard and no padding follows.
   CHECK(fs::file_size(tmp.path() / "ds-000000.tar") == limit);
   CHECK(fs::file_size(tmp.path() / "ds-000001.tar") == sample_bytes + 1024);
@@ -262,13 +273,15 @@ TEST_CASE("tar shards stay under the byte limit, and an oversized sample goes al
   CHECK(fs::file_size(tmp.path() / "ds-000003.tar") == sample_bytes + 1024);
   std::vector<std::string> all;
   for (int i = 0; i < 4; ++i) {
-    const auto members = read_with_libarchive(tmp.path() / ("ds-00000" + std::to_string(i) + ".tar"));
+    const auto members =
+        read_with_libarchive(tmp.path() / ("ds-00000" + std::to_string(i) + ".tar"));
     check_samples_whole(members);
     for (const auto& name : names_of(members)) all.push_back(name);
   }
-  CHECK(all == std::vector<std::string>{"img_0_0_1_1.jpg", "img_0_0_1_1.json", "img_1_0_1_1.jpg", "img_1_0_1_1.json",
-                                        "img_2_0_1_1.jpg", "img_2_0_1_1.json", "img_3_0_1_1.jpg", "img_3_0_1_1.json",
-                                        "img_4_0_1_1.jpg", "img_4_0_1_1.json"});
+  CHECK(all == std::vector<std::string>{"img_0_0_1_1.jpg", "img_0_0_1_1.json", "img_1_0_1_1.jpg",
+                                        "img_1_0_1_1.json", "img_2_0_1_1.jpg", "img_2_0_1_1.json",
+                                        "img_3_0_1_1.jpg", "img_3_0_1_1.json", "img_4_0_1_1.jpg",
+                                        "img_4_0_1_1.json"});
   CHECK(read_with_libarchive(tmp.path() / "ds-000002.tar").front().bytes == as_string(huge));
 
   // One byte less and the end-of-archive blocks no longer fit after two samples.
@@ -276,7 +289,8 @@ TEST_CASE("tar shards stay under the byte limit, and an oversized sample goes al
   REQUIRE(tighter->consume(make_crop(job, 0, {0, 0, 1, 1}, "", image)).ok());
   REQUIRE(tighter->consume(make_crop(job, 1, {1, 0, 1, 1}, "", image)).ok());
   REQUIRE(tighter->finish().ok());
-  CHECK(directory_listing(tmp.path() / "tight") == std::vector<std::string>{"ds-000000.tar", "ds-000001.tar"});
+  CHECK(directory_listing(tmp.path() / "tight") ==
+        std::vector<std::string>{"ds-000000.tar", "ds-000001.tar"});
   CHECK(fs::file_size(tmp.path() / "tight" / "ds-000000.tar") == sample_bytes + 1024);
 }
 
@@ -299,7 +313,8 @@ TEST_CASE("tar byte limit counts the pax header of long keys", "[sink][tar]") {
   REQUIRE(two->consume(make_crop(job, 1, {}, key_b, image)).ok());
   REQUIRE(two->consume(make_crop(job, 2, {}, key_c, image)).ok());
   REQUIRE(two->finish().ok());
-  CHECK(directory_listing(tmp.path() / "two") == std::vector<std::string>{"x-000000.tar", "x-000001.tar"});
+  CHECK(directory_listing(tmp.path() / "two") ==
+        std::vector<std::string>{"x-000000.tar", "x-000001.tar"});
   CHECK(fs::file_size(tmp.path() / "two" / "x-000000.tar") == 2 * (single - 1024) + 1024);
   const auto shard0 = tmp.path() / "two" / "x-000000.tar";
   CHECK(names_of(read_with_python(shard0)) ==
@@ -307,11 +322,13 @@ TEST_CASE("tar byte limit counts the pax header of long keys", "[sink][tar]") {
   CHECK(read_with_gnu_tar(shard0) == read_with_libarchive(shard0));
 
   // One byte less: a sample counted without its pax headers would still squeeze in.
-  auto tighter = tar_sink((tmp.path() / "tight" / "x.tar").string(), 2 * (single - 1024) + 1024 - 1, 0);
+  auto tighter =
+      tar_sink((tmp.path() / "tight" / "x.tar").string(), 2 * (single - 1024) + 1024 - 1, 0);
   REQUIRE(tighter->consume(make_crop(job, 0, {}, key_a, image)).ok());
   REQUIRE(tighter->consume(make_crop(job, 1, {}, key_b, image)).ok());
   REQUIRE(tighter->finish().ok());
-  CHECK(directory_listing(tmp.path() / "tight") == std::vector<std::string>{"x-000000.tar", "x-000001.tar"});
+  CHECK(directory_listing(tmp.path() / "tight") ==
+        std::vector<std::string>{"x-000000.tar", "x-000001.tar"});
   CHECK(fs::file_size(tmp.path() / "tight" / "x-000000.tar") == single);
 }
 
@@ -322,7 +339,8 @@ TEST_CASE("tar sink keeps generated keys unique and refuses unsafe keys", "[sink
   auto sink = tar_sink((tmp.path() / "out.tar").string());
 
   REQUIRE(sink->consume(make_crop(job, 0, {5, 5, 20, 20}, "", image)).ok());
-  REQUIRE(sink->consume(make_crop(job, 1, {5, 5, 20, 20}, "", image)).ok());  // identical random crop
+  REQUIRE(
+      sink->consume(make_crop(job, 1, {5, 5, 20, 20}, "", image)).ok());  // identical random crop
   for (const char* bad : {"../../x", "/etc/passwd", "a.b", "has space"}) {
     CAPTURE(bad);
     tessera::Status status = sink->consume(make_crop(job, 2, {}, bad, image));
@@ -333,8 +351,9 @@ TEST_CASE("tar sink keeps generated keys unique and refuses unsafe keys", "[sink
   REQUIRE(sink->finish().ok());
 
   CHECK(names_of(read_with_libarchive(tmp.path() / "out-000000.tar")) ==
-        std::vector<std::string>{"photo_5_5_20_20.jpg", "photo_5_5_20_20.json", "photo_5_5_20_20_1.jpg",
-                                 "photo_5_5_20_20_1.json", "ok_key.jpg", "ok_key.json"});
+        std::vector<std::string>{"photo_5_5_20_20.jpg", "photo_5_5_20_20.json",
+                                 "photo_5_5_20_20_1.jpg", "photo_5_5_20_20_1.json", "ok_key.jpg",
+                                 "ok_key.json"});
   CHECK(directory_listing(tmp.path()) == std::vector<std::string>{"out-000000.tar"});
 }
 
@@ -385,8 +404,9 @@ TEST_CASE("tar sink streams one archive to stdout for '-'", "[sink][tar]") {
 
   run_to_stdout(3);
   const auto members = read_with_libarchive(captured);
-  CHECK(names_of(members) == std::vector<std::string>{"stdin_0_0_4_4.jpg", "stdin_0_0_4_4.json", "stdin_1_0_4_4.jpg",
-                                                      "stdin_1_0_4_4.json", "stdin_2_0_4_4.jpg", "stdin_2_0_4_4.json"});
+  CHECK(names_of(members) == std::vector<std::string>{"stdin_0_0_4_4.jpg", "stdin_0_0_4_4.json",
+                                                      "stdin_1_0_4_4.jpg", "stdin_1_0_4_4.json",
+                                                      "stdin_2_0_4_4.jpg", "stdin_2_0_4_4.json"});
   CHECK(members[2].bytes == as_string(image));
   CHECK(names_of(read_with_gnu_tar(captured)) == names_of(members));
   CHECK(directory_listing(tmp.path()) == std::vector<std::string>{"stdout.tar"});
@@ -419,7 +439,8 @@ TEST_CASE("tar sink I/O failure is fatal, and abort keeps complete shards only",
     REQUIRE_FALSE(status.ok());
     CHECK(status.error().code == ErrorCode::kIo);
     CHECK_THAT(status.error().message, Catch::Contains("ds-000001.tar"));
-    CHECK(directory_listing(tmp.path() / "out") == std::vector<std::string>{".ds-000001.tar.tmp", "ds-000000.tar"});
+    CHECK(directory_listing(tmp.path() / "out") ==
+          std::vector<std::string>{".ds-000001.tar.tmp", "ds-000000.tar"});
     // Once failed, the sink refuses more work rather than writing a broken shard.
     CHECK(sink->consume(make_crop(job, 2, {2, 0, 1, 1}, "", small)).error().code == ErrorCode::kIo);
     sink->abort();

@@ -11,13 +11,13 @@
 #include <string>
 #include <vector>
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "tessera/engine/demo_image.hpp"
 #include "child_process.hpp"
 #include "cli_runner.hpp"
+#include "tessera/engine/demo_image.hpp"
 #include "test_images.hpp"
 
 using namespace tessera;
@@ -34,7 +34,9 @@ constexpr std::chrono::seconds kDeadline{240};
 // Top half one flat grey (tiny PNG crops), bottom half noise (crops of at least 12 KB as PNG).
 Bytes half_noise_png(int width, int height) {
   OwnedImage image = random_image(width, height, PixelFormat::kRgb8, 11);
-  std::fill(image.pixels.begin(), image.pixels.begin() + static_cast<std::ptrdiff_t>(image.stride() * static_cast<std::size_t>(height / 2)),
+  std::fill(image.pixels.begin(),
+            image.pixels.begin() +
+                static_cast<std::ptrdiff_t>(image.stride() * static_cast<std::size_t>(height / 2)),
             std::uint8_t{128});
   EncodeOptions options;
   options.format = OutputFormat::kPng;
@@ -62,7 +64,9 @@ std::vector<fs::path> files_under(const fs::path& root) {
   return files;
 }
 
-bool hidden(const fs::path& path) { return path.filename().string().starts_with("."); }
+bool hidden(const fs::path& path) {
+  return path.filename().string().starts_with(".");
+}
 
 void check_all_decodable(const std::vector<fs::path>& files) {
   for (const fs::path& file : files) {
@@ -83,10 +87,12 @@ std::vector<std::string> shard_members(const TempDir& space, const fs::path& dir
     const fs::path unpacked = space.path() / "unpacked";
     fs::remove_all(unpacked);
     fs::create_directories(unpacked);
-    REQUIRE(run_shell(space, fmt::format("tar -xf '{}' -C '{}'", file.string(), unpacked.string())).code == 0);
+    REQUIRE(run_shell(space, fmt::format("tar -xf '{}' -C '{}'", file.string(), unpacked.string()))
+                .code == 0);
     for (const fs::path& member : files_under(unpacked)) {
       members.push_back(member.filename().string());
-      if (member.extension() == ".png") CHECK(decode_whole(InputBytes::from_vector(read_file(member.string()))).ok());
+      if (member.extension() == ".png")
+        CHECK(decode_whole(InputBytes::from_vector(read_file(member.string()))).ok());
     }
   }
   return members;
@@ -96,19 +102,22 @@ std::vector<std::string> shard_members(const TempDir& space, const fs::path& dir
 template <class Ready>
 bool wait_for_output(ChildProcess& child, Ready ready) {
   bool seen = false;
-  wait_until([&] { return (seen = ready()) || !child.running(); }, kDeadline, "the first output of tessera");
+  wait_until([&] { return (seen = ready()) || !child.running(); }, kDeadline,
+             "the first output of tessera");
   return seen;
 }
 
 // Files relative to root, with their bytes.
 std::map<std::string, Bytes> contents(const fs::path& root) {
   std::map<std::string, Bytes> all;
-  for (const fs::path& file : files_under(root)) all[fs::relative(file, root).string()] = read_file(file.string());
+  for (const fs::path& file : files_under(root))
+    all[fs::relative(file, root).string()] = read_file(file.string());
   return all;
 }
 
 // 32768 tiles on one thread: seconds of work, so the signal always lands mid-run.
-const std::vector<std::string> kSlowTile = {"tile", "big.jpg", "--tile", "16", "-f", "png", "-j", "1", "--quiet"};
+const std::vector<std::string> kSlowTile = {"tile", "big.jpg", "--tile", "16",     "-f",
+                                            "png",  "-j",      "1",      "--quiet"};
 
 std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& more) {
   args.insert(args.end(), more.begin(), more.end());
@@ -124,11 +133,13 @@ TEST_CASE("a full disk fails a directory run with exit 1 and no partial file", "
   // other way to fill a disk per file (a file size limit also hits the band window's memfd).
   const fs::path disk = space.path() / "disk";
   fs::create_directories(disk);
-  if (run_shell(space, fmt::format("mount -t tmpfs -o size=64k tmpfs '{}'", disk.string())).code != 0) {
+  if (run_shell(space, fmt::format("mount -t tmpfs -o size=64k tmpfs '{}'", disk.string())).code !=
+      0) {
     WARN("cannot mount a tmpfs here (not root?): the full-disk directory case is not run");
     return;
   }
-  const CliOutcome run = run_shell(space, "tessera tile half.png --tile 64 -j 1 -o disk/out --quiet");
+  const CliOutcome run =
+      run_shell(space, "tessera tile half.png --tile 64 -j 1 -o disk/out --quiet");
   const auto files = files_under(disk / "out");
   const std::size_t count = files.size();
   check_all_decodable(files);
@@ -139,27 +150,33 @@ TEST_CASE("a full disk fails a directory run with exit 1 and no partial file", "
   CHECK(count < 8);
 }
 
-TEST_CASE("a full disk fails a tar run with exit 1, keeping completed shards intact", "[faults][cli]") {
+TEST_CASE("a full disk fails a tar run with exit 1, keeping completed shards intact",
+          "[faults][cli]") {
   TempDir space;
   // A column of 64x64 tiles: 20 flat ones, then noise. The band window stays far under the
   // 100 KiB file size limit, the shards of flat samples stay under it, a noise shard does not.
   OwnedImage image = random_image(64, 64 * 40, PixelFormat::kRgb8, 5);
-  std::fill(image.pixels.begin(), image.pixels.begin() + static_cast<std::ptrdiff_t>(image.stride() * 64 * 20), std::uint8_t{90});
+  std::fill(image.pixels.begin(),
+            image.pixels.begin() + static_cast<std::ptrdiff_t>(image.stride() * 64 * 20),
+            std::uint8_t{90});
   EncodeOptions png;
   png.format = OutputFormat::kPng;
   auto bytes = encode_to_vector(image.view(), png);
   REQUIRE(bytes.ok());
   write_bytes(space / "column.png", *bytes);
   // The shell ignores SIGXFSZ, so a write past the limit fails with EFBIG instead of killing.
-  const CliOutcome run = run_shell(space, "trap '' XFSZ; ulimit -f 200; "
-                                          "tessera tile column.png --tile 64 -j 1 -o shards/s.tar --shard-size 10samples --quiet");
+  const CliOutcome run = run_shell(
+      space,
+      "trap '' XFSZ; ulimit -f 200; "
+      "tessera tile column.png --tile 64 -j 1 -o shards/s.tar --shard-size 10samples --quiet");
   CHECK(run.code == 1);
   CHECK(run.err.find("File too large") != std::string::npos);
   const auto members = shard_members(space, space.path() / "shards");
   CHECK(members.size() == 40);  // the two complete shards of flat tiles: 20 samples, 2 members each
 }
 
-TEST_CASE("SIGINT mid-run exits 130, leaves only complete files, and --resume completes the rest", "[faults][cli]") {
+TEST_CASE("SIGINT mid-run exits 130, leaves only complete files, and --resume completes the rest",
+          "[faults][cli]") {
   TempDir space;
   write_bytes(space / "big.jpg", big_jpeg(4096, 2048));
   const fs::path out = space.path() / "out";
@@ -179,7 +196,8 @@ TEST_CASE("SIGINT mid-run exits 130, leaves only complete files, and --resume co
   CHECK(partial.size() < 32768);
   check_all_decodable(partial);
 
-  ChildProcess resumed = ChildProcess::spawn_tessera(space.path(), with(kSlowTile, {"-o", "out", "--resume", "--json"}));
+  ChildProcess resumed = ChildProcess::spawn_tessera(
+      space.path(), with(kSlowTile, {"-o", "out", "--resume", "--json"}));
   REQUIRE(resumed.wait(kDeadline) == 0);
   const auto summary = last_json_line(read_text(space.path() / ".spawn_out"));
   CHECK(summary["resumed"] == partial.size());
@@ -191,7 +209,8 @@ TEST_CASE("SIGINT mid-run exits 130, leaves only complete files, and --resume co
   CHECK(contents(out) == expected);
 }
 
-TEST_CASE("SIGTERM mid-run keeps complete shards, and --resume adds exactly the missing samples", "[faults][cli]") {
+TEST_CASE("SIGTERM mid-run keeps complete shards, and --resume adds exactly the missing samples",
+          "[faults][cli]") {
   TempDir space;
   write_bytes(space / "big.jpg", big_jpeg(4096, 2048));
   const fs::path shards = space.path() / "shards";
@@ -204,14 +223,16 @@ TEST_CASE("SIGTERM mid-run keeps complete shards, and --resume adds exactly the 
   CHECK(before.size() >= 1000);
   CHECK(before.size() % 1000 == 0);  // whole samples of whole shards only
 
-  ChildProcess resumed = ChildProcess::spawn_tessera(space.path(), with(args, {"--resume", "--json"}));
+  ChildProcess resumed =
+      ChildProcess::spawn_tessera(space.path(), with(args, {"--resume", "--json"}));
   REQUIRE(resumed.wait(kDeadline) == 0);
   const auto summary = last_json_line(read_text(space.path() / ".spawn_out"));
   CHECK(summary["resumed"] == before.size() / 2);
 
   const auto after = shard_members(space, shards);
   const std::multiset<std::string> resumed_members(after.begin(), after.end());
-  REQUIRE(run_shell(space, "tessera tile big.jpg --tile 16 -f png --quiet -o clean/c.tar").code == 0);
+  REQUIRE(run_shell(space, "tessera tile big.jpg --tile 16 -f png --quiet -o clean/c.tar").code ==
+          0);
   const auto clean = shard_members(space, space.path() / "clean");
   CHECK(resumed_members == std::multiset<std::string>(clean.begin(), clean.end()));
   CHECK(std::set<std::string>(after.begin(), after.end()).size() == after.size());

@@ -25,8 +25,11 @@ tessera::PlanSpec plan_for(std::uint8_t choice) {
     }
     case 1: {
       tessera::RoiListSpec list;
-      list.rois = {{{0, 0, 8, 8}, "corner"}, {{5, 3, 20, 9}, ""}, {{-4, -4, 12, 12}, "out"},
-                   {{30, 30, 40, 40}, ""},   {{1, 60, 7, 3}, "low"}};
+      list.rois = {{{0, 0, 8, 8}, "corner"},
+                   {{5, 3, 20, 9}, ""},
+                   {{-4, -4, 12, 12}, "out"},
+                   {{30, 30, 40, 40}, ""},
+                   {{1, 60, 7, 3}, "low"}};
       list.edge = edge;
       return list;
     }
@@ -58,7 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.decode.max_pixels = 128 * 128;
   options.plan_limits.max_crops = 256;
 
-  auto crops = tessera::encode_crops(tessera::InputBytes::borrow(image, "fuzz"), plan_for(choice), encode, options);
+  auto crops = tessera::encode_crops(tessera::InputBytes::borrow(image, "fuzz"), plan_for(choice),
+                                     encode, options);
   if (!crops) return 0;
   for (const tessera::EncodedCrop& crop : *crops) {
     auto decoder = tessera::open_decoder(tessera::InputBytes::borrow(crop.bytes, "crop"));

@@ -25,15 +25,15 @@ inline void decode_in_bands(std::span<const std::uint8_t> bytes) {
   auto decoder = open_decoder(InputBytes::borrow(bytes, "fuzz"), options);
   if (!decoder) return;
   const ImageHeader& header = (*decoder)->header();
-  const std::size_t stride =
-      static_cast<std::size_t>(header.width) * static_cast<std::size_t>(channel_count(header.format));
+  const std::size_t stride = static_cast<std::size_t>(header.width) *
+                             static_cast<std::size_t>(channel_count(header.format));
   // Exact size, so that the address sanitizer sees any write past the last row.
   std::vector<std::uint8_t> pixels(stride * static_cast<std::size_t>(header.height));
   const int step = header.streamable ? kBandRows : header.height;
   while ((*decoder)->rows_read() < header.height) {
     const int done = (*decoder)->rows_read();
-    auto rows = (*decoder)->read_rows(pixels.data() + static_cast<std::size_t>(done) * stride, stride,
-                                      std::min(step, header.height - done));
+    auto rows = (*decoder)->read_rows(pixels.data() + static_cast<std::size_t>(done) * stride,
+                                      stride, std::min(step, header.height - done));
     if (!rows || *rows == 0) return;
   }
   // A finished decoder must say so, not write again.

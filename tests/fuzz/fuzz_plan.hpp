@@ -14,7 +14,8 @@ inline void plan_roi_list(RoiListSpec list) {
   constexpr int kHeight = 480;
   PlanLimits limits;
   limits.max_crops = 4096;
-  for (EdgePolicy edge : {EdgePolicy::kError, EdgePolicy::kDrop, EdgePolicy::kPad, EdgePolicy::kClip}) {
+  for (EdgePolicy edge :
+       {EdgePolicy::kError, EdgePolicy::kDrop, EdgePolicy::kPad, EdgePolicy::kClip}) {
     list.edge = edge;
     auto plan = make_plan(list, kWidth, kHeight, limits);
     if (!plan) continue;

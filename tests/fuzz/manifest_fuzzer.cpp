@@ -19,7 +19,8 @@ namespace {
 // One manifest path per process: libFuzzer workers run as separate processes.
 const std::string& manifest_path() {
   static const std::string path = [] {
-    const auto dir = std::filesystem::temp_directory_path() / ("tessera_fuzz_manifest_" + std::to_string(getpid()));
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("tessera_fuzz_manifest_" + std::to_string(getpid()));
     std::filesystem::create_directories(dir);
     return (dir / "manifest.jsonl").string();
   }();

@@ -7,28 +7,32 @@
 #include <cstdio>
 #include <thread>
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 namespace tessera::test {
 
-void wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout, std::string_view what) {
+void wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout,
+                std::string_view what) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!done()) {
     if (std::chrono::steady_clock::now() > deadline) {
-      FAIL(fmt::format("timed out after {} s waiting for {}", std::chrono::duration<double>(timeout).count(), what));
+      FAIL(fmt::format("timed out after {} s waiting for {}",
+                       std::chrono::duration<double>(timeout).count(), what));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }
 
-ChildProcess ChildProcess::spawn_tessera(const std::filesystem::path& dir, const std::vector<std::string>& args) {
+ChildProcess ChildProcess::spawn_tessera(const std::filesystem::path& dir,
+                                         const std::vector<std::string>& args) {
   const std::string binary = TESSERA_CLI;
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
     if (::chdir(dir.c_str()) != 0) ::_exit(127);
-    if (!std::freopen(".spawn_out", "w", stdout) || !std::freopen(".spawn_err", "w", stderr)) ::_exit(127);
+    if (!std::freopen(".spawn_out", "w", stdout) || !std::freopen(".spawn_err", "w", stderr))
+      ::_exit(127);
     std::vector<char*> argv;
     argv.push_back(const_cast<char*>(binary.c_str()));
     for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
@@ -39,7 +43,8 @@ ChildProcess ChildProcess::spawn_tessera(const std::filesystem::path& dir, const
   return ChildProcess(pid);
 }
 
-ChildProcess::ChildProcess(ChildProcess&& other) noexcept : pid_(other.pid_), status_(other.status_) {
+ChildProcess::ChildProcess(ChildProcess&& other) noexcept
+    : pid_(other.pid_), status_(other.status_) {
   other.pid_ = -1;
 }
 
@@ -67,7 +72,8 @@ int ChildProcess::wait(std::chrono::milliseconds timeout) {
   while (running()) {
     if (std::chrono::steady_clock::now() > deadline) {
       ::kill(pid_, SIGKILL);
-      FAIL(fmt::format("tessera (pid {}) was still running after {} s", pid_, std::chrono::duration<double>(timeout).count()));
+      FAIL(fmt::format("tessera (pid {}) was still running after {} s", pid_,
+                       std::chrono::duration<double>(timeout).count()));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }

@@ -17,7 +17,8 @@ namespace tessera::test {
 
 // Polls `done` every millisecond until it returns true; after `timeout`, FAILs the test with
 // "timed out after N s waiting for <what>".
-void wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout, std::string_view what);
+void wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout,
+                std::string_view what);
 
 // A child process the test owns: every wait has a deadline, and a child still running when
 // the object goes (a failed REQUIRE unwinds past it) is killed and reaped, never left behind.
@@ -25,7 +26,8 @@ class ChildProcess {
  public:
   // Starts the built tessera (TESSERA_CLI) with `args` in `dir`; its stdout and stderr go to
   // dir/.spawn_out and dir/.spawn_err.
-  static ChildProcess spawn_tessera(const std::filesystem::path& dir, const std::vector<std::string>& args);
+  static ChildProcess spawn_tessera(const std::filesystem::path& dir,
+                                    const std::vector<std::string>& args);
 
   ChildProcess(ChildProcess&& other) noexcept;
   ChildProcess& operator=(ChildProcess&&) = delete;

@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <sstream>
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include "test_images.hpp"
 
@@ -30,7 +30,8 @@ std::string with_binary_for_tessera(const std::string& line) {
 
 // The braces send the output of every command of the line into the capture files.
 CliOutcome run_captured(const TempDir& dir, const std::string& line) {
-  const std::string shell = fmt::format("cd '{}' && {{ {} ; }} > .stdout 2> .stderr", dir.path().string(), line);
+  const std::string shell =
+      fmt::format("cd '{}' && {{ {} ; }} > .stdout 2> .stderr", dir.path().string(), line);
   const int status = std::system(shell.c_str());
   CliOutcome outcome;
   outcome.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

@@ -12,7 +12,9 @@ std::vector<std::uint8_t> payload(std::size_t size, std::uint8_t seed) {
   return bytes;
 }
 
-std::string as_string(const std::vector<std::uint8_t>& bytes) { return {bytes.begin(), bytes.end()}; }
+std::string as_string(const std::vector<std::uint8_t>& bytes) {
+  return {bytes.begin(), bytes.end()};
+}
 
 CropResult make_crop(const JobInfo& job, std::uint32_t index, Roi roi, std::string_view key,
                      const std::vector<std::uint8_t>& bytes, OutputFormat format) {

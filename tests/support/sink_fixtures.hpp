@@ -19,7 +19,8 @@ std::string as_string(const std::vector<std::uint8_t>& bytes);
 
 // A crop of `job` as the engine hands it to a sink; it points at `job` and `bytes`.
 CropResult make_crop(const JobInfo& job, std::uint32_t index, Roi roi, std::string_view key,
-                     const std::vector<std::uint8_t>& bytes, OutputFormat format = OutputFormat::kJpeg);
+                     const std::vector<std::uint8_t>& bytes,
+                     OutputFormat format = OutputFormat::kJpeg);
 
 // Makes writes past `bytes` fail with EFBIG (after a short write), like a disk that fills up.
 class FileSizeLimit {

@@ -12,7 +12,8 @@ namespace tessera::test {
 namespace fs = std::filesystem;
 
 TempDir::TempDir() {
-  // mkdtemp picks a name no other test process holds, so parallel test runs never share a directory.
+  // mkdtemp picks a name no other test process holds, so parallel test runs never share a
+  // directory.
   std::string pattern = (fs::temp_directory_path() / "tessera-test-XXXXXX").string();
   REQUIRE(::mkdtemp(pattern.data()) != nullptr);
   path_ = pattern;
@@ -25,10 +26,13 @@ TempDir::~TempDir() {
 
 void write_bytes(const fs::path& path, const std::vector<std::uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
 }
 
-void write_text(const fs::path& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

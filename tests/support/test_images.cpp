@@ -9,7 +9,9 @@
 
 namespace tessera::test {
 
-std::string data_path(const std::string& name) { return std::string(TESSERA_TEST_DATA) + "/" + name; }
+std::string data_path(const std::string& name) {
+  return std::string(TESSERA_TEST_DATA) + "/" + name;
+}
 
 std::vector<std::uint8_t> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

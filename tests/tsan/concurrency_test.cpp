@@ -11,8 +11,8 @@
 #include <thread>
 #include <vector>
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include "crop_encoder.hpp"
 #include "delivery.hpp"
@@ -128,8 +128,8 @@ class ThreadedGraph final : public Outlet, public ReleaseOutlet {
                            : job.stored_height;
     int done = 0;
     while (done < wanted) {
-      auto rows = job.decoder->read_rows(job.window.row(job.rows_decoded + done), job.window.stride(),
-                                         wanted - done);
+      auto rows = job.decoder->read_rows(job.window.row(job.rows_decoded + done),
+                                         job.window.stride(), wanted - done);
       if (!rows) return std::move(rows).error();
       if (*rows == 0) return Error{ErrorCode::kTruncatedData, "the decoder stopped early"};
       done += *rows;
@@ -201,7 +201,8 @@ class RecordingSink final : public Sink {
 
 }  // namespace
 
-TEST_CASE("threads encoding, delivering in order and releasing rows account for every crop once", "[tsan]") {
+TEST_CASE("threads encoding, delivering in order and releasing rows account for every crop once",
+          "[tsan]") {
   RecordingSink sink(false);
   ThreadedGraph graph(three_jobs(), sink, 4);
   graph.run();
@@ -210,7 +211,8 @@ TEST_CASE("threads encoding, delivering in order and releasing rows account for 
   // Ordered delivery: job by job, each job's crops in dispatch order.
   std::vector<std::pair<std::size_t, std::uint32_t>> expected;
   for (const auto& job : graph.jobs()) {
-    for (std::uint32_t position : job->order) expected.emplace_back(job->info.index, job->plan.crops[position].index);
+    for (std::uint32_t position : job->order)
+      expected.emplace_back(job->info.index, job->plan.crops[position].index);
   }
   CHECK(sink.order == expected);
   for (const auto& job : graph.jobs()) CHECK(job->complete);
@@ -227,10 +229,12 @@ TEST_CASE("a concurrent sink is called from several threads at once", "[tsan]") 
 
 TEST_CASE("a callback sink and the null sink take crops from several threads", "[tsan]") {
   std::atomic<std::size_t> calls{0};
-  CallbackSink callback([&](const CropResult&) {
-    calls.fetch_add(1);
-    return Status{};
-  }, true);
+  CallbackSink callback(
+      [&](const CropResult&) {
+        calls.fetch_add(1);
+        return Status{};
+      },
+      true);
   ThreadedGraph(three_jobs(), callback, 6).run();
   CHECK(calls == kCrops);
   NullSink null;
@@ -238,7 +242,8 @@ TEST_CASE("a callback sink and the null sink take crops from several threads", "
   CHECK(null.crops() == kCrops);
 }
 
-TEST_CASE("directory and tar sinks written through the graph, asked exists() from every thread", "[tsan]") {
+TEST_CASE("directory and tar sinks written through the graph, asked exists() from every thread",
+          "[tsan]") {
   test::TempDir dir;
   for (bool resume : {false, true}) {
     DirectorySinkOptions directory;

@@ -18,8 +18,8 @@ int fail(std::string_view what) {
 }
 
 bool is_jpeg(const std::vector<std::uint8_t>& bytes) {
-  return bytes.size() > 4 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[bytes.size() - 2] == 0xFF &&
-         bytes[bytes.size() - 1] == 0xD9;
+  return bytes.size() > 4 && bytes[0] == 0xFF && bytes[1] == 0xD8 &&
+         bytes[bytes.size() - 2] == 0xFF && bytes[bytes.size() - 1] == 0xD9;
 }
 
 }  // namespace
@@ -28,9 +28,11 @@ int main() {
   constexpr int kWidth = 64;
   constexpr int kHeight = 48;
   constexpr std::size_t kExpectedCrops = (kWidth / 16) * (kHeight / 16);
-  if (tessera::kVersion != TESSERA_PACKAGE_VERSION) return fail("tessera/version.hpp disagrees with the package");
+  if (tessera::kVersion != TESSERA_PACKAGE_VERSION)
+    return fail("tessera/version.hpp disagrees with the package");
 
-  const tessera::OwnedImage image = tessera::make_demo_image(kWidth, kHeight, tessera::PixelFormat::kRgb8);
+  const tessera::OwnedImage image =
+      tessera::make_demo_image(kWidth, kHeight, tessera::PixelFormat::kRgb8);
   tessera::EncodeOptions png;
   png.format = tessera::OutputFormat::kPng;
   std::vector<std::uint8_t> source(tessera::max_encoded_size(kWidth, kHeight, image.format, png));
@@ -41,13 +43,14 @@ int main() {
   tessera::GridSpec grid;
   grid.tile_width = 16;
   grid.tile_height = 16;
-  const auto crops = tessera::encode_crops(tessera::InputBytes::from_vector(std::move(source), "demo.png"), grid);
+  const auto crops =
+      tessera::encode_crops(tessera::InputBytes::from_vector(std::move(source), "demo.png"), grid);
   if (!crops) return fail(crops.error().message);
   if (crops->size() != kExpectedCrops) return fail("wrong number of crops");
   for (const tessera::EncodedCrop& crop : *crops) {
     if (!is_jpeg(crop.bytes)) return fail("a crop is not a JPEG");
   }
-  std::printf("tessera %.*s: %zu crops\n", static_cast<int>(tessera::kVersion.size()), tessera::kVersion.data(),
-              crops->size());
+  std::printf("tessera %.*s: %zu crops\n", static_cast<int>(tessera::kVersion.size()),
+              tessera::kVersion.data(), crops->size());
   return 0;
 }

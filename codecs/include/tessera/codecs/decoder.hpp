@@ -18,7 +18,16 @@ namespace tessera {
 enum class ContainerFormat : std::uint8_t { kJpeg, kPng, kOther };
 
 // JPEG chroma subsampling as stored in the file (kNotApplicable for other formats).
-enum class ChromaSubsampling : std::uint8_t { k444, k422, k420, k440, k411, kGray, kOther, kNotApplicable };
+enum class ChromaSubsampling : std::uint8_t {
+  k444,
+  k422,
+  k420,
+  k440,
+  k411,
+  kGray,
+  kOther,
+  kNotApplicable
+};
 
 const char* to_string(ContainerFormat format) noexcept;
 const char* to_string(ChromaSubsampling subsampling) noexcept;
@@ -26,9 +35,9 @@ const char* to_string(ChromaSubsampling subsampling) noexcept;
 struct ImageHeader {
   int width = 0;
   int height = 0;
-  int file_channels = 0;   // channels stored in the file (4 for CMYK JPEG)
-  int bit_depth = 8;       // per channel, in the file; 16-bit samples are reduced to 8 on
-                           // decode by keeping the high byte (v >> 8), as libspng does
+  int file_channels = 0;  // channels stored in the file (4 for CMYK JPEG)
+  int bit_depth = 8;      // per channel, in the file; 16-bit samples are reduced to 8 on
+                          // decode by keeping the high byte (v >> 8), as libspng does
   PixelFormat format = PixelFormat::kRgb8;  // what read_rows() writes
   ContainerFormat container = ContainerFormat::kOther;
   ChromaSubsampling subsampling = ChromaSubsampling::kNotApplicable;

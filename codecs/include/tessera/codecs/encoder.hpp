@@ -54,7 +54,8 @@ struct EncodeOptions {
 Status validate(const EncodeOptions& options);
 
 // The most bytes encode() can produce for an image of this size and format.
-std::size_t max_encoded_size(int width, int height, PixelFormat format, const EncodeOptions& options);
+std::size_t max_encoded_size(int width, int height, PixelFormat format,
+                             const EncodeOptions& options);
 
 class Encoder {
  public:

@@ -38,8 +38,8 @@ struct ImageView {
   }
   // A sub-rectangle sharing the same memory; the caller guarantees it lies inside.
   ImageView crop(int x, int y, int w, int h) const noexcept {
-    return ImageView{row(y) + static_cast<std::size_t>(x) * static_cast<std::size_t>(channels()),
-                     w, h, stride, format};
+    return ImageView{row(y) + static_cast<std::size_t>(x) * static_cast<std::size_t>(channels()), w,
+                     h, stride, format};
   }
 };
 

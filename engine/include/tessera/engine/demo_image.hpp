@@ -19,7 +19,9 @@ struct OwnedImage {
   std::size_t stride() const noexcept {
     return static_cast<std::size_t>(width) * static_cast<std::size_t>(channel_count(format));
   }
-  ImageView view() const noexcept { return ImageView{pixels.data(), width, height, stride(), format}; }
+  ImageView view() const noexcept {
+    return ImageView{pixels.data(), width, height, stride(), format};
+  }
 };
 
 OwnedImage make_demo_image(int width, int height, PixelFormat format, std::uint64_t seed = 1);

@@ -19,11 +19,11 @@
 namespace tessera {
 
 struct Job {
-  std::string path;         // opened inside the run when `input` is empty
-  InputBytes input;         // bytes already in memory (stdin, a caller's buffer)
+  std::string path;  // opened inside the run when `input` is empty
+  InputBytes input;  // bytes already in memory (stdin, a caller's buffer)
   PlanSpec plan;
   EncodeOptions encode;
-  double skip_blank = -1;   // crops whose pixel standard deviation is below this are skipped
+  double skip_blank = -1;  // crops whose pixel standard deviation is below this are skipped
   // Plan and cut in the upright image given by the JPEG's EXIF orientation. Off by default:
   // crops are then cut from the pixels as stored, and EXIF orientation is ignored.
   bool auto_orient = false;
@@ -38,10 +38,10 @@ class JobSource {
 };
 
 struct EngineOptions {
-  int threads = 0;           // 0: every core
-  int crops_in_flight = 0;   // encode buffers (tokens); 0: 4 per thread
-  int band_rows = 0;         // rows decoded per step; 0: 64
-  int jobs_in_flight = 2;    // images open at once: the next decodes while the last encodes
+  int threads = 0;          // 0: every core
+  int crops_in_flight = 0;  // encode buffers (tokens); 0: 4 per thread
+  int band_rows = 0;        // rows decoded per step; 0: 64
+  int jobs_in_flight = 2;   // images open at once: the next decodes while the last encodes
   DecodeOptions decode;
   PlanLimits plan_limits;
   const std::atomic<bool>* cancel = nullptr;  // set to stop the run early (Ctrl-C)
@@ -65,8 +65,8 @@ EngineSettings resolved_settings(const EngineOptions& options = {});
 struct RunStats {
   std::size_t jobs = 0;
   std::size_t jobs_failed = 0;
-  std::size_t jobs_warned = 0;    // decoded with an accepted warning (Sink::on_warning)
-  std::size_t crops = 0;          // encoded and delivered
+  std::size_t jobs_warned = 0;  // decoded with an accepted warning (Sink::on_warning)
+  std::size_t crops = 0;        // encoded and delivered
   std::size_t crops_failed = 0;
   std::size_t crops_skipped = 0;  // below the blank threshold
   std::size_t crops_resumed = 0;  // already in the output (Sink::exists), not encoded again
@@ -74,14 +74,14 @@ struct RunStats {
   std::uint64_t bytes_out = 0;    // encoded crop bytes delivered
   std::uint64_t pixels_decoded = 0;
   double wall_s = 0;
-  double decode_s = 0;            // thread time spent decoding, summed over jobs
-  double encode_cpu_s = 0;        // thread time spent encoding, summed over crops
-  int peak_window_rows = 0;       // the largest band window (rows) of any job
+  double decode_s = 0;                  // thread time spent decoding, summed over jobs
+  double encode_cpu_s = 0;              // thread time spent encoding, summed over crops
+  int peak_window_rows = 0;             // the largest band window (rows) of any job
   std::uint64_t peak_window_bytes = 0;  // resident window bytes at the peak, over all open jobs
   std::uint64_t pool_buffers = 0;       // encode buffers created (not per crop: reused)
   std::uint64_t pool_bytes = 0;         // bytes held by the pool at the end
   bool cancelled = false;
-  std::optional<Error> fatal;     // the sink failed (disk full): the run stopped
+  std::optional<Error> fatal;  // the sink failed (disk full): the run stopped
 };
 
 class Engine {

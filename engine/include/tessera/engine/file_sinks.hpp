@@ -30,8 +30,8 @@ struct DirectorySinkOptions {
 Result<std::unique_ptr<Sink>> make_directory_sink(const DirectorySinkOptions& options);
 
 // Shards: "out.tar" becomes out-000000.tar, out-000001.tar, ...; "-" is one stream to stdout.
-// Each sample is KEY.EXT (the output format's file_extension()) then KEY.json with source, x, y, w, h and plan; a shard
-// boundary always falls between samples.
+// Each sample is KEY.EXT (the output format's file_extension()) then KEY.json with source, x, y, w,
+// h and plan; a shard boundary always falls between samples.
 struct TarSinkOptions {
   std::string path;
   std::uint64_t max_shard_bytes = 0;    // 0: no limit

@@ -13,11 +13,13 @@
 namespace tessera {
 
 // Encodes a view into a buffer of max_encoded_size bytes and returns exactly the bytes written.
-Result<std::vector<std::uint8_t>> encode_to_vector(const ImageView& view, const EncodeOptions& options);
+Result<std::vector<std::uint8_t>> encode_to_vector(const ImageView& view,
+                                                   const EncodeOptions& options);
 
 // Decodes every row through the public Decoder interface, `band_rows` rows per call (a decoder
 // that cannot stream delivers the whole image in one call); fails if the decoder stops early.
-Result<OwnedImage> decode_whole(const InputBytes& input, const DecodeOptions& options = {}, int band_rows = 16);
+Result<OwnedImage> decode_whole(const InputBytes& input, const DecodeOptions& options = {},
+                                int band_rows = 16);
 
 // Sum of squared differences over every channel of two views of equal size and format.
 struct SquaredError {

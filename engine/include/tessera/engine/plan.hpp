@@ -73,12 +73,12 @@ struct PlanLimits {
 };
 
 struct PlannedCrop {
-  Roi roi;               // after the edge policy: clipped, or extending past the edge when padded
+  Roi roi;  // after the edge policy: clipped, or extending past the edge when padded
   // Stable across runs and thread counts. Grids and random plans: the position in the plan.
   // ROI lists: the position in the list (0-based), so that outputs match input entries; a
   // region dropped by EdgePolicy::kDrop leaves a gap. Errors call it "ROI <index>".
   std::uint32_t index;
-  std::string key;       // from the ROI list, or empty
+  std::string key;  // from the ROI list, or empty
 };
 
 struct Plan {

@@ -21,9 +21,9 @@ namespace tessera {
 
 // Where a crop came from: one per job, alive for the whole run.
 struct JobInfo {
-  std::size_t index = 0;   // position of the job in the run
-  std::string source;      // the input's name (path, or "-" for stdin)
-  std::string plan;        // describe(plan spec)
+  std::size_t index = 0;  // position of the job in the run
+  std::string source;     // the input's name (path, or "-" for stdin)
+  std::string plan;       // describe(plan spec)
   int image_width = 0;
   int image_height = 0;
 };
@@ -32,7 +32,7 @@ struct CropResult {
   const JobInfo* job = nullptr;
   std::uint32_t index = 0;  // plan order within the job
   Roi roi;
-  std::string_view key;     // from the ROI list, or empty
+  std::string_view key;  // from the ROI list, or empty
   OutputFormat format = OutputFormat::kJpeg;
   std::span<const std::uint8_t> bytes;
 };
