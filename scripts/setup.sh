@@ -8,7 +8,7 @@ packages=(
   libopencv-core-dev libopencv-imgcodecs-dev
   libbenchmark-dev catch2
   libcli11-dev nlohmann-json3-dev libfmt-dev libarchive-dev
-  tar python3
+  tar python3 time
   clang-format clang-tidy
 )
 missing=()

@@ -71,38 +71,40 @@ std::optional<std::uint64_t> byte_unit(const std::string& unit) {
   return std::nullopt;
 }
 
+// "A" or "A<sep>B" with two positive numbers; a lone A stands for both.
+std::optional<std::pair<int, int>> parse_positive_pair(std::string_view text,
+                                                       std::string_view separators) {
+  const auto at = text.find_first_of(separators);
+  const std::string_view first = text.substr(0, at);
+  const std::string_view second = at == std::string_view::npos ? first : text.substr(at + 1);
+  const auto a = parse_positive(first);
+  const auto b = parse_positive(second);
+  if (!a || !b) return std::nullopt;
+  return std::pair{*a, *b};
+}
+
 }  // namespace
 
 Result<std::pair<int, int>> parse_dimensions(const std::string& text, const std::string& option) {
-  const auto x = text.find_first_of("xX");
-  const std::string_view first = std::string_view(text).substr(0, x);
-  const std::string_view second =
-      x == std::string::npos ? first : std::string_view(text).substr(x + 1);
-  auto w = parse_positive(first);
-  auto h = parse_positive(second);
-  if (!w || !h) {
+  const auto size = parse_positive_pair(text, "xX");
+  if (!size) {
     return usage(
         fmt::format("{} \"{}\" is not a size; write a positive number of pixels such as 256, "
                     "or WIDTHxHEIGHT such as 256x128",
                     option, text));
   }
-  return std::pair{*w, *h};
+  return *size;
 }
 
 Result<std::pair<int, int>> parse_size_range(const std::string& text, const std::string& option) {
-  const auto colon = text.find(':');
-  const std::string_view first = std::string_view(text).substr(0, colon);
-  const std::string_view second =
-      colon == std::string::npos ? first : std::string_view(text).substr(colon + 1);
-  auto lo = parse_positive(first);
-  auto hi = parse_positive(second);
-  if (!lo || !hi || *lo > *hi) {
+  const auto range = parse_positive_pair(text, ":");
+  if (!range || range->first > range->second) {
     return usage(
         fmt::format("{} \"{}\" is not a size range; write MIN or MIN:MAX in pixels with "
                     "0 < MIN <= MAX, such as 64:128",
                     option, text));
   }
-  return std::pair{*lo, *hi};
+  return *range;
 }
 
 Result<Rgba> parse_fill(const std::string& text) {

@@ -150,7 +150,6 @@ class PngDecoder final : public Decoder {
   OutputPlan plan_;
   std::vector<std::uint8_t> scratch_;  // one libspng scanline, only when converting
   int rows_read_ = 0;
-  bool started_ = false;
   std::optional<Error> failure_;
   std::string warnings_;
 };

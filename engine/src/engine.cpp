@@ -38,7 +38,7 @@ class CollectingSink final : public Sink {
 
 }  // namespace
 
-Engine::Engine(EngineOptions options) : options_(std::move(options)) {}
+Engine::Engine(EngineOptions options) : options_(options) {}
 
 RunStats Engine::run(JobSource& jobs, Sink& sink) {
   return detail::run_graph(jobs, sink, options_);
