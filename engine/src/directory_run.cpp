@@ -107,8 +107,8 @@ Result<DirectoryClaim> claim_directory(const std::string& directory,
   auto old = read_run_record(claim.record_path);
   if (!old) return std::move(old).error();
   // Without a record, which files in a directory are tessera's cannot be told: none are.
-  auto decided = claim_output(
-      {directory + "/", &*old, false, &claim.run, options.resume, options.overwrite});
+  auto decided =
+      claim_output({directory + "/", &*old, false, &claim.run, options.resume, options.overwrite});
   if (!decided) return std::move(decided).error();
   if (*decided == Claim::kReplace && options.overwrite) {
     const std::string names = recorded_template(*old, options.name_template);

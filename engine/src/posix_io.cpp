@@ -1,5 +1,7 @@
 #include "posix_io.hpp"
 
+#include "tessera/engine/file_sinks.hpp"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -191,3 +193,13 @@ Error io_error(std::string_view what, const std::string& path, int error_number)
 }
 
 }  // namespace tessera::detail
+
+namespace tessera {
+
+Status write_file_atomically(const std::string& path, std::string_view text) {
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(text.data());
+  return detail::write_file_atomically(path, std::span(bytes, text.size()),
+                                       detail::new_file_mode());
+}
+
+}  // namespace tessera

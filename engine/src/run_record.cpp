@@ -6,11 +6,11 @@
 
 #include <cerrno>
 #include <cstdint>
-#include <span>
 
 #include <fmt/format.h>
 
 #include "posix_io.hpp"
+#include "tessera/engine/file_sinks.hpp"
 #include "tessera/version.hpp"
 
 namespace tessera::detail {
@@ -55,8 +55,7 @@ Result<std::string> read_small_file(const std::string& path, bool& missing) {
 
 std::string shown(const nlohmann::json& value) {
   if (value.is_null()) return "absent";
-  std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return text;
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -80,10 +79,8 @@ Status write_run_record(const std::string& path, const RunRecord& record) {
   json["tessera_run_record"] = kRecordFormat;
   json["state"] = record.complete ? "complete" : "writing";
   json["run"] = record.run;
-  const std::string text =
-      json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
-  const auto* bytes = reinterpret_cast<const std::uint8_t*>(text.data());
-  return write_file_atomically(path, std::span(bytes, text.size()), new_file_mode());
+  return tessera::write_file_atomically(
+      path, json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
 }
 
 Result<nlohmann::json> run_of(const std::string& caller_run) {
@@ -132,13 +129,14 @@ Result<Claim> claim_output(const ClaimRequest& r) {
   }
   const std::vector<std::string> differences = run_differences(old->run, *r.run);
   if (!differences.empty()) {
-    return Error{ErrorCode::kInvalidArgument,
-                 fmt::format("{} holds a different run (it differs in {}); {}", r.output,
-                             fmt::join(differences, ", "),
-                             r.resume ? "--resume continues only the same run: run it with the "
-                                        "earlier settings and inputs, or pass --overwrite "
-                                        "instead of --resume to replace it"
-                                      : "pass --overwrite to replace it, or choose another output")};
+    return Error{
+        ErrorCode::kInvalidArgument,
+        fmt::format("{} holds a different run (it differs in {}); {}", r.output,
+                    fmt::join(differences, ", "),
+                    r.resume ? "--resume continues only the same run: run it with the "
+                               "earlier settings and inputs, or pass --overwrite "
+                               "instead of --resume to replace it"
+                             : "pass --overwrite to replace it, or choose another output")};
   }
   return r.resume ? Claim::kResume : Claim::kReplace;
 }

@@ -62,7 +62,8 @@ std::vector<std::uint8_t> padded(std::string text) {
   return {text.begin(), text.end()};
 }
 
-const std::string kJson = R"({"source":"img.jpg","x":0,"y":0,"w":4,"h":4,"plan":"grid","index":1,"job":0})";
+const std::string kJson =
+    R"({"source":"img.jpg","x":0,"y":0,"w":4,"h":4,"plan":"grid","index":1,"job":0})";
 
 std::string octal(std::size_t size) {
   return fmt::format("{:011o}", size);
@@ -85,7 +86,8 @@ TEST_CASE("resume redoes crafted or damaged shards without allocating what they 
   const JobInfo job{0, "img.jpg", "grid", 100, 100};
   const fs::path out = tmp.path() / "ds.tar";
   tessera::EncodeOptions encode;
-  auto image = tessera::encode_to_vector(random_image(4, 4, tessera::PixelFormat::kRgb8, 1).view(), encode);
+  auto image =
+      tessera::encode_to_vector(random_image(4, 4, tessera::PixelFormat::kRgb8, 1).view(), encode);
   REQUIRE(image.ok());
   {  // shard 0: a valid sample of crop 0, which resume keeps
     tessera::TarSinkOptions options;
@@ -103,7 +105,9 @@ TEST_CASE("resume redoes crafted or damaged shards without allocating what they 
   SECTION("a member claims more bytes than follow it") {
     crafted = join({tar_header("k.jpg", octal(5000)), zeros(kBlock)});
   }
-  SECTION("garbage") { crafted = payload(1536, 7); }
+  SECTION("garbage") {
+    crafted = payload(1536, 7);
+  }
   SECTION("an empty image member") {
     crafted = join({tar_header("k.jpg", octal(0)), tar_header("k.json", octal(kJson.size())), json,
                     zeros(2 * kBlock)});

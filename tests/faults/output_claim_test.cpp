@@ -103,6 +103,14 @@ TEST_CASE("a symlink planted at a temporary or lock name never redirects a write
     CHECK(shards(space.path() / "out", "ds").size() == 8);
     CHECK(tar_members(space, space.path() / "out", "ds").size() == 32);
   }
+  SECTION("the temporary name of a tuned profile") {
+    fs::create_symlink(victim, space.path() / "out" / "profile.json.tmp");
+    const CliOutcome run =
+        run_shell(space, "tessera tune in.jpg --tile 32 --time 1s -o out/profile.json");
+    INFO(run.err);
+    CHECK(run.code == 0);
+    CHECK_FALSE(read_text(space.path() / "out" / "profile.json").empty());
+  }
   SECTION("the lock file of a tar output") {
     fs::create_symlink(victim, space.path() / "out" / ".ds.tar.lock");
     const CliOutcome run = run_shell(space, "tessera tile in.jpg --tile 16 -o out/ds.tar");
@@ -147,8 +155,9 @@ TEST_CASE("a second tessera on an output being written is refused, and the first
   }
 }
 
-TEST_CASE("a different run into an output is refused, and --overwrite removes only the old run's files",
-          "[faults][cli][outputs]") {
+TEST_CASE(
+    "a different run into an output is refused, and --overwrite removes only the old run's files",
+    "[faults][cli][outputs]") {
   TempDir space;
   write_input(space);
   SECTION("tar shards: fewer shards leave none of the old ones behind") {
@@ -176,13 +185,15 @@ TEST_CASE("a different run into an output is refused, and --overwrite removes on
   SECTION("a directory: the old run's files go, the user's stay") {
     fs::create_directories(space.path() / "out");
     write_text(space.path() / "out" / "notes.txt", "mine");
-    REQUIRE(run_shell(space, "tessera tile in.jpg --tile 16 -o out --name 'a/{x}_{y}.{ext}'").code ==
-            0);
+    REQUIRE(
+        run_shell(space, "tessera tile in.jpg --tile 16 -o out --name 'a/{x}_{y}.{ext}'").code ==
+        0);
     REQUIRE(visible_files(space.path() / "out").size() == 17);
     const CliOutcome refused = run_shell(space, "tessera tile in.jpg --tile 32 -o out");
     CHECK(refused.code != 0);
     CHECK_THAT(refused.err, Catch::Contains("holds a different run"));
-    const CliOutcome replaced = run_shell(space, "tessera tile in.jpg --tile 32 --overwrite -o out");
+    const CliOutcome replaced =
+        run_shell(space, "tessera tile in.jpg --tile 32 --overwrite -o out");
     INFO(replaced.err);
     CHECK(replaced.code == 0);
     const auto files = visible_files(space.path() / "out");
@@ -242,11 +253,13 @@ TEST_CASE("resuming redoes empty, cut and undecodable outputs instead of trustin
   SECTION("tar shards") {
     REQUIRE(run_shell(space, "tessera tile in.jpg --tile 16 --shard-size 4samples -o out/ds.tar")
                 .code == 0);
-    REQUIRE(run_shell(space, "truncate -s 0 out/ds-000001.tar && truncate -s 3000 out/ds-000002.tar")
-                .code == 0);
+    REQUIRE(
+        run_shell(space, "truncate -s 0 out/ds-000001.tar && truncate -s 3000 out/ds-000002.tar")
+            .code == 0);
     const CliOutcome resumed =
-        run_shell(space, "tessera tile in.jpg --tile 16 --shard-size 4samples --resume --json -o "
-                         "out/ds.tar");
+        run_shell(space,
+                  "tessera tile in.jpg --tile 16 --shard-size 4samples --resume --json -o "
+                  "out/ds.tar");
     INFO(resumed.err);
     CHECK(resumed.code == 0);
     CHECK(last_json_line(resumed.out)["resumed"] == 8);

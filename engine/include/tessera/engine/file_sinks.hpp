@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "tessera/codecs/result.hpp"
 #include "tessera/engine/sink.hpp"
@@ -57,6 +58,11 @@ struct TarSinkOptions {
 };
 
 Result<std::unique_ptr<Sink>> make_tar_sink(const TarSinkOptions& options);
+
+// Writes `text` to `path` whole or not at all: a unique temporary file created exclusively
+// beside it (never following a symlink planted there), then a rename. For the small files
+// tessera writes besides crops, such as tuned profiles.
+Status write_file_atomically(const std::string& path, std::string_view text);
 
 // A key safe as a file name and as a WebDataset key: no directory parts, no dots (WebDataset
 // splits the extension at the first dot), nothing outside [A-Za-z0-9_-]. Returns an error for
