@@ -54,18 +54,12 @@ Bytes big_jpeg(int width, int height) {
   return *bytes;
 }
 
-// tessera's own files beside its outputs: the lock and the run record.
-bool bookkeeping(const fs::path& path) {
-  const std::string name = path.filename().string();
-  return name == ".tessera.lock" || name == ".tessera-run.json" || name.ends_with(".run.json") ||
-         (name.starts_with(".") && name.ends_with(".tar.lock"));
-}
-
 std::vector<fs::path> files_under(const fs::path& root) {
   std::vector<fs::path> files;
   if (!fs::exists(root)) return files;
   for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    if (entry.is_regular_file() && !bookkeeping(entry.path())) files.push_back(entry.path());
+    if (entry.is_regular_file() && !tessera_bookkeeping(entry.path()))
+      files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
   return files;
