@@ -33,6 +33,7 @@ struct OutputArgs {
   std::string name_template;  // empty: the command's default
   std::string shard_size;     // empty: no limit
   bool resume = false;        // keep outputs of an earlier run and write only the missing ones
+  bool overwrite = false;     // replace an output that holds a different run
 };
 
 struct RunArgs {

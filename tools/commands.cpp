@@ -108,7 +108,8 @@ int run_list(const std::string& command, const std::vector<std::string>& inputs,
   if (Status s = check_inputs(inputs); !s) return usage_error(command, s.error().message);
   if (Status s = check_encode_args(common.encode); !s)
     return usage_error(command, s.error().message);
-  auto output = make_output(common.output, setup.default_template);
+  auto output = make_output(common.output, setup.default_template,
+                            describe_run(command, describe(plan), common, inputs));
   if (!output) return usage_error(command, output.error().message);
   setup.command = command;
   setup.totals.images = inputs.size();
@@ -241,7 +242,8 @@ int run_info(const std::vector<std::string>& inputs, bool json, std::uint64_t ma
 int run_demo(const CommonArgs& common) {
   if (Status s = check_encode_args(common.encode); !s)
     return usage_error("demo", s.error().message);
-  auto output = make_output(common.output, kGridTemplate);
+  auto output = make_output(common.output, kGridTemplate,
+                            describe_run("demo", fmt::format("grid {}", kDemoTile), common, {}));
   if (!output) return usage_error("demo", output.error().message);
   auto input = make_demo_input();
   if (!input) {
@@ -285,7 +287,9 @@ int run_manifest(const std::string& manifest, const PlanArgs& plan, const Common
       manifest, JobDefaults{defaults, common.encode, common.run.skip_blank, common.run.auto_orient},
       notes);
   if (!source) return usage_error("manifest", source.error().message);
-  auto output = make_output(common.output, kGridTemplate);
+  const std::string plan_text = defaults ? describe(*defaults) : std::string("per manifest line");
+  auto output = make_output(common.output, kGridTemplate,
+                            describe_run("manifest", plan_text, common, {manifest}));
   if (!output) return usage_error("manifest", output.error().message);
   RunSetup setup;
   setup.command = "manifest";

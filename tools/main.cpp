@@ -78,6 +78,10 @@ void add_output_options(CLI::App& app, OutputArgs& args) {
                "exists are "
                "not encoded again; new shards are numbered after the last complete one")
       ->group("Output");
+  app.add_flag("--overwrite", args.overwrite,
+               "Replace an output that holds a different run: its shards or files (as its run "
+               "record names them) are removed first")
+      ->group("Output");
 }
 
 // The engine's own defaults, as it resolves them on this machine.

@@ -1,12 +1,56 @@
 #include "output.hpp"
 
+#include <sys/stat.h>
+
+#include <cstdint>
+
 #include <fmt/format.h>
 
 #include "tessera/engine/file_sinks.hpp"
 
 namespace tessera::cli {
 
-Result<Output> make_output(const OutputArgs& args, const std::string& default_template) {
+namespace {
+
+// Size and modification time stand for the content: reading every input twice would cost more
+// than the run. stdin has neither, so a stdin run is recorded by its name only.
+nlohmann::json describe_input(const std::string& path) {
+  nlohmann::json input{{"path", path}};
+  struct stat status {};
+  if (path != "-" && ::stat(path.c_str(), &status) == 0) {
+    input["size"] = static_cast<std::uint64_t>(status.st_size);
+    input["mtime_ns"] =
+        static_cast<std::int64_t>(status.st_mtim.tv_sec) * 1'000'000'000 + status.st_mtim.tv_nsec;
+  }
+  return input;
+}
+
+}  // namespace
+
+nlohmann::json describe_run(const std::string& command, const std::string& plan,
+                            const CommonArgs& common, const std::vector<std::string>& inputs) {
+  const EncodeArgs& e = common.encode;
+  nlohmann::json run{{"command", command},
+                     {"plan", plan},
+                     {"encode",
+                      {{"format", e.format},
+                       {"quality", e.quality},
+                       {"subsampling", e.subsampling},
+                       {"fast_dct", e.fast_dct},
+                       {"progressive", e.progressive},
+                       {"optimize", e.optimize},
+                       {"png_level", e.png_level},
+                       {"png_filter", e.png_filter},
+                       {"png_strategy", e.png_strategy}}},
+                     {"skip_blank", common.run.skip_blank},
+                     {"auto_orient", common.run.auto_orient},
+                     {"inputs", nlohmann::json::array()}};
+  for (const std::string& input : inputs) run["inputs"].push_back(describe_input(input));
+  return run;
+}
+
+Result<Output> make_output(const OutputArgs& args, const std::string& default_template,
+                           const nlohmann::json& run) {
   Output output;
   const bool tar = args.out == "-" || args.out.ends_with(".tar");
   if (!args.shard_size.empty() && !tar) {
@@ -30,6 +74,8 @@ Result<Output> make_output(const OutputArgs& args, const std::string& default_te
     TarSinkOptions options;
     options.path = args.out;
     options.resume = args.resume;
+    options.overwrite = args.overwrite;
+    if (args.out != "-") options.run = run.dump();
     if (!args.shard_size.empty()) {
       if (args.out == "-") {
         return Error{ErrorCode::kInvalidArgument,
@@ -53,6 +99,8 @@ Result<Output> make_output(const OutputArgs& args, const std::string& default_te
   options.directory = args.out;
   options.name_template = args.name_template.empty() ? default_template : args.name_template;
   options.resume = args.resume;
+  options.overwrite = args.overwrite;
+  options.run = run.dump();
   auto sink = make_directory_sink(options);
   if (!sink) return std::move(sink).error();
   output.sink = std::move(sink).value();

@@ -4,6 +4,9 @@
 
 #include <memory>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "cli_options.hpp"
 #include "forwarding_sink.hpp"
@@ -18,9 +21,16 @@ struct Output {
   bool discards = false;    // the null sink
 };
 
-// `default_template` is the command's directory name template when --name is not given.
-// Errors (a bad template, an invalid shard size, an uncreatable directory) are usage errors.
-Result<Output> make_output(const OutputArgs& args, const std::string& default_template);
+// What makes a run's outputs, for the run record: the command, the plan, the settings that
+// change the bytes, and each input with its size and modification time.
+nlohmann::json describe_run(const std::string& command, const std::string& plan,
+                            const CommonArgs& common, const std::vector<std::string>& inputs);
+
+// `default_template` is the command's directory name template when --name is not given; `run`
+// comes from describe_run(). Errors (a bad template, an invalid shard size, an uncreatable
+// directory, an output that holds another run or is being written) are usage errors.
+Result<Output> make_output(const OutputArgs& args, const std::string& default_template,
+                           const nlohmann::json& run);
 
 // Gives the crops of jobs with a manifest "key_prefix" the key PREFIX_KEY, or
 // PREFIX_X_Y_W_H when the crop has no key of its own.

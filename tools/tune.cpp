@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -12,6 +10,7 @@
 #include "host_info.hpp"
 #include "job_sources.hpp"
 #include "quality_probe.hpp"
+#include "tessera/engine/file_sinks.hpp"
 #include "tune_report.hpp"
 #include "tune_search.hpp"
 
@@ -27,29 +26,6 @@ int usage_error(const std::string& message) {
 int failure(const Error& error, int code) {
   fmt::print(stderr, "tessera tune: {}\n", error.message);
   return code;
-}
-
-Status write_atomically(const std::string& path, const std::string& text) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      return Error{ErrorCode::kIo,
-                   fmt::format("cannot write the profile {}; check that its directory exists "
-                               "and is writable",
-                               path)};
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    std::filesystem::remove(temporary, error);
-    return Error{ErrorCode::kIo,
-                 fmt::format("cannot write the profile {}: {}", path, error.message())};
-  }
-  return {};
 }
 
 Result<PlanSpec> tune_plan(const TuneArgs& args) {
@@ -135,7 +111,7 @@ int run_tune(const TuneArgs& args) {
     if (Status s = measure_psnr(args, *plan, report); !s) return failure(s.error(), kExitFailed);
   }
   const auto profile = profile_json(report, load_at_start);
-  if (Status s = write_atomically(args.profile_out, profile.dump(2) + "\n"); !s)
+  if (Status s = write_file_atomically(args.profile_out, profile.dump(2) + "\n"); !s)
     return failure(s.error(), kExitFailed);
   print_outcome(args, report, profile);
   return kExitOk;

@@ -3,9 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <span>
 #include <string>
@@ -14,8 +12,10 @@
 
 #include <fmt/format.h>
 
+#include "directory_run.hpp"
 #include "output_names.hpp"
 #include "posix_io.hpp"
+#include "run_record.hpp"
 #include "tessera/engine/file_sinks.hpp"
 
 namespace tessera {
@@ -29,23 +29,6 @@ using detail::PathParts;
 using detail::split_path;
 using detail::write_all;
 
-// Keeps the temporary name, plus ".NAME.tmp-XXXXXX", within NAME_MAX.
-constexpr std::size_t kMaxTempStem = 200;
-constexpr mode_t kDefaultUmask = 022;
-
-// umask() can only be read by setting it, which races with other threads creating files;
-// /proc/self/status shows it without changing it.
-mode_t current_umask() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("Umask:", 0) == 0) {
-      return static_cast<mode_t>(std::strtoul(line.c_str() + 6, nullptr, 8) & 0777);
-    }
-  }
-  return kDefaultUmask;
-}
-
 // A file written under a hidden temporary name next to its final name. Unless commit()
 // succeeds, the destructor closes and removes it, on every path out of consume().
 class TempFile {
@@ -56,16 +39,10 @@ class TempFile {
   ~TempFile() { discard(); }
 
   Status open(const std::string& final_path, mode_t mode) {
-    const PathParts parts = split_path(final_path);
-    path_ = fmt::format("{}.{}.tmp-XXXXXX", parts.directory, parts.name.substr(0, kMaxTempStem));
-    fd_ = ::mkostemp(path_.data(), O_CLOEXEC);
-    if (fd_ < 0) {
-      const int error_number = errno;
-      path_.clear();
-      return io_error("create a temporary file for", final_path, error_number);
-    }
-    // mkstemp creates 0600; outputs get the mode any new file would get.
-    if (::fchmod(fd_, mode) != 0) return io_error("set the mode of", path_, errno);
+    auto temp = detail::create_temp_beside(final_path, mode);
+    if (!temp) return std::move(temp).error();
+    fd_ = temp->fd;
+    path_ = std::move(temp->path);
     return {};
   }
 
@@ -99,22 +76,23 @@ class TempFile {
 
 class DirectorySink final : public Sink {
  public:
-  DirectorySink(std::string directory, detail::NameTemplate names, bool sync, bool resume)
+  DirectorySink(std::string directory, detail::NameTemplate names, bool sync, bool resume,
+                detail::DirectoryClaim claim)
       : directory_(std::move(directory)),
         names_(std::move(names)),
         sync_(sync),
         resume_(resume),
-        file_mode_(static_cast<mode_t>(0666 & ~current_umask())) {}
+        file_mode_(static_cast<mode_t>(detail::new_file_mode())),
+        claim_(std::move(claim)) {}
 
-  // Files appear under their final name only by rename, once complete, so any file there is a
-  // finished output. A key that cannot be expanded does not exist: consume() will report it.
+  // Files appear under their final name only by rename, once complete; still, a file that is
+  // empty or does not decode (damaged since, or not tessera's) is written again, not trusted.
+  // A key that cannot be expanded does not exist: consume() will report it.
   bool exists(const CropResult& crop) const override {
     if (!resume_) return false;
     auto relative = names_.expand(crop);
     if (!relative) return false;
-    struct stat status {};
-    const std::string path = directory_ + "/" + *relative;
-    return ::stat(path.c_str(), &status) == 0 && S_ISREG(status.st_mode);
+    return detail::valid_output_file(directory_ + "/" + *relative);
   }
 
   Status consume(const CropResult& crop) override {
@@ -127,6 +105,11 @@ class DirectorySink final : public Sink {
     if (Status s = file.open(path, file_mode_); !s) return s;
     if (Status s = file.write(crop.bytes, path); !s) return s;
     return file.commit(path, sync_);
+  }
+
+  Status finish() override {
+    if (claim_.record_path.empty()) return {};
+    return detail::write_run_record(claim_.record_path, detail::RunRecord{claim_.run, true});
   }
 
   // Nothing to do: a temporary file never outlives the consume() call that made it.
@@ -149,6 +132,7 @@ class DirectorySink final : public Sink {
   bool sync_;
   bool resume_;
   mode_t file_mode_;
+  detail::DirectoryClaim claim_;  // the lock and run record, held for the whole run
   std::string last_parent_;
 };
 
@@ -171,8 +155,11 @@ Result<std::unique_ptr<Sink>> make_directory_sink(const DirectorySinkOptions& op
 
   std::string directory = options.directory;
   while (directory.size() > 1 && directory.back() == '/') directory.pop_back();
-  return std::unique_ptr<Sink>(std::make_unique<DirectorySink>(
-      std::move(directory), std::move(*names), options.fsync, options.resume));
+  auto claim = detail::claim_directory(directory, options);
+  if (!claim) return std::move(claim).error();
+  return std::unique_ptr<Sink>(
+      std::make_unique<DirectorySink>(std::move(directory), std::move(*names), options.fsync,
+                                      options.resume, std::move(claim).value()));
 }
 
 }  // namespace tessera

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "tessera/codecs/result.hpp"
 
@@ -38,6 +40,44 @@ Status sync_directory(const std::string& directory);
 // on failure the caller still owns (and removes) `temp_path`. Errors name `final_path`.
 Status close_and_rename(int fd, const std::string& temp_path, const std::string& final_path,
                         bool sync);
+
+// The mode open(path, O_CREAT, 0666) would give a new file: 0666 without the umask bits.
+unsigned new_file_mode();
+
+// A new file created exclusively (mkostemp) beside `final_path`, named ".NAME.tmp-XXXXXX" with
+// NAME cut to fit NAME_MAX: unique, so two writers never share it, and never a symlink or a
+// file planted there beforehand. Its mode is `mode`. Errors name `final_path`.
+struct TempFileHandle {
+  int fd = -1;
+  std::string path;
+};
+Result<TempFileHandle> create_temp_beside(const std::string& final_path, unsigned mode);
+
+// Writes `bytes` to `final_path` atomically: a temporary file beside it, then a rename.
+Status write_file_atomically(const std::string& final_path, std::span<const std::uint8_t> bytes,
+                             unsigned mode);
+
+// For a directory entry `name` made by create_temp_beside(), the final name it was made for (cut
+// as create_temp_beside() cuts it); nullopt for any other name.
+std::optional<std::string_view> final_name_of_temp(std::string_view name);
+
+// An exclusive advisory lock (flock) on `lock_path`, held until the object goes, so that two
+// tessera processes never write the same output. The lock file is opened with O_NOFOLLOW and
+// O_NONBLOCK (a symlink or FIFO planted there is refused, never followed or waited on) and is
+// left in place: removing it would let a third process lock a different inode.
+class OutputLock {
+ public:
+  static Result<OutputLock> acquire(const std::string& lock_path, const std::string& output);
+  OutputLock(OutputLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  OutputLock& operator=(OutputLock&&) = delete;
+  OutputLock(const OutputLock&) = delete;
+  OutputLock& operator=(const OutputLock&) = delete;
+  ~OutputLock();
+
+ private:
+  explicit OutputLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
 
 // A kIo error for a failed system call on `path`: the call, strerror(error_number) and a hint
 // for the errors a user can fix (disk full, permissions, read-only file system).

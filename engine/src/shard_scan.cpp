@@ -2,6 +2,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -15,80 +16,149 @@
 
 #include "posix_io.hpp"
 #include "tar_layout.hpp"
+#include "tessera/codecs/decoder.hpp"
+#include "tessera/codecs/input.hpp"
 
 namespace tessera::detail {
 namespace {
 
 constexpr std::size_t kReadBlock = 64 * 1024;
+// A sample's KEY.json is a few hundred bytes; a larger one was not written by tessera.
+constexpr std::uint64_t kMaxMetadataBytes = 64 * 1024;
 
 struct ArchiveReadFree {
   void operator()(archive* a) const noexcept { archive_read_free(a); }
 };
 
-Error unreadable_shard(const std::string& path, const char* reason) {
-  return Error{ErrorCode::kIo,
-               fmt::format("cannot read the shard {} to resume: {}; move it away or run "
-                           "without --resume",
-                           path, reason == nullptr ? "libarchive failed" : reason)};
+// What one shard holds, kept only if the whole shard is valid.
+struct ShardContents {
+  std::vector<std::uint64_t> crops;
+  std::vector<std::string> keys;
+};
+
+// Reads the member's bytes into `bytes`, which never grows past `limit` (the shard's real
+// size, or the metadata bound): a crafted size cannot make it allocate.
+Status read_member(archive* a, archive_entry* entry, std::uint64_t limit,
+                   std::vector<std::uint8_t>& bytes) {
+  const la_int64_t size = archive_entry_size(entry);
+  if (size <= 0 || static_cast<std::uint64_t>(size) > limit) {
+    return Error{ErrorCode::kIo, fmt::format("a member claims {} bytes", size)};
+  }
+  bytes.resize(static_cast<std::size_t>(size));
+  if (archive_read_data(a, bytes.data(), bytes.size()) != static_cast<la_ssize_t>(bytes.size())) {
+    return Error{ErrorCode::kIo, "a member is cut short"};
+  }
+  return {};
 }
 
-// The member's text, or nullopt when the shard ends early.
-std::optional<std::string> read_member(archive* a, archive_entry* entry) {
-  std::string text(static_cast<std::size_t>(std::max<la_int64_t>(archive_entry_size(entry), 0)),
-                   '\0');
-  if (archive_read_data(a, text.data(), text.size()) != static_cast<la_ssize_t>(text.size()))
-    return std::nullopt;
-  return text;
+// Checks one member: a KEY.json must record its crop, an image must have a decodable header.
+Status check_member(archive* a, archive_entry* entry, std::uint64_t file_size,
+                    std::vector<std::uint8_t>& bytes, ShardContents& contents) {
+  const char* raw_name = archive_entry_pathname(entry);
+  const std::string_view name = raw_name == nullptr ? std::string_view() : raw_name;
+  const auto dot = name.find('.');
+  if (dot == std::string_view::npos || dot == 0) {
+    return Error{ErrorCode::kIo, fmt::format("member \"{}\" is not KEY.EXT", name)};
+  }
+  const bool metadata = name.substr(dot) == kMetadataSuffix;
+  if (Status s = read_member(a, entry, metadata ? kMaxMetadataBytes : file_size, bytes); !s)
+    return s;
+  if (!metadata) {
+    auto decoder = open_decoder(InputBytes::borrow(bytes, std::string(name)));
+    if (!decoder) return Error{ErrorCode::kIo, fmt::format("\"{}\" does not decode", name)};
+    return {};
+  }
+  const auto id = crop_id_of_metadata(
+      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  if (!id) return Error{ErrorCode::kIo, fmt::format("\"{}\" records no crop", name)};
+  contents.crops.push_back(*id);
+  contents.keys.emplace_back(name.substr(0, dot));
+  return {};
 }
 
-// Reads one complete shard: the key of every sample, and from each KEY.json which crop it holds.
-Status read_shard(const std::string& path, ExistingShards& existing) {
+// Reads one shard whole; an error says what is wrong with it.
+Result<ShardContents> read_shard(const std::string& path) {
+  struct stat status {};
+  if (::lstat(path.c_str(), &status) != 0 || !S_ISREG(status.st_mode)) {
+    return Error{ErrorCode::kIo, "not a regular file"};
+  }
   std::unique_ptr<archive, ArchiveReadFree> reader(archive_read_new());
   archive* a = reader.get();
-  if (a == nullptr) return unreadable_shard(path, nullptr);
-  if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
+  if (a == nullptr || archive_read_support_format_tar(a) != ARCHIVE_OK ||
       archive_read_open_filename(a, path.c_str(), kReadBlock) != ARCHIVE_OK) {
-    return unreadable_shard(path, archive_error_string(a));
+    const char* why = a == nullptr ? nullptr : archive_error_string(a);
+    return Error{ErrorCode::kIo, why == nullptr ? "libarchive cannot open it" : why};
   }
+  ShardContents contents;
+  std::vector<std::uint8_t> bytes;
   archive_entry* entry = nullptr;
-  int status = ARCHIVE_OK;
-  while ((status = archive_read_next_header(a, &entry)) == ARCHIVE_OK) {
-    const char* raw_name = archive_entry_pathname(entry);
-    const std::string_view name =
-        raw_name == nullptr ? std::string_view() : std::string_view(raw_name);
-    const auto dot = name.find('.');
-    if (name.substr(dot == std::string_view::npos ? name.size() : dot) != kMetadataSuffix) continue;
-    existing.keys.emplace_back(name.substr(0, dot));
-    const auto json = read_member(a, entry);
-    if (!json) break;
-    if (const auto id = crop_id_of_metadata(*json)) existing.crops.insert(*id);
+  int result = ARCHIVE_OK;
+  while ((result = archive_read_next_header(a, &entry)) == ARCHIVE_OK) {
+    const auto file_size = static_cast<std::uint64_t>(status.st_size);
+    if (Status s = check_member(a, entry, file_size, bytes, contents); !s)
+      return std::move(s).error();
   }
-  if (status != ARCHIVE_EOF) return unreadable_shard(path, archive_error_string(a));
+  if (result != ARCHIVE_EOF) {
+    const char* why = archive_error_string(a);
+    return Error{ErrorCode::kIo, why == nullptr ? "it is not a complete tar file" : why};
+  }
+  if (contents.crops.empty()) return Error{ErrorCode::kIo, "it holds no sample"};
+  return contents;
+}
+
+Status remove_file(const std::string& path, std::string_view what) {
+  std::error_code error;
+  std::filesystem::remove(path, error);
+  if (error) return io_error(std::string("remove the ") + std::string(what), path, error.value());
   return {};
 }
 
 }  // namespace
 
-// Complete shards are read; leftover temporary shards (a run that was killed) are deleted.
-Result<ExistingShards> scan_shards(const std::string& base) {
+Result<ShardFiles> list_shards(const std::string& base) {
   const std::string directory = parent_directory(base);
   const std::string_view stem = split_path(base).name;
-  std::vector<std::pair<std::size_t, std::string>> shards;
+  ShardFiles files;
   std::error_code error;
   for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
+    // Only regular files: a symlink or anything else named like a shard is not tessera's.
+    if (!entry.is_regular_file(error) || entry.is_symlink(error)) continue;
     const std::string name = entry.path().filename().string();
     if (is_temp_shard(name, stem)) {
-      std::filesystem::remove(entry.path(), error);
-      if (error)
-        return io_error("remove the incomplete shard", entry.path().string(), error.value());
+      files.temps.push_back(entry.path().string());
     } else if (auto number = shard_number(name, stem)) {
-      shards.emplace_back(*number, entry.path().string());
+      files.shards.emplace_back(*number, entry.path().string());
     }
   }
   if (error) return io_error("list the shard directory", directory, error.value());
+  std::sort(files.shards.begin(), files.shards.end());
+  return files;
+}
+
+Status remove_shards(const ShardFiles& files) {
+  for (const std::string& temp : files.temps) {
+    if (Status s = remove_file(temp, "incomplete shard"); !s) return s;
+  }
+  for (const auto& [number, path] : files.shards) {
+    if (Status s = remove_file(path, "shard of the earlier run"); !s) return s;
+  }
+  return {};
+}
+
+Result<ExistingShards> scan_shards(const ShardFiles& files) {
+  for (const std::string& temp : files.temps) {
+    if (Status s = remove_file(temp, "incomplete shard"); !s) return std::move(s).error();
+  }
   ExistingShards existing;
-  for (const auto& [number, path] : shards) {
-    if (Status s = read_shard(path, existing); !s) return std::move(s).error();
+  for (const auto& [number, path] : files.shards) {
+    auto contents = read_shard(path);
+    if (!contents) {
+      existing.redone.push_back(fmt::format("{}: {}", path, contents.error().message));
+      if (Status s = remove_file(path, "damaged shard"); !s) return std::move(s).error();
+      continue;
+    }
+    existing.crops.insert(contents->crops.begin(), contents->crops.end());
+    for (std::string& key : contents->keys) existing.keys.push_back(std::move(key));
     existing.next_index = std::max(existing.next_index, number + 1);
   }
   return existing;

@@ -22,12 +22,13 @@ ShardWriter::ShardWriter() : entry_(archive_entry_new()) {
   buffer_.reserve(kWriteBuffer);
 }
 
-Status ShardWriter::open_file(const std::string& final_path, const std::string& temp_path) {
+Status ShardWriter::open_file(const std::string& final_path, unsigned mode) {
   target_ = final_path;
-  fd_ = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd_ < 0) return io_error("create", target_, errno);
+  auto temp = create_temp_beside(final_path, mode);
+  if (!temp) return std::move(temp).error();
+  fd_ = temp->fd;
   owns_fd_ = true;
-  temp_path_ = temp_path;
+  temp_path_ = std::move(temp->path);
   return start_archive();
 }
 

@@ -24,8 +24,9 @@ class ShardWriter {
   ShardWriter& operator=(const ShardWriter&) = delete;
   ~ShardWriter() { abort(); }
 
-  // Starts a shard at `temp_path` that close() renames to `final_path`.
-  Status open_file(const std::string& final_path, const std::string& temp_path);
+  // Starts a shard in a new, exclusively created temporary file beside `final_path`, with file
+  // mode `mode`, that close() renames to `final_path`.
+  Status open_file(const std::string& final_path, unsigned mode);
   // Starts a shard on standard output, which stays open after close().
   Status open_stdout();
 

@@ -13,7 +13,6 @@ namespace {
 
 constexpr std::size_t kUstarNameField = 100;  // longer names need a pax header
 constexpr std::size_t kShardDigits = 6;
-constexpr std::string_view kTempSuffix = ".tmp";
 
 std::uint64_t rounded_to_block(std::uint64_t size) {
   return (size + kTarBlock - 1) / kTarBlock * kTarBlock;
@@ -26,14 +25,6 @@ std::size_t decimal_digits(std::size_t value) {
     ++digits;
   }
   return digits;
-}
-
-// "DIR/" + prefix + "STEM-NNNNNN.tar" + suffix, for the base "DIR/STEM".
-std::string shard_file(std::string_view base, std::size_t index, std::string_view prefix,
-                       std::string_view suffix) {
-  const PathParts parts = split_path(base);
-  return fmt::format("{}{}{}-{:0{}}{}{}", parts.directory, prefix, parts.name, index, kShardDigits,
-                     kTarSuffix, suffix);
 }
 
 }  // namespace
@@ -52,11 +43,8 @@ std::uint64_t member_bytes(std::string_view name, std::size_t size) {
 }
 
 std::string shard_path(std::string_view base, std::size_t index) {
-  return shard_file(base, index, "", "");
-}
-
-std::string temp_shard_path(std::string_view base, std::size_t index) {
-  return shard_file(base, index, ".", kTempSuffix);
+  const PathParts parts = split_path(base);
+  return fmt::format("{}{}-{:0{}}{}", parts.directory, parts.name, index, kShardDigits, kTarSuffix);
 }
 
 std::optional<std::size_t> shard_number(std::string_view name, std::string_view stem) {
@@ -72,9 +60,8 @@ std::optional<std::size_t> shard_number(std::string_view name, std::string_view 
 }
 
 bool is_temp_shard(std::string_view name, std::string_view stem) {
-  const std::string prefix = fmt::format(".{}-", stem);
-  const std::string suffix = fmt::format("{}{}", kTarSuffix, kTempSuffix);
-  return name.starts_with(prefix) && name.ends_with(suffix);
+  const auto final_name = final_name_of_temp(name);
+  return final_name && shard_number(*final_name, stem).has_value();
 }
 
 std::uint64_t crop_id(std::size_t job, std::uint32_t index) {

@@ -22,12 +22,12 @@ inline constexpr std::string_view kMetadataSuffix = ".json";  // the member "KEY
 std::uint64_t member_bytes(std::string_view name, std::size_t size);
 
 // Shard `index` of the output "dir/out.tar", passed as its base "dir/out": "dir/out-000003.tar",
-// written first as "dir/.out-000003.tar.tmp".
+// written first under a unique temporary name ".out-000003.tar.tmp-XXXXXX" beside it.
 std::string shard_path(std::string_view base, std::size_t index);
-std::string temp_shard_path(std::string_view base, std::size_t index);
 
 // For a directory entry `name`: the index NNNNNN if it is the final shard "STEM-NNNNNN.tar",
-// and whether it is a temporary shard of STEM that a killed run left behind.
+// and whether it is a temporary shard of STEM that a killed run left behind (only the exact
+// temporary names the writer makes; nothing else is ever taken for one).
 std::optional<std::size_t> shard_number(std::string_view name, std::string_view stem);
 bool is_temp_shard(std::string_view name, std::string_view stem);
 

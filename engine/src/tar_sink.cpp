@@ -1,16 +1,19 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <unordered_set>
 #include <utility>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "key_filter.hpp"
 #include "output_names.hpp"
 #include "posix_io.hpp"
+#include "run_record.hpp"
 #include "shard_scan.hpp"
 #include "shard_writer.hpp"
 #include "tar_layout.hpp"
@@ -22,12 +25,21 @@ namespace {
 
 using detail::ExistingShards;
 
+constexpr std::string_view kRunRecordSuffix = ".run.json";  // "dir/out.run.json" for "out.tar"
+
 // Writes each crop as a WebDataset sample (KEY.EXT and KEY.json) into numbered shards,
 // starting the next shard when the current one would grow past its limits.
 class TarSink final : public Sink {
  public:
   TarSink(std::string base, std::uint64_t max_bytes, std::uint64_t max_samples)
       : base_(std::move(base)), max_bytes_(max_bytes), max_samples_(max_samples) {}
+
+  // Held for the whole run; the record is marked complete by finish().
+  void keep(detail::OutputLock lock, std::string record_path, nlohmann::json run) {
+    lock_.emplace(std::move(lock));
+    record_path_ = std::move(record_path);
+    run_ = std::move(run);
+  }
 
   // Continues after the shards of an earlier run: their keys stay taken, so that a new crop
   // gets the same unique key it would have had in one uninterrupted run.
@@ -75,8 +87,11 @@ class TarSink final : public Sink {
     if (!shard_.is_open() && streaming()) {
       if (Status s = open_shard(); !s) return s;
     }
-    if (shard_.is_open()) return close_shard();
-    return {};
+    if (shard_.is_open()) {
+      if (Status s = close_shard(); !s) return s;
+    }
+    if (record_path_.empty()) return {};
+    return detail::write_run_record(record_path_, detail::RunRecord{run_, true});
   }
 
   // Completed shards stay; the shard being written is removed.
@@ -102,8 +117,8 @@ class TarSink final : public Sink {
   Status open_shard() {
     shard_samples_ = 0;
     if (streaming()) return stop_on_error(shard_.open_stdout());
-    return stop_on_error(shard_.open_file(detail::shard_path(base_, shard_index_),
-                                          detail::temp_shard_path(base_, shard_index_)));
+    return stop_on_error(
+        shard_.open_file(detail::shard_path(base_, shard_index_), detail::new_file_mode()));
   }
 
   Status close_shard() {
@@ -135,7 +150,51 @@ class TarSink final : public Sink {
   std::uint64_t shard_samples_ = 0;
   bool failed_ = false;
   std::string failed_message_;
+  std::optional<detail::OutputLock> lock_;
+  std::string record_path_;  // empty: no run record
+  nlohmann::json run_;
 };
+
+// Takes the output for this run: locks it, reads its run record and shards, refuses a
+// different run, removes what a replaced run left, and records this run before any shard.
+Status claim_shards(TarSink& sink, const std::string& base, const TarSinkOptions& options) {
+  const detail::PathParts parts = detail::split_path(base);
+  const std::string output = options.path;
+  auto lock = detail::OutputLock::acquire(
+      fmt::format("{}.{}{}.lock", parts.directory, parts.name, detail::kTarSuffix), output);
+  if (!lock) return std::move(lock).error();
+  auto files = detail::list_shards(base);
+  if (!files) return std::move(files).error();
+  const std::string record_path = base + std::string(kRunRecordSuffix);
+  nlohmann::json run;
+  auto claim = detail::Claim::kFresh;
+  if (!options.run.empty()) {
+    auto described = detail::run_of(options.run);
+    if (!described) return std::move(described).error();
+    run = std::move(described).value();
+    auto old = detail::read_run_record(record_path);
+    if (!old) return std::move(old).error();
+    auto decided = detail::claim_output(
+        {output, &*old, !files->empty(), &run, options.resume, options.overwrite});
+    if (!decided) return std::move(decided).error();
+    claim = *decided;
+  } else if (options.resume) {
+    claim = detail::Claim::kResume;
+  }
+  if (claim == detail::Claim::kReplace) {
+    if (Status s = detail::remove_shards(*files); !s) return s;
+  } else if (claim == detail::Claim::kResume) {
+    auto existing = detail::scan_shards(*files);
+    if (!existing) return std::move(existing).error();
+    sink.resume_after(std::move(existing).value());
+  }
+  if (!options.run.empty()) {
+    if (Status s = detail::write_run_record(record_path, {run, false}); !s) return s;
+  }
+  sink.keep(std::move(lock).value(), options.run.empty() ? std::string() : record_path,
+            std::move(run));
+  return {};
+}
 
 }  // namespace
 
@@ -159,11 +218,7 @@ Result<std::unique_ptr<Sink>> make_tar_sink(const TarSinkOptions& options) {
   }
   std::string base = path.substr(0, path.size() - detail::kTarSuffix.size());
   auto sink = std::make_unique<TarSink>(base, options.max_shard_bytes, options.max_shard_samples);
-  if (options.resume) {
-    auto existing = detail::scan_shards(base);
-    if (!existing) return std::move(existing).error();
-    sink->resume_after(std::move(existing).value());
-  }
+  if (Status s = claim_shards(*sink, base, options); !s) return std::move(s).error();
   return std::unique_ptr<Sink>(std::move(sink));
 }
 

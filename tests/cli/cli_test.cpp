@@ -43,7 +43,8 @@ std::set<std::string> files_under(const fs::path& root) {
   std::set<std::string> files;
   if (!fs::exists(root)) return files;
   for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    if (entry.is_regular_file()) files.insert(fs::relative(entry.path(), root).string());
+    if (entry.is_regular_file() && !tessera_bookkeeping(entry.path()))
+      files.insert(fs::relative(entry.path(), root).string());
   }
   return files;
 }

@@ -61,6 +61,12 @@ OwnedImage write_image(const std::string& path, int width, int height, const Enc
   return image;
 }
 
+bool tessera_bookkeeping(const std::filesystem::path& path) {
+  const std::string name = path.filename().string();
+  return name == ".tessera.lock" || name == ".tessera-run.json" || name.ends_with(".run.json") ||
+         (name.starts_with(".") && name.ends_with(".tar.lock"));
+}
+
 nlohmann::json last_json_line(const std::string& text) {
   std::string found;
   std::istringstream lines(text);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -29,6 +30,10 @@ CliOutcome run_tessera(const TempDir& dir, const std::string& arguments);
 // Writes make_demo_image(width, height, RGB8, seed) encoded with `options`; returns its pixels.
 OwnedImage write_image(const std::string& path, int width, int height, const EncodeOptions& options,
                        std::uint64_t seed = 3);
+
+// Whether `path` is one of tessera's own files beside its outputs, not an output: the lock
+// (".tessera.lock", ".NAME.tar.lock") or the run record (".tessera-run.json", "NAME.run.json").
+bool tessera_bookkeeping(const std::filesystem::path& path);
 
 // The JSON summary a command prints with --json: the last line of `text` that starts with '{'.
 nlohmann::json last_json_line(const std::string& text);

@@ -1,11 +1,15 @@
 // Sinks that write to disk or to a stream: a directory of files and WebDataset-style tar
-// shards. Both write under a temporary name and rename once complete, so a final name never
-// holds a partial file, and neither lets a key escape its directory or tar namespace.
+// shards. Both write under a unique, exclusively created temporary name and rename once
+// complete, so a final name never holds a partial file; both lock their output for the whole
+// run, so two processes never write the same one; neither lets a key escape its directory or
+// tar namespace. Given a run description, both keep a run record beside the output so that a
+// different run is never mixed into it (see "Run record" in docs/ARCHITECTURE.md).
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "tessera/codecs/result.hpp"
 #include "tessera/engine/sink.hpp"
@@ -22,8 +26,14 @@ struct DirectorySinkOptions {
   // loss. Off by default: a flush per crop costs far more than encoding it, and the rename
   // already guarantees that a crash of tessera never leaves a partial file under a final name.
   bool fsync = false;
-  // A crop whose final file already exists is not written again (Sink::exists).
+  // A crop whose final file already exists, is not empty and has a decodable header is not
+  // written again (Sink::exists).
   bool resume = false;
+  // What makes this output, as a JSON object (plan, codec settings, inputs): recorded in
+  // DIRECTORY/.tessera-run.json. Empty: no record is kept or checked (library use).
+  std::string run{};
+  // Replace a different earlier run instead of refusing to write (its record names its files).
+  bool overwrite = false;
 };
 
 // Checks the template (unknown placeholders, absolute paths) and creates the directory.
@@ -36,12 +46,23 @@ struct TarSinkOptions {
   std::string path;
   std::uint64_t max_shard_bytes = 0;    // 0: no limit
   std::uint64_t max_shard_samples = 0;  // 0: no limit
-  // Keep the complete shards already present, report their samples as existing, number new
-  // shards after the last one and delete leftover temporary shards. Not for "-".
+  // Keep the valid shards already present, report their samples as existing, number new
+  // shards after the last one, and delete leftover temporary shards and damaged shards (whose
+  // crops are then encoded again). Not for "-".
   bool resume = false;
+  // What makes this output, as a JSON object: recorded in "dir/out.run.json". Empty: no record
+  // is kept or checked (library use). Not for "-".
+  std::string run{};
+  // Remove the shards of a different earlier run instead of refusing to write.
+  bool overwrite = false;
 };
 
 Result<std::unique_ptr<Sink>> make_tar_sink(const TarSinkOptions& options);
+
+// Writes `text` to `path` whole or not at all: a unique temporary file created exclusively
+// beside it (never following a symlink planted there), then a rename. For the small files
+// tessera writes besides crops, such as tuned profiles.
+Status write_file_atomically(const std::string& path, std::string_view text);
 
 // A key safe as a file name and as a WebDataset key: no directory parts, no dots (WebDataset
 // splits the extension at the first dot), nothing outside [A-Za-z0-9_-]. Returns an error for
