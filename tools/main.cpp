@@ -88,19 +88,19 @@ void add_engine_options(CLI::App& app, RunArgs& args) {
   const int crops_per_thread = resolved_settings(one_thread).crops_in_flight;
   app.add_option("-j,--threads", args.threads,
                  fmt::format("Worker threads (default: every core, {} here)", defaults.threads))
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0, kMaxThreads))
       ->group("Run");
   app.add_option("--crops-in-flight", args.crops_in_flight,
                  fmt::format("Encode buffers in flight (default: {} per thread)", crops_per_thread))
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0, kMaxCropsInFlight))
       ->group("Run");
   app.add_option("--band-rows", args.band_rows,
                  fmt::format("Rows decoded per step (default: {})", defaults.band_rows))
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0, kMaxBandRows))
       ->group("Run");
   app.add_option("--jobs-in-flight", args.jobs_in_flight,
                  fmt::format("Images open at once (default: {})", defaults.jobs_in_flight))
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0, kMaxJobsInFlight))
       ->group("Run");
 }
 
@@ -111,6 +111,12 @@ void add_run_options(CLI::App& app, RunArgs& args) {
       ->capture_default_str()
       ->group("Run");
   app.add_option("--max-crops", args.max_crops, "Refuse plans with more crops than this")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str()
+      ->group("Run");
+  app.add_option("--max-crop-pixels", args.max_crop_pixels,
+                 "Refuse crops with more pixels than this (after --edge; a padded crop is "
+                 "allocated whole)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str()
       ->group("Run");

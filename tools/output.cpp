@@ -64,9 +64,12 @@ std::string KeyPrefixSink::prefixed_key(const CropResult& crop) const {
   const std::string prefix =
       crop.job == nullptr ? std::string() : notes_.key_prefix(crop.job->index);
   if (prefix.empty()) return {};
-  return crop.key.empty()
-             ? fmt::format("{}_{}_{}_{}_{}", prefix, crop.roi.x, crop.roi.y, crop.roi.w, crop.roi.h)
-             : fmt::format("{}_{}", prefix, crop.key);
+  if (!crop.key.empty()) return fmt::format("{}_{}", prefix, crop.key);
+  const Roi& r = crop.roi;
+  // The same rule as the sinks' generated keys: a crop that shares its position gets its index.
+  return crop.shares_position
+             ? fmt::format("{}_{}_{}_{}_{}_i{}", prefix, r.x, r.y, r.w, r.h, crop.index)
+             : fmt::format("{}_{}_{}_{}_{}", prefix, r.x, r.y, r.w, r.h);
 }
 
 Status KeyPrefixSink::consume(const CropResult& crop) {
