@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+#include "output.hpp"
 #include "profile.hpp"
 #include "tessera/codecs/formats.hpp"
 #include "tessera/version.hpp"
@@ -66,6 +67,10 @@ void add_encode_options(CLI::App& app, EncodeArgs& args) {
 
 void add_output_options(CLI::App& app, OutputArgs& args) {
   app.add_option("-o,--output", args.out, "DIR, NAME.tar or - (see below); default: write nothing")
+      ->check([](const std::string& out) {
+        Status valid = check_output_target(out);
+        return valid ? std::string() : valid.error().message;
+      })
       ->group("Output");
   app.add_option("--name", args.name_template,
                  "File name template for DIR output, e.g. \"{stem}/{x}_{y}.{ext}\"")

@@ -6,8 +6,39 @@
 
 namespace tessera::cli {
 
+namespace {
+
+Error usage(std::string message) {
+  return Error{ErrorCode::kInvalidArgument, std::move(message)};
+}
+
+}  // namespace
+
+Status check_output_target(const std::string& out) {
+  static constexpr std::string_view kArchiveEndings[] = {".gz", ".tgz", ".bz2", ".tbz2", ".xz",
+                                                        ".txz", ".zst", ".zip", ".7z"};
+  if (out.empty()) return usage("-o is empty; name a directory, NAME.tar or - (stdout)");
+  if (out.find("://") != std::string::npos) {
+    return usage(fmt::format(
+        "-o {} is a URL, and tessera writes local files only; write to a directory or NAME.tar "
+        "and upload it afterwards",
+        out));
+  }
+  for (std::string_view ending : kArchiveEndings) {
+    if (!out.ends_with(ending)) continue;
+    return usage(fmt::format(
+        "-o {} names a compressed archive, and tessera writes plain .tar shards only; use -o "
+        "NAME.tar and compress the shards afterwards (e.g. gzip NAME-*.tar)",
+        out));
+  }
+  return {};
+}
+
 Result<Output> make_output(const OutputArgs& args, const std::string& default_template) {
   Output output;
+  if (!args.out.empty()) {
+    if (Status s = check_output_target(args.out); !s) return std::move(s).error();
+  }
   const bool tar = args.out == "-" || args.out.ends_with(".tar");
   if (!args.shard_size.empty() && !tar) {
     return Error{

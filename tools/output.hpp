@@ -18,6 +18,10 @@ struct Output {
   bool discards = false;    // the null sink
 };
 
+// -o names a directory, NAME.tar or "-". An empty name, a URL or a compressed archive name
+// (which would otherwise become a directory called "x.tar.gz") is a usage error with a hint.
+Status check_output_target(const std::string& out);
+
 // `default_template` is the command's directory name template when --name is not given.
 // Errors (a bad template, an invalid shard size, an uncreatable directory) are usage errors.
 Result<Output> make_output(const OutputArgs& args, const std::string& default_template);
