@@ -15,8 +15,8 @@ Error usage(std::string message) {
 }  // namespace
 
 Status check_output_target(const std::string& out) {
-  static constexpr std::string_view kArchiveEndings[] = {".gz", ".tgz", ".bz2", ".tbz2", ".xz",
-                                                        ".txz", ".zst", ".zip", ".7z"};
+  static constexpr std::string_view kArchiveEndings[] = {".gz",  ".tgz", ".bz2", ".tbz2", ".xz",
+                                                         ".txz", ".zst", ".zip", ".7z"};
   if (out.empty()) return usage("-o is empty; name a directory, NAME.tar or - (stdout)");
   if (out.find("://") != std::string::npos) {
     return usage(fmt::format(

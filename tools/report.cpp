@@ -77,8 +77,8 @@ void print_human_summary(std::FILE* stream, const RunStats& stats, const Summary
   const std::size_t images_ok = stats.fatal ? 0 : stats.jobs - stats.jobs_failed;
   fmt::print(stream, "{}: {} ({} ok), {} {}, {} failed, {} skipped as blank", context.command,
              plural(stats.jobs, "image"), images_ok, plural(stats.crops, "crop"),
-             stats.fatal ? "handed to the output before it failed" : "written",
-             stats.crops_failed, stats.crops_skipped);
+             stats.fatal ? "handed to the output before it failed" : "written", stats.crops_failed,
+             stats.crops_skipped);
   if (stats.crops_resumed > 0)
     fmt::print(stream, ", {} already present (--resume)", stats.crops_resumed);
   fmt::print(stream, "\n");

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <functional>
 #include <iterator>
+#include <numeric>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -96,10 +97,9 @@ std::string generated_key(std::string_view stem, const Roi& r, std::uint32_t ind
 }
 
 void mark_shared_positions(std::vector<PlannedCrop>& crops) {
-  std::vector<std::uint32_t> order;
-  for (std::uint32_t i = 0; i < crops.size(); ++i) {
-    if (crops[i].key.empty()) order.push_back(i);
-  }
+  // Keyed crops count too: a template without {key} names them by position as well.
+  std::vector<std::uint32_t> order(crops.size());
+  std::iota(order.begin(), order.end(), 0u);
   // Stable, so the first crop in plan order at a position keeps today's name.
   std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
     return std::pair(crops[a].roi.x, crops[a].roi.y) < std::pair(crops[b].roi.x, crops[b].roi.y);

@@ -37,7 +37,7 @@ class StemRegistry {
   std::unordered_set<std::uint64_t> used_;
 };
 
-// Within one job: marks crops whose position (x, y) an earlier keyless crop already has, so
+// Within one job: marks crops whose position (x, y) an earlier crop already has, so
 // that their names carry their index, and refuses ROI keys that repeat or equal a name the job
 // generates for a keyless crop ("STEM_X_Y_W_H" or its index), naming both ROIs.
 Status mark_shared_names(std::vector<PlannedCrop>& crops, std::string_view stem);

@@ -128,8 +128,9 @@ Result<RoiEntry> parse_csv_fields(const std::string_view (&fields)[kMaxCsvFields
 
 bool same_name(std::string_view field, std::string_view name) {
   field = unquote(trim(field));
-  return std::equal(field.begin(), field.end(), name.begin(), name.end(),
-                    [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+  return std::equal(field.begin(), field.end(), name.begin(), name.end(), [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == b;
+  });
 }
 
 // A header may only be the first data line, and only a line made of the field names

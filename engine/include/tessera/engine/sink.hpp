@@ -23,13 +23,13 @@ namespace tessera {
 struct JobInfo {
   std::size_t index = 0;  // position of the job in the run
   std::string source;     // the input's name (path, or "-" for stdin)
+  std::string plan;       // describe(plan spec)
+  int image_width = 0;
+  int image_height = 0;
   // The input's stem, unique within the run: a stem already used by an earlier job gets
   // "_j<index>" (docs/ARCHITECTURE.md, Output names). Empty when the job did not come
   // through the engine's feeder.
   std::string stem;
-  std::string plan;  // describe(plan spec)
-  int image_width = 0;
-  int image_height = 0;
 };
 
 struct CropResult {
