@@ -248,16 +248,10 @@ bool NameTemplate::has(Field field) const {
 }
 
 std::string NameTemplate::suffix_for(const CropResult& crop) const {
-  std::string suffix;
-  const std::size_t job = crop.job == nullptr ? 0 : crop.job->index;
-  if (job > 0 && !has(Field::kStem) && !has(Field::kJob)) suffix += fmt::format("_j{}", job);
-  // {key} names a keyless crop by its index, and keys are unique in a job (mark_shared_names).
-  const bool by_index = has(Field::kIndex) || has(Field::kKey);
-  const bool by_position = has(Field::kX) && has(Field::kY);
-  const bool needs_index =
-      !by_index && (by_position ? crop.shares_position : (crop.index > 0 || crop.shares_position));
-  if (needs_index) suffix += fmt::format("_i{}", crop.index);
-  return suffix;
+  // {index} is unique in a job, and so is {key} (a keyless crop's is its index, and keys are
+  // checked by mark_shared_names); otherwise a crop that shares its position needs its index.
+  if (!crop.shares_position || has(Field::kIndex) || has(Field::kKey)) return {};
+  return fmt::format("_i{}", crop.index);
 }
 
 namespace {

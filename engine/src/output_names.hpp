@@ -53,9 +53,8 @@ class NameTemplate {
   static Result<NameTemplate> parse(std::string_view text);
 
   // The relative path for one crop. A key that is not a safe name is a kInvalidArgument error.
-  // Names stay unique in the run whatever the template: when it cannot tell two crops apart
-  // (no {stem} or {job}; no {index}, {key} or {x} and {y}; a crop that shares its position),
-  // "_j<job>" and/or "_i<index>" go before the last component's extension.
+  // A crop that shares its position gets "_i<index>" before the last component's extension,
+  // unless the template has {index} or {key}, which already tell it apart.
   Result<std::string> expand(const CropResult& crop) const;
 
  private:

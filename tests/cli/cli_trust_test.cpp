@@ -189,7 +189,8 @@ TEST_CASE("sizes from input and flags are checked before allocation", "[cli]") {
   CHECK_THAT(run.err, Catch::Contains("grid tile 0 (x=0 y=0 w=40000 h=40000)"));
   run = run_shell(dir, limit + "tessera tile scan.jpg --tile 32 --crops-in-flight 1000000000");
   CHECK(run.code == 2);
-  CHECK_THAT(run.err, Catch::Contains("--crops-in-flight: Value 1000000000 not in range 0 to 65536"));
+  CHECK_THAT(run.err,
+             Catch::Contains("--crops-in-flight: Value 1000000000 not in range 0 to 65536"));
   run = run_shell(dir, limit + "tessera tile scan.jpg --tile 32 --threads 100000");
   CHECK(run.code == 2);
   CHECK_THAT(run.err, Catch::Contains("not in range 0 to 1024"));

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -114,9 +114,11 @@ PlanSpec random_plan(std::mt19937_64& random) {
 
 Case random_case(std::mt19937_64& random, const TempDir& dir) {
   const char* paths[] = {"a/scan.png", "b/scan.png", "scan.png", "scan_j1.png", "c/scan_j1.png"};
-  const char* templates[] = {"{stem}/{x}_{y}.{ext}", "{stem}/{key}.{ext}", "{x}_{y}.{ext}",
-                             "{index}.{ext}",        "{job}/{index}.{ext}", "{stem}_{w}.{ext}",
-                             "out.{ext}",            "{stem}/{x}_{y}_{w}_{h}.{ext}"};
+  // Every template names the job and the crop (docs/ARCHITECTURE.md, Output names).
+  const char* templates[] = {"{stem}/{x}_{y}.{ext}", "{stem}/{key}.{ext}",
+                             "{job}/{x}_{y}.{ext}",  "{job}_{index}.{ext}",
+                             "{stem}_{index}.{ext}", "{stem}/{x}_{y}_{w}_{h}.{ext}",
+                             "{stem}/{y}/{x}.{ext}"};
   Case c;
   c.name_template = templates[random() % std::size(templates)];
   const std::size_t jobs = 1 + random() % 5;
@@ -136,7 +138,8 @@ void write_inputs(const TempDir& dir) {
   png.format = OutputFormat::kPng;
   const auto bytes = encode_to_vector(image.view(), png);
   REQUIRE(bytes);
-  for (const char* path : {"a/scan.png", "b/scan.png", "scan.png", "scan_j1.png", "c/scan_j1.png"}) {
+  for (const char* path :
+       {"a/scan.png", "b/scan.png", "scan.png", "scan_j1.png", "c/scan_j1.png"}) {
     fs::create_directories(fs::path(dir / path).parent_path());
     write_bytes(dir / path, *bytes);
   }
