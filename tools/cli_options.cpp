@@ -301,6 +301,7 @@ EngineOptions engine_options_from(const RunArgs& args) {
   options.decode.max_pixels = args.max_pixels;
   options.decode.allow_truncated = args.allow_truncated;
   options.plan_limits.max_crops = args.max_crops;
+  options.plan_limits.max_crop_pixels = args.max_crop_pixels;
   return options;
 }
 

@@ -43,6 +43,7 @@ struct RunArgs {
   int jobs_in_flight = 0;  // 0: the engine's default
   std::uint64_t max_pixels = std::uint64_t{1} << 30;
   std::size_t max_crops = 10'000'000;
+  std::uint64_t max_crop_pixels = PlanLimits{}.max_crop_pixels;
   double skip_blank = -1;
   bool allow_truncated = false;
   bool auto_orient = false;

@@ -18,6 +18,20 @@ Error line_error(std::string message) {
   return Error{ErrorCode::kInvalidArgument, std::move(message)};
 }
 
+// A path or key with "\u0000" would be cut at the NUL by every system call, and name another
+// file than the one written: such a line is refused, whichever field holds it.
+std::optional<std::string> field_with_nul(const json& value, const std::string& name) {
+  if (value.is_string() && value.get_ref<const std::string&>().find('\0') != std::string::npos) {
+    return name;
+  }
+  if (!value.is_structured()) return std::nullopt;
+  for (auto it = value.begin(); it != value.end(); ++it) {
+    const std::string inner = value.is_object() ? it.key() : name;
+    if (auto found = field_with_nul(*it, inner)) return found;
+  }
+  return std::nullopt;
+}
+
 // Plan options in a manifest may be numbers or strings ("256" and 256 alike).
 std::optional<std::string> text_of(const json& object, const char* name) {
   auto it = object.find(name);
@@ -207,6 +221,10 @@ Result<Job> ManifestSource::parse_line(const std::string& text) {
   const json line = json::parse(text, nullptr, false);
   if (line.is_discarded() || !line.is_object()) {
     return line_error("not a JSON object; each line must look like {\"input\": \"image.jpg\"}");
+  }
+  if (auto field = field_with_nul(line, "input")) {
+    return line_error(fmt::format(
+        "\"{}\" contains a NUL byte (\\u0000), which no path or key may hold; remove it", *field));
   }
   auto input = line.find("input");
   if (input == line.end() || !input->is_string() || input->get<std::string>().empty()) {

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+#include "output.hpp"
 #include "profile.hpp"
 #include "tessera/codecs/formats.hpp"
 #include "tessera/version.hpp"
@@ -66,6 +67,10 @@ void add_encode_options(CLI::App& app, EncodeArgs& args) {
 
 void add_output_options(CLI::App& app, OutputArgs& args) {
   app.add_option("-o,--output", args.out, "DIR, NAME.tar or - (see below); default: write nothing")
+      ->check([](const std::string& out) {
+        Status valid = check_output_target(out);
+        return valid ? std::string() : valid.error().message;
+      })
       ->group("Output");
   app.add_option("--name", args.name_template,
                  "File name template for DIR output, e.g. \"{stem}/{x}_{y}.{ext}\"")
@@ -92,19 +97,19 @@ void add_engine_options(CLI::App& app, RunArgs& args) {
   const int crops_per_thread = resolved_settings(one_thread).crops_in_flight;
   app.add_option("-j,--threads", args.threads,
                  fmt::format("Worker threads (default: every core, {} here)", defaults.threads))
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0, kMaxThreads))
       ->group("Run");
   app.add_option("--crops-in-flight", args.crops_in_flight,
                  fmt::format("Encode buffers in flight (default: {} per thread)", crops_per_thread))
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0, kMaxCropsInFlight))
       ->group("Run");
   app.add_option("--band-rows", args.band_rows,
                  fmt::format("Rows decoded per step (default: {})", defaults.band_rows))
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0, kMaxBandRows))
       ->group("Run");
   app.add_option("--jobs-in-flight", args.jobs_in_flight,
                  fmt::format("Images open at once (default: {})", defaults.jobs_in_flight))
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0, kMaxJobsInFlight))
       ->group("Run");
 }
 
@@ -115,6 +120,12 @@ void add_run_options(CLI::App& app, RunArgs& args) {
       ->capture_default_str()
       ->group("Run");
   app.add_option("--max-crops", args.max_crops, "Refuse plans with more crops than this")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str()
+      ->group("Run");
+  app.add_option("--max-crop-pixels", args.max_crop_pixels,
+                 "Refuse crops with more pixels than this (after --edge; a padded crop is "
+                 "allocated whole)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str()
       ->group("Run");

@@ -25,6 +25,10 @@ nlohmann::json describe_input(const std::string& path) {
   return input;
 }
 
+Error usage(std::string message) {
+  return Error{ErrorCode::kInvalidArgument, std::move(message)};
+}
+
 }  // namespace
 
 nlohmann::json describe_run(const std::string& command, const std::string& plan,
@@ -49,9 +53,32 @@ nlohmann::json describe_run(const std::string& command, const std::string& plan,
   return run;
 }
 
+Status check_output_target(const std::string& out) {
+  static constexpr std::string_view kArchiveEndings[] = {".gz",  ".tgz", ".bz2", ".tbz2", ".xz",
+                                                         ".txz", ".zst", ".zip", ".7z"};
+  if (out.empty()) return usage("-o is empty; name a directory, NAME.tar or - (stdout)");
+  if (out.find("://") != std::string::npos) {
+    return usage(fmt::format(
+        "-o {} is a URL, and tessera writes local files only; write to a directory or NAME.tar "
+        "and upload it afterwards",
+        out));
+  }
+  for (std::string_view ending : kArchiveEndings) {
+    if (!out.ends_with(ending)) continue;
+    return usage(fmt::format(
+        "-o {} names a compressed archive, and tessera writes plain .tar shards only; use -o "
+        "NAME.tar and compress the shards afterwards (e.g. gzip NAME-*.tar)",
+        out));
+  }
+  return {};
+}
+
 Result<Output> make_output(const OutputArgs& args, const std::string& default_template,
                            const nlohmann::json& run) {
   Output output;
+  if (!args.out.empty()) {
+    if (Status s = check_output_target(args.out); !s) return std::move(s).error();
+  }
   const bool tar = args.out == "-" || args.out.ends_with(".tar");
   if (!args.shard_size.empty() && !tar) {
     return Error{
@@ -112,9 +139,12 @@ std::string KeyPrefixSink::prefixed_key(const CropResult& crop) const {
   const std::string prefix =
       crop.job == nullptr ? std::string() : notes_.key_prefix(crop.job->index);
   if (prefix.empty()) return {};
-  return crop.key.empty()
-             ? fmt::format("{}_{}_{}_{}_{}", prefix, crop.roi.x, crop.roi.y, crop.roi.w, crop.roi.h)
-             : fmt::format("{}_{}", prefix, crop.key);
+  if (!crop.key.empty()) return fmt::format("{}_{}", prefix, crop.key);
+  const Roi& r = crop.roi;
+  // The same rule as the sinks' generated keys: a crop that shares its position gets its index.
+  return crop.shares_position
+             ? fmt::format("{}_{}_{}_{}_{}_i{}", prefix, r.x, r.y, r.w, r.h, crop.index)
+             : fmt::format("{}_{}_{}_{}_{}", prefix, r.x, r.y, r.w, r.h);
 }
 
 Status KeyPrefixSink::consume(const CropResult& crop) {

@@ -32,6 +32,10 @@ nlohmann::json describe_run(const std::string& command, const std::string& plan,
 Result<Output> make_output(const OutputArgs& args, const std::string& default_template,
                            const nlohmann::json& run);
 
+// -o names a directory, NAME.tar or "-". An empty name, a URL or a compressed archive name
+// (which would otherwise become a directory called "x.tar.gz") is a usage error with a hint.
+Status check_output_target(const std::string& out);
+
 // Gives the crops of jobs with a manifest "key_prefix" the key PREFIX_KEY, or
 // PREFIX_X_Y_W_H when the crop has no key of its own.
 class KeyPrefixSink final : public ForwardingSink {

@@ -68,10 +68,17 @@ double peak_rss_mb() {
 
 void print_human_summary(std::FILE* stream, const RunStats& stats, const SummaryContext& context) {
   const double wall = stats.wall_s > 0 ? stats.wall_s : 1e-9;
-  const std::size_t images_ok = stats.jobs - stats.jobs_failed;
-  fmt::print(stream, "{}: {} ({} ok), {} written, {} failed, {} skipped as blank", context.command,
+  if (stats.fatal) {
+    // The sink stopped the run: crops it took before may not have been kept, so nothing here
+    // may read as success.
+    fmt::print(stream, "{}: FAILED: the output failed: {}\n", context.command,
+               stats.fatal->message);
+  }
+  const std::size_t images_ok = stats.fatal ? 0 : stats.jobs - stats.jobs_failed;
+  fmt::print(stream, "{}: {} ({} ok), {} {}, {} failed, {} skipped as blank", context.command,
              plural(stats.jobs, "image"), images_ok, plural(stats.crops, "crop"),
-             stats.crops_failed, stats.crops_skipped);
+             stats.fatal ? "handed to the output before it failed" : "written", stats.crops_failed,
+             stats.crops_skipped);
   if (stats.crops_resumed > 0)
     fmt::print(stream, ", {} already present (--resume)", stats.crops_resumed);
   fmt::print(stream, "\n");
@@ -88,6 +95,14 @@ void print_human_summary(std::FILE* stream, const RunStats& stats, const Summary
   fmt::print(stream, "  output: {}\n", context.output);
   if (stats.cancelled)
     fmt::print(stream, "  interrupted: completed outputs were kept, partial ones removed\n");
+}
+
+// "failed" whenever the exit code is not 0 or interrupted: the output failed, or an image or
+// crop did.
+const char* run_status(const RunStats& stats) {
+  if (stats.cancelled) return "interrupted";
+  if (stats.fatal || stats.jobs_failed > 0 || stats.crops_failed > 0) return "failed";
+  return "ok";
 }
 
 void print_json_summary(std::FILE* stream, const RunStats& stats, const SummaryContext& context) {
@@ -113,6 +128,7 @@ void print_json_summary(std::FILE* stream, const RunStats& stats, const SummaryC
       {"output", context.output},
       {"cancelled", stats.cancelled},
       {"error", stats.fatal ? nlohmann::json(stats.fatal->message) : nlohmann::json(nullptr)},
+      {"status", run_status(stats)},
   };
   fmt::print(stream, "{}\n", summary.dump());
   std::fflush(stream);

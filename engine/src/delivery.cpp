@@ -94,7 +94,8 @@ void Delivery::deliver_crop(CropDone& done, ReleaseOutlet& out) {
                             crop.roi,
                             crop.key,
                             job.job.encode.format,
-                            {done.buffer->data.get(), done.size}};
+                            {done.buffer->data.get(), done.size},
+                            crop.shares_position};
     Status status;
     try {
       status = sink_.consume(result);

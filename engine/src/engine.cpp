@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "flow_graph.hpp"
 
 namespace tessera {
@@ -36,11 +38,36 @@ class CollectingSink final : public Sink {
   std::optional<Error> failure;
 };
 
+Status check_cap(const char* name, int value, int cap) {
+  if (value >= 0 && value <= cap) return {};
+  return Error{ErrorCode::kInvalidArgument,
+               fmt::format("{} is {}; it must be between 0 and {}", name, value, cap)};
+}
+
 }  // namespace
+
+Status validate(const EngineOptions& options) {
+  for (Status s : {check_cap("threads", options.threads, kMaxThreads),
+                   check_cap("crops in flight", options.crops_in_flight, kMaxCropsInFlight),
+                   check_cap("band rows", options.band_rows, kMaxBandRows),
+                   check_cap("jobs in flight", options.jobs_in_flight, kMaxJobsInFlight)}) {
+    if (!s) return s;
+  }
+  if (options.plan_limits.max_crops == 0 || options.plan_limits.max_crop_pixels == 0) {
+    return Error{ErrorCode::kInvalidArgument,
+                 "the plan limits (max crops, max crop pixels) must be at least 1"};
+  }
+  return {};
+}
 
 Engine::Engine(EngineOptions options) : options_(options) {}
 
 RunStats Engine::run(JobSource& jobs, Sink& sink) {
+  if (Status valid = validate(options_); !valid) {
+    RunStats stats;
+    stats.fatal = std::move(valid).error();
+    return stats;
+  }
   return detail::run_graph(jobs, sink, options_);
 }
 

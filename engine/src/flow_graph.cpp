@@ -8,6 +8,7 @@
 // next (a band to decode, crops to encode, the next job to open) and sends it through the
 // node's output ports; the node bodies only forward to named functions.
 #include "flow_graph.hpp"
+#include "output_names.hpp"
 
 #include <time.h>
 
@@ -55,6 +56,7 @@ class JobFeeder {
     auto state = std::make_unique<JobState>();
     state->info.index = jobs_.size();
     state->info.source = job->path.empty() ? job->input.name() : job->path;
+    state->info.stem = stems_.claim(state->info.source, state->info.index);
     state->info.plan = describe(job->plan);
     state->job = std::move(*job);
     jobs_.push_back(std::move(state));
@@ -69,6 +71,7 @@ class JobFeeder {
   const std::atomic<bool>& stop_;
   std::mutex mutex_;
   std::deque<std::unique_ptr<JobState>> jobs_;
+  detail::StemRegistry stems_;
 };
 
 template <class Ports>

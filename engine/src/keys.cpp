@@ -1,5 +1,7 @@
 #include <algorithm>
+#include <functional>
 #include <iterator>
+#include <numeric>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -76,22 +78,78 @@ std::string stem_of(std::string_view source) {
 }
 
 std::string stem_of(const CropResult& crop) {
-  return crop.job == nullptr ? std::string("input") : stem_of(crop.job->source);
+  if (crop.job == nullptr) return "input";
+  return crop.job->stem.empty() ? stem_of(crop.job->source) : crop.job->stem;
+}
+
+std::string StemRegistry::claim(std::string_view source, std::size_t job_index) {
+  std::string stem = stem_of(source);
+  const std::hash<std::string_view> hash;
+  while (!used_.insert(hash(stem)).second) stem += fmt::format("_j{}", job_index);
+  return stem;
+}
+
+namespace {
+
+std::string generated_key(std::string_view stem, const Roi& r, std::uint32_t index, bool shared) {
+  return shared ? fmt::format("{}_{}_{}_{}_{}_i{}", stem, r.x, r.y, r.w, r.h, index)
+                : fmt::format("{}_{}_{}_{}_{}", stem, r.x, r.y, r.w, r.h);
+}
+
+void mark_shared_positions(std::vector<PlannedCrop>& crops) {
+  // Keyed crops count too: a template without {key} names them by position as well.
+  std::vector<std::uint32_t> order(crops.size());
+  std::iota(order.begin(), order.end(), 0u);
+  // Stable, so the first crop in plan order at a position keeps today's name.
+  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return std::pair(crops[a].roi.x, crops[a].roi.y) < std::pair(crops[b].roi.x, crops[b].roi.y);
+  });
+  for (std::size_t i = 1; i < order.size(); ++i) {
+    const Roi& here = crops[order[i]].roi;
+    const Roi& before = crops[order[i - 1]].roi;
+    crops[order[i]].shares_position = here.x == before.x && here.y == before.y;
+  }
+}
+
+}  // namespace
+
+Status mark_shared_names(std::vector<PlannedCrop>& crops, std::string_view stem) {
+  mark_shared_positions(crops);
+  const bool any_key = std::any_of(crops.begin(), crops.end(),
+                                   [](const PlannedCrop& crop) { return !crop.key.empty(); });
+  if (!any_key) return {};
+  // Only ROI lists with keys get here, and they already hold every key in memory.
+  std::vector<std::pair<std::string, std::uint32_t>> names;
+  for (const PlannedCrop& crop : crops) {
+    if (!crop.key.empty()) {
+      names.emplace_back(crop.key, crop.index);
+    } else {
+      names.emplace_back(generated_key(stem, crop.roi, crop.index, crop.shares_position),
+                         crop.index);
+      names.emplace_back(std::to_string(crop.index), crop.index);
+    }
+  }
+  std::stable_sort(names.begin(), names.end());
+  for (std::size_t i = 1; i < names.size(); ++i) {
+    if (names[i].first != names[i - 1].first) continue;
+    return invalid(fmt::format(
+        "ROI {} and ROI {} would both be named {} (a repeated key, or a key equal to the name "
+        "of a crop without a key); give each ROI its own key",
+        names[i - 1].second, names[i].second, quoted(names[i].first)));
+  }
+  return {};
 }
 
 Result<std::string> sample_key(const CropResult& crop) {
   if (!crop.key.empty()) return checked_key(crop.key);
-  const Roi& r = crop.roi;
-  return fmt::format("{}_{}_{}_{}_{}", stem_of(crop), r.x, r.y, r.w, r.h);
+  return generated_key(stem_of(crop), crop.roi, crop.index, crop.shares_position);
 }
 
-Result<NameTemplate> NameTemplate::parse(std::string_view text) {
-  static constexpr std::pair<std::string_view, Field> kFields[] = {
-      {"stem", Field::kStem}, {"job", Field::kJob}, {"index", Field::kIndex},
-      {"x", Field::kX},       {"y", Field::kY},     {"w", Field::kW},
-      {"h", Field::kH},       {"key", Field::kKey}, {"ext", Field::kExt},
-  };
-  const std::string allowed = "{stem} {job} {index} {x} {y} {w} {h} {key} {ext}";
+namespace {
+
+constexpr std::string_view kAllowedFields = "{stem} {job} {index} {x} {y} {w} {h} {key} {ext}";
+
+Status check_whole_template(std::string_view text) {
   if (text.empty())
     return invalid("the name template is empty; use for example {stem}/{x}_{y}.{ext}");
   if (text.find('\0') != std::string_view::npos) {
@@ -102,59 +160,112 @@ Result<NameTemplate> NameTemplate::parse(std::string_view text) {
         fmt::format("the name template {} is absolute; it must be relative to the output directory",
                     quoted(text)));
   }
+  return {};
+}
 
-  NameTemplate result;
-  std::string component;  // literal text of the current path component, to reject "." and ".."
-  bool component_has_field = false;
-  auto end_component = [&]() -> Status {
-    if (!component_has_field && (component.empty() || component == "." || component == "..")) {
+// Tracks the literal text of the current path component, to reject "", "." and "..".
+class ComponentCheck {
+ public:
+  explicit ComponentCheck(std::string_view text) : text_(text) {}
+  void add_field() { has_field_ = true; }
+  void add_literal(char c) { literal_ += c; }
+  Status end() {
+    if (!has_field_ && (literal_.empty() || literal_ == "." || literal_ == "..")) {
       return invalid(fmt::format(
           "the name template {} has an empty, \".\" or \"..\" path component; outputs must stay "
           "inside the output directory",
-          quoted(text)));
+          quoted(text_)));
     }
-    component.clear();
-    component_has_field = false;
+    literal_.clear();
+    has_field_ = false;
     return {};
-  };
+  }
 
-  std::size_t i = 0;
-  while (i < text.size()) {
+ private:
+  std::string_view text_;
+  std::string literal_;
+  bool has_field_ = false;
+};
+
+// The length of the placeholder "{name}" at text[at] (braces included), or 0 if it is unknown.
+std::size_t placeholder_length(std::string_view text, std::size_t at) {
+  const auto close = text.find('}', at);
+  return close == std::string_view::npos ? 0 : close - at + 1;
+}
+
+Error unknown_placeholder(std::string_view text, std::size_t at) {
+  const std::size_t length = placeholder_length(text, at);
+  return invalid(fmt::format("the name template {} has an unknown placeholder at {}; use {}",
+                             quoted(text), quoted(text.substr(at, length == 0 ? 1 : length)),
+                             kAllowedFields));
+}
+
+}  // namespace
+
+Result<NameTemplate> NameTemplate::parse(std::string_view text) {
+  static constexpr std::pair<std::string_view, Field> kFields[] = {
+      {"stem", Field::kStem}, {"job", Field::kJob}, {"index", Field::kIndex},
+      {"x", Field::kX},       {"y", Field::kY},     {"w", Field::kW},
+      {"h", Field::kH},       {"key", Field::kKey}, {"ext", Field::kExt},
+  };
+  if (Status s = check_whole_template(text); !s) return std::move(s).error();
+  NameTemplate result;
+  ComponentCheck component(text);
+  for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (c == '{') {
-      const auto close = text.find('}', i);
-      const auto name =
-          close == std::string_view::npos ? std::string_view{} : text.substr(i + 1, close - i - 1);
+      const std::size_t length = placeholder_length(text, i);
+      const auto name = length < 2 ? std::string_view{} : text.substr(i + 1, length - 2);
       const auto* found = std::find_if(std::begin(kFields), std::end(kFields),
                                        [&](const auto& field) { return field.first == name; });
-      if (close == std::string_view::npos || found == std::end(kFields)) {
-        return invalid(fmt::format(
-            "the name template {} has an unknown placeholder at {}; use {}", quoted(text),
-            quoted(text.substr(i, close == std::string_view::npos ? 1 : close - i + 1)), allowed));
-      }
+      if (found == std::end(kFields)) return unknown_placeholder(text, i);
       result.parts_.push_back(Part{found->second, {}});
-      component_has_field = true;
-      i = close + 1;
+      component.add_field();
+      i += length - 1;
       continue;
     }
     if (c == '}') {
       return invalid(fmt::format("the name template {} has a '}}' without '{{'; use {}",
-                                 quoted(text), allowed));
+                                 quoted(text), kAllowedFields));
     }
     if (c == '/') {
-      if (Status s = end_component(); !s) return std::move(s).error();
+      if (Status s = component.end(); !s) return std::move(s).error();
     } else {
-      component += c;
+      component.add_literal(c);
     }
     if (result.parts_.empty() || result.parts_.back().field != Field::kLiteral) {
       result.parts_.push_back(Part{Field::kLiteral, {}});
     }
     result.parts_.back().literal += c;
-    ++i;
   }
-  if (Status s = end_component(); !s) return std::move(s).error();
+  if (Status s = component.end(); !s) return std::move(s).error();
   return result;
 }
+
+bool NameTemplate::has(Field field) const {
+  return std::any_of(parts_.begin(), parts_.end(),
+                     [&](const Part& part) { return part.field == field; });
+}
+
+std::string NameTemplate::suffix_for(const CropResult& crop) const {
+  // {index} is unique in a job, and so is {key} (a keyless crop's is its index, and keys are
+  // checked by mark_shared_names); otherwise a crop that shares its position needs its index.
+  if (!crop.shares_position || has(Field::kIndex) || has(Field::kKey)) return {};
+  return fmt::format("_i{}", crop.index);
+}
+
+namespace {
+
+// "a/b.jpg" + "_i3" -> "a/b_i3.jpg"; a last component without an extension gets it at its end.
+void insert_before_extension(std::string& path, std::string_view suffix) {
+  const auto slash = path.rfind('/');
+  const std::size_t start = slash == std::string::npos ? 0 : slash + 1;
+  const auto dot = path.rfind('.');
+  const bool has_extension = dot != std::string::npos && dot > start;
+  path.insert(has_extension ? dot : path.size(), suffix);
+}
+
+}  // namespace
 
 Result<std::string> NameTemplate::expand(const CropResult& crop) const {
   std::string path;
@@ -180,6 +291,9 @@ Result<std::string> NameTemplate::expand(const CropResult& crop) const {
         break;
       }
     }
+  }
+  if (const std::string suffix = suffix_for(crop); !suffix.empty()) {
+    insert_before_extension(path, suffix);
   }
   // The template was checked at parse time; this guards the invariant, not the input.
   if (Status s = check_relative_path(path); !s) return std::move(s).error();

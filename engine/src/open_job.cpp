@@ -6,6 +6,7 @@
 
 #include "job_state.hpp"
 #include "orientation.hpp"
+#include "output_names.hpp"
 
 namespace tessera::detail {
 namespace {
@@ -59,6 +60,9 @@ Status open_job_or_fail(JobState& job, const EngineOptions& options) {
     return Error{plan.error().code, fmt::format("{}: {}", job.info.source, plan.error().message)};
   }
   job.plan = std::move(plan).value();
+  if (Status names = detail::mark_shared_names(job.plan.crops, job.info.stem); !names) {
+    return Error{names.error().code, fmt::format("{}: {}", job.info.source, names.error().message)};
+  }
   job.crop_count = job.plan.crops.size();
   if (job.orientation != 1) {
     job.stored_rois.reserve(job.crop_count);

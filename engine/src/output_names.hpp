@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "tessera/codecs/result.hpp"
@@ -20,11 +21,29 @@ inline constexpr std::size_t kMaxStemLength = 100;
 // [A-Za-z0-9_-] replaced by '_': "/in/scan.v2.tif" -> "scan_v2", "-" -> "stdin".
 std::string stem_of(std::string_view source);
 
-// The crop's source stem; a crop without a job gets "input".
+// The crop's job stem (JobInfo::stem, unique in the run); a crop without a job gets "input".
 std::string stem_of(const CropResult& crop);
 
+// Gives each job of a run a stem no earlier job has: the input's stem, or, when an earlier job
+// already has it, that stem with "_j<job index>" appended (repeatedly, in the rare case that
+// the result is taken too). Called once per job, in job order, so names are the same on every
+// run and thread count. Memory: one 64-bit hash per job, never per crop; a hash collision only
+// adds a suffix that was not needed.
+class StemRegistry {
+ public:
+  std::string claim(std::string_view source, std::size_t job_index);
+
+ private:
+  std::unordered_set<std::uint64_t> used_;
+};
+
+// Within one job: marks crops whose position (x, y) an earlier crop already has, so
+// that their names carry their index, and refuses ROI keys that repeat or equal a name the job
+// generates for a keyless crop ("STEM_X_Y_W_H" or its index), naming both ROIs.
+Status mark_shared_names(std::vector<PlannedCrop>& crops, std::string_view stem);
+
 // The WebDataset key of a crop: its ROI key (checked, never rewritten) or, when it has none,
-// "STEM_X_Y_W_H".
+// "STEM_X_Y_W_H", with "_i<index>" when the crop shares its position.
 Result<std::string> sample_key(const CropResult& crop);
 
 // A parsed name template such as "{stem}/{x}_{y}.{ext}".
@@ -34,6 +53,8 @@ class NameTemplate {
   static Result<NameTemplate> parse(std::string_view text);
 
   // The relative path for one crop. A key that is not a safe name is a kInvalidArgument error.
+  // A crop that shares its position gets "_i<index>" before the last component's extension,
+  // unless the template has {index} or {key}, which already tell it apart.
   Result<std::string> expand(const CropResult& crop) const;
 
  private:
@@ -42,6 +63,8 @@ class NameTemplate {
     Field field = Field::kLiteral;
     std::string literal;
   };
+  bool has(Field field) const;
+  std::string suffix_for(const CropResult& crop) const;
   std::vector<Part> parts_;
 };
 

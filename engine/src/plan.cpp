@@ -133,7 +133,7 @@ Result<Plan> expand(const GridSpec& spec, int width, int height, const PlanLimit
         roi.h = std::min(roi.h, height - roi.y);
       }
       const auto index = static_cast<std::uint32_t>(plan.crops.size());
-      plan.crops.push_back(PlannedCrop{roi, index, {}});
+      plan.crops.push_back(PlannedCrop{roi, index, {}, false});
     }
   }
   return plan;
@@ -221,7 +221,8 @@ Result<Plan> expand(const RoiListSpec& spec, int width, int height, const PlanLi
     auto outcome = place_roi(entry.roi, i, spec.edge, width, height);
     if (!outcome) return std::move(outcome).error();
     if (!outcome->keep) continue;
-    plan.crops.push_back(PlannedCrop{outcome->roi, static_cast<std::uint32_t>(i), entry.key});
+    plan.crops.push_back(
+        PlannedCrop{outcome->roi, static_cast<std::uint32_t>(i), entry.key, false});
   }
   return plan;
 }
@@ -303,7 +304,8 @@ Result<Plan> expand(const RandomSpec& spec, int width, int height, const PlanLim
     const int side = random.between(spec.min_size, spec.max_size);
     const int x = random.between(0, width - side);
     const int y = random.between(0, height - side);
-    plan.crops.push_back(PlannedCrop{Roi{x, y, side, side}, static_cast<std::uint32_t>(i), {}});
+    plan.crops.push_back(
+        PlannedCrop{Roi{x, y, side, side}, static_cast<std::uint32_t>(i), {}, false});
   }
   return plan;
 }
@@ -334,6 +336,37 @@ const char* to_string(EdgePolicy policy) noexcept {
   return "unknown";
 }
 
+namespace {
+
+const char* crop_label(const PlanSpec& spec) {
+  // The words the other plan errors use, so that a user finds the same region.
+  return std::visit(
+      [](const auto& s) {
+        using Kind = std::decay_t<decltype(s)>;
+        if constexpr (std::is_same_v<Kind, GridSpec>) return "grid tile";
+        if constexpr (std::is_same_v<Kind, RoiListSpec>) return "ROI";
+        if constexpr (std::is_same_v<Kind, RandomSpec>) return "random crop";
+      },
+      spec);
+}
+
+// Every crop is checked, not only the first: a padded crop's pixels are allocated whole.
+Status check_crop_pixels(const Plan& plan, const PlanSpec& spec, const PlanLimits& limits) {
+  for (const PlannedCrop& crop : plan.crops) {
+    const auto pixels =
+        static_cast<std::uint64_t>(crop.roi.w) * static_cast<std::uint64_t>(crop.roi.h);
+    if (pixels <= limits.max_crop_pixels) continue;
+    return Error{ErrorCode::kTooLarge,
+                 fmt::format("{} {} ({}) has {} pixels, over the per-crop limit of {}; use a "
+                             "smaller region or --edge clip, or raise --max-crop-pixels",
+                             crop_label(spec), crop.index, roi_text(crop.roi), pixels,
+                             limits.max_crop_pixels)};
+  }
+  return {};
+}
+
+}  // namespace
+
 // Grids: with kClip (and kPad) every start position inside the image yields a tile, even when
 // an overlapping stride makes the clipped edge tile lie wholly inside its neighbour; with kDrop
 // only tiles that fit entirely are planned. Order is row-major, index = position in the plan.
@@ -343,7 +376,10 @@ Result<Plan> make_plan(const PlanSpec& spec, int width, int height, const PlanLi
                                size_text(width, height)));
   }
   // One expand() overload per plan kind: a new kind without one does not compile.
-  return std::visit([&](const auto& s) { return expand(s, width, height, limits); }, spec);
+  auto plan = std::visit([&](const auto& s) { return expand(s, width, height, limits); }, spec);
+  if (!plan) return plan;
+  if (Status s = check_crop_pixels(*plan, spec, limits); !s) return std::move(s).error();
+  return plan;
 }
 
 std::string describe(const PlanSpec& spec) {

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -66,12 +68,6 @@ std::string at(const CsvLine& line) {
   return fmt::format("{}:{}", line.source, line.number);
 }
 
-bool parses_as_int(std::string_view text) {
-  int value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  return ec == std::errc() && end == text.data() + text.size();
-}
-
 Result<int> parse_int_field(std::string_view text, std::size_t field, const CsvLine& line) {
   int value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -130,10 +126,23 @@ Result<RoiEntry> parse_csv_fields(const std::string_view (&fields)[kMaxCsvFields
   return entry;
 }
 
-// A header may only be the first data line, and is recognised by a first field that is not
-// a number ("x,y,w,h,key"), so a typo further down is still reported.
-bool is_header(const std::string_view (&fields)[kMaxCsvFields], bool first_data_line) {
-  return first_data_line && !parses_as_int(fields[0]);
+bool same_name(std::string_view field, std::string_view name) {
+  field = unquote(trim(field));
+  return std::equal(field.begin(), field.end(), name.begin(), name.end(), [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == b;
+  });
+}
+
+// A header may only be the first data line, and only a line made of the field names
+// ("x,y,w,h[,key]", any case): a first line with a typo such as "1O,0,10,10" is data, and its
+// error names the line instead of the region being dropped silently.
+bool is_header(const std::string_view (&fields)[kMaxCsvFields], std::size_t count,
+               bool first_data_line) {
+  if (!first_data_line) return false;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!same_name(fields[i], kFieldNames[i])) return false;
+  }
+  return true;
 }
 
 Error no_regions(std::string_view source) {
@@ -365,7 +374,7 @@ Result<RoiListSpec> parse_roi_csv(std::string_view text, std::string_view source
       return corrupt(
           fmt::format("{}: expected 4 or 5 fields x,y,w,h[,key], found {}", at(line), count));
     }
-    const bool header = is_header(fields, first_data_line);
+    const bool header = is_header(fields, count, first_data_line);
     first_data_line = false;
     if (header) continue;
     auto entry = parse_csv_fields(fields, count, line);

@@ -78,7 +78,7 @@ TEST_CASE("checked_key accepts only short keys of letters, digits, _ and -", "[s
 
 TEST_CASE("directory sink names files from the template", "[sink][directory]") {
   TempDir tmp;
-  const JobInfo job{3, "/data/in/scan.v2.tif", "grid", 640, 480};
+  const JobInfo job{3, "/data/in/scan.v2.tif", "grid", 640, 480, {}};
   const auto jpeg = payload(1000, 1);
   const auto png = payload(77, 2);
 
@@ -107,9 +107,9 @@ TEST_CASE("directory sink names files from the template", "[sink][directory]") {
 
   SECTION("stems: stdin, spaces and dots are sanitised") {
     auto sink = directory_sink(tmp.path(), "{stem}.{ext}");
-    const JobInfo from_stdin{0, "-", "grid", 1, 1};
-    const JobInfo odd{1, "dir.d/my image.final.jpeg", "grid", 1, 1};
-    const JobInfo hidden{2, ".hidden", "grid", 1, 1};
+    const JobInfo from_stdin{0, "-", "grid", 1, 1, {}};
+    const JobInfo odd{1, "dir.d/my image.final.jpeg", "grid", 1, 1, {}};
+    const JobInfo hidden{2, ".hidden", "grid", 1, 1, {}};
     REQUIRE(sink->consume(make_crop(from_stdin, 0, {}, "", jpeg)).ok());
     REQUIRE(sink->consume(make_crop(odd, 0, {}, "", jpeg)).ok());
     REQUIRE(sink->consume(make_crop(hidden, 0, {}, "", jpeg)).ok());
@@ -152,7 +152,7 @@ TEST_CASE("directory sink refuses keys that would escape the directory", "[sink]
   // Deep enough that "../../x" from out/img/ would still land inside tmp, where it is seen.
   const fs::path out = tmp.path() / "a" / "b" / "out";
   auto sink = directory_sink(out, "{stem}/{key}.{ext}");
-  const JobInfo job{0, "img.png", "list", 100, 100};
+  const JobInfo job{0, "img.png", "list", 100, 100, {}};
   const auto bytes = payload(64, 9);
   const auto before = snapshot(tmp.path());
 
@@ -171,7 +171,7 @@ TEST_CASE("directory sink refuses keys that would escape the directory", "[sink]
 
 TEST_CASE("directory sink reports I/O failures and leaves no partial file", "[sink][directory]") {
   TempDir tmp;
-  const JobInfo job{0, "img.jpg", "grid", 100, 100};
+  const JobInfo job{0, "img.jpg", "grid", 100, 100, {}};
   const auto bytes = payload(300 * 1024, 3);
   { std::ofstream(tmp.path() / "file.txt") << "not a directory"; }
 
@@ -221,7 +221,7 @@ TEST_CASE("directory sink with fsync writes the same files", "[sink][directory]"
   options.fsync = true;
   auto sink = tessera::make_directory_sink(options);
   REQUIRE(sink.ok());
-  const JobInfo job{0, "x.jpg", "grid", 10, 10};
+  const JobInfo job{0, "x.jpg", "grid", 10, 10, {}};
   const auto bytes = payload(5000, 5);
   REQUIRE((*sink)->consume(make_crop(job, 42, {}, "", bytes)).ok());
   REQUIRE((*sink)->finish().ok());

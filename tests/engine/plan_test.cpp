@@ -394,3 +394,24 @@ TEST_CASE("plans describe themselves in one line", "[plan]") {
   CHECK(std::string(tessera::to_string(EdgePolicy::kPad)) == "pad");
   CHECK(std::string(tessera::to_string(EdgePolicy::kError)) == "error");
 }
+
+TEST_CASE("a crop over the pixel limit fails at plan time, naming the ROI and the flag", "[plan]") {
+  tessera::RoiListSpec list;
+  list.edge = EdgePolicy::kPad;
+  list.rois = {{{0, 0, 8, 8}, ""}, {{0, 0, 30000, 30000}, ""}};
+  auto plan = make_plan(list, 100, 100);
+  REQUIRE_FALSE(plan);
+  CHECK(plan.error().code == ErrorCode::kTooLarge);
+  CHECK(plan.error().message ==
+        "ROI 1 (x=0 y=0 w=30000 h=30000) has 900000000 pixels, over the per-crop limit of "
+        "67108864; use a smaller region or --edge clip, or raise --max-crop-pixels");
+  GridSpec grid;
+  grid.tile_width = grid.tile_height = 40000;
+  grid.edge = EdgePolicy::kPad;
+  CHECK_FALSE(make_plan(grid, 100, 100));
+  PlanLimits small;
+  small.max_crop_pixels = 63;
+  CHECK_FALSE(make_plan(RandomSpec{3, 8, 8, 1}, 100, 100, small));
+  small.max_crop_pixels = 64;
+  CHECK(make_plan(RandomSpec{3, 8, 8, 1}, 100, 100, small));
+}

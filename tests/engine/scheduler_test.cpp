@@ -35,7 +35,7 @@ std::unique_ptr<JobState> make_job(std::size_t index, int width, int height, std
   job->info.image_width = job->stored_width = width;
   job->info.image_height = job->stored_height = height;
   for (std::size_t i = 0; i < rois.size(); ++i) {
-    job->plan.crops.push_back(PlannedCrop{rois[i], static_cast<std::uint32_t>(i), ""});
+    job->plan.crops.push_back(PlannedCrop{rois[i], static_cast<std::uint32_t>(i), "", false});
   }
   job->crop_count = rois.size();
   plan_dispatch_order(*job);

@@ -174,7 +174,7 @@ void check_samples_whole(const std::vector<Member>& members) {
 TEST_CASE("tar sink writes WebDataset samples readable by libarchive, GNU tar and Python",
           "[sink][tar]") {
   TempDir tmp;
-  const JobInfo job{2, "/data/in/scan.v2.tif", "grid 16x16 stride 16x16 edge drop", 64, 48};
+  const JobInfo job{2, "/data/in/scan.v2.tif", "grid 16x16 stride 16x16 edge drop", 64, 48, {}};
   const auto first = payload(1000, 1);
   const auto second = payload(512, 2);
   const auto third = payload(0, 3);
@@ -208,7 +208,7 @@ TEST_CASE("tar sink writes WebDataset samples readable by libarchive, GNU tar an
 
 TEST_CASE("tar shards are byte-identical on every run", "[sink][tar]") {
   TempDir tmp;
-  const JobInfo job{0, "a.png", "random 5 crops", 100, 100};
+  const JobInfo job{0, "a.png", "random 5 crops", 100, 100, {}};
   auto write_run = [&](const std::string& name) {
     auto sink = tar_sink((tmp.path() / name / "out.tar").string(), 0, 2);
     for (std::uint32_t i = 0; i < 5; ++i) {
@@ -230,7 +230,7 @@ TEST_CASE("tar shards are byte-identical on every run", "[sink][tar]") {
 
 TEST_CASE("tar shards split at the sample limit, never inside a sample", "[sink][tar]") {
   TempDir tmp;
-  const JobInfo job{0, "img.jpg", "grid", 100, 100};
+  const JobInfo job{0, "img.jpg", "grid", 100, 100, {}};
   auto sink = tar_sink((tmp.path() / "ds.tar").string(), 0, 2);
   for (std::uint32_t i = 0; i < 5; ++i) {
     REQUIRE(sink->consume(make_crop(job, i, {int(i) * 10, 0, 10, 10}, "", payload(100, 1))).ok());
@@ -252,7 +252,7 @@ TEST_CASE("tar shards split at the sample limit, never inside a sample", "[sink]
 TEST_CASE("tar shards stay under the byte limit, and an oversized sample goes alone",
           "[sink][tar]") {
   TempDir tmp;
-  const JobInfo job{0, "img.jpg", "grid", 100, 100};
+  const JobInfo job{0, "img.jpg", "grid", 100, 100, {}};
   // One sample: image header 512 + 1024 data, JSON header 512 + 512; the end of archive is 1024.
   const std::uint64_t sample_bytes = 512 + 1024 + 512 + 512;
   const std::uint64_t limit = 2 * sample_bytes + 1024;
@@ -299,7 +299,7 @@ TEST_CASE("tar shards stay under the byte limit, and an oversized sample goes al
 
 TEST_CASE("tar byte limit counts the pax header of long keys", "[sink][tar]") {
   TempDir tmp;
-  const JobInfo job{0, "img.jpg", "grid", 100, 100};
+  const JobInfo job{0, "img.jpg", "grid", 100, 100, {}};
   const std::string key_a(180, 'a');
   const std::string key_b(180, 'b');
   const std::string key_c(180, 'c');
@@ -337,7 +337,7 @@ TEST_CASE("tar byte limit counts the pax header of long keys", "[sink][tar]") {
 
 TEST_CASE("tar sink keeps generated keys unique and refuses unsafe keys", "[sink][tar]") {
   TempDir tmp;
-  const JobInfo job{0, "photo.jpg", "random", 100, 100};
+  const JobInfo job{0, "photo.jpg", "random", 100, 100, {}};
   const auto image = payload(10, 1);
   auto sink = tar_sink((tmp.path() / "out.tar").string());
 
@@ -380,7 +380,7 @@ TEST_CASE("a tar run with no samples writes no shard", "[sink][tar]") {
 
 TEST_CASE("tar sink streams one archive to stdout for '-'", "[sink][tar]") {
   TempDir tmp;
-  const JobInfo job{0, "-", "grid", 100, 100};
+  const JobInfo job{0, "-", "grid", 100, 100, {}};
   const auto image = payload(3000, 1);
   const fs::path captured = tmp.path() / "stdout.tar";
 
@@ -420,7 +420,7 @@ TEST_CASE("tar sink streams one archive to stdout for '-'", "[sink][tar]") {
 
 TEST_CASE("tar sink I/O failure is fatal, and abort keeps complete shards only", "[sink][tar]") {
   TempDir tmp;
-  const JobInfo job{0, "img.jpg", "grid", 100, 100};
+  const JobInfo job{0, "img.jpg", "grid", 100, 100, {}};
   { std::ofstream(tmp.path() / "file.txt") << "x"; }
 
   SECTION("the shard directory lies under a regular file") {

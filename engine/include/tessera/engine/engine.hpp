@@ -37,6 +37,13 @@ class JobSource {
   virtual std::optional<Job> next() = 0;
 };
 
+// Caps on EngineOptions: each one sizes an allocation (threads' state, buffer tokens, band
+// rows), so a value past it is refused before anything is allocated.
+inline constexpr int kMaxThreads = 1024;
+inline constexpr int kMaxCropsInFlight = 65536;
+inline constexpr int kMaxBandRows = 65536;
+inline constexpr int kMaxJobsInFlight = 256;
+
 struct EngineOptions {
   int threads = 0;          // 0: every core
   int crops_in_flight = 0;  // encode buffers (tokens); 0: 4 per thread
@@ -46,6 +53,11 @@ struct EngineOptions {
   PlanLimits plan_limits;
   const std::atomic<bool>* cancel = nullptr;  // set to stop the run early (Ctrl-C)
 };
+
+// Every size above within its cap (and 0 or more), and plan limits of at least 1; otherwise
+// kInvalidArgument naming the option and its cap. Engine::run checks it first and reports a
+// failure as RunStats::fatal, so library users get the same checks as the command line.
+Status validate(const EngineOptions& options);
 
 // The settings a run actually uses once every "0: default" of EngineOptions is resolved.
 // `tessera tune` starts its search here and the help text prints these, so that neither

@@ -70,6 +70,9 @@ using PlanSpec = std::variant<GridSpec, RoiListSpec, RandomSpec>;
 
 struct PlanLimits {
   std::size_t max_crops = 10'000'000;
+  // Pixels of one crop after the edge policy: a padded region is allocated whole, so a typo
+  // such as "0,0,30000,30000" must fail at plan time rather than allocate gigabytes.
+  std::uint64_t max_crop_pixels = std::uint64_t{1} << 26;
 };
 
 struct PlannedCrop {
@@ -79,6 +82,9 @@ struct PlannedCrop {
   // region dropped by EdgePolicy::kDrop leaves a gap. Errors call it "ROI <index>".
   std::uint32_t index;
   std::string key;  // from the ROI list, or empty
+  // An earlier crop of the plan sits at the same position (random crops, repeated ROIs): its
+  // output names carry its index so that they stay unique (docs/ARCHITECTURE.md, Output names).
+  bool shares_position = false;
 };
 
 struct Plan {

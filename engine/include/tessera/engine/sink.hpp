@@ -26,6 +26,10 @@ struct JobInfo {
   std::string plan;       // describe(plan spec)
   int image_width = 0;
   int image_height = 0;
+  // The input's stem, unique within the run: a stem already used by an earlier job gets
+  // "_j<index>" (docs/ARCHITECTURE.md, Output names). Empty when the job did not come
+  // through the engine's feeder.
+  std::string stem;
 };
 
 struct CropResult {
@@ -35,6 +39,7 @@ struct CropResult {
   std::string_view key;  // from the ROI list, or empty
   OutputFormat format = OutputFormat::kJpeg;
   std::span<const std::uint8_t> bytes;
+  bool shares_position = false;  // PlannedCrop::shares_position
 };
 
 // A crop that could not be produced, or (index == kWholeJob) a job that failed before it

@@ -1,0 +1,197 @@
+// What tessera writes is the dataset asked for, or it says why not: names never collide,
+// messages match what happened, and sizes from input or flags are checked before allocation.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.hpp"
+#include "temp_dir.hpp"
+#include "tessera/codecs/encoder.hpp"
+
+namespace fs = std::filesystem;
+using namespace tessera;
+using namespace tessera::test;
+
+namespace {
+
+std::vector<std::string> files_in(const fs::path& root) {
+  std::vector<std::string> names;
+  if (!fs::exists(root)) return names;
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+    if (entry.is_regular_file()) names.push_back(fs::relative(entry.path(), root).string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// Member names of a tar file, listed by tar(1).
+std::vector<std::string> members(const TempDir& dir, const std::string& shard) {
+  const auto listed = run_shell(dir, "tar tf " + shard);
+  std::vector<std::string> names;
+  std::size_t start = 0;
+  while (start < listed.out.size()) {
+    const auto end = listed.out.find('\n', start);
+    names.push_back(listed.out.substr(start, end - start));
+    start = end == std::string::npos ? listed.out.size() : end + 1;
+  }
+  return names;
+}
+
+bool all_unique(const std::vector<std::string>& names) {
+  return std::set<std::string>(names.begin(), names.end()).size() == names.size();
+}
+
+void write_scans(const TempDir& dir) {
+  fs::create_directories(dir.path() / "a");
+  fs::create_directories(dir.path() / "b");
+  for (const char* path : {"a/scan.jpg", "b/scan.jpg", "scan.jpg"}) {
+    write_image(dir / path, 64, 48, EncodeOptions{});
+  }
+}
+
+}  // namespace
+
+TEST_CASE("inputs that share a stem never share an output name", "[cli]") {
+  TempDir dir;
+  write_scans(dir);
+  auto run = run_tessera(dir, "tile a/scan.jpg b/scan.jpg --tile 32 -o out/");
+  CHECK(run.code == 0);
+  CHECK_THAT(run.out, Catch::Contains("4 crops written"));
+  const auto files = files_in(dir.path() / "out");
+  CHECK(files.size() == 4);
+  CHECK(std::count(files.begin(), files.end(), "scan/0_0.jpg") == 1);
+  CHECK(std::count(files.begin(), files.end(), "scan_j1/0_0.jpg") == 1);
+
+  run = run_tessera(dir, "tile a/scan.jpg b/scan.jpg scan.jpg --tile 32 -o s.tar");
+  CHECK(run.code == 0);
+  const auto names = members(dir, "s-000000.tar");
+  CHECK(names.size() == 12);
+  CHECK(all_unique(names));
+}
+
+TEST_CASE("a manifest that repeats one image gives every line its own names", "[cli]") {
+  TempDir dir;
+  write_scans(dir);
+  std::string lines;
+  for (int i = 0; i < 50; ++i) lines += "{\"input\": \"scan.jpg\"}\n";
+  write_text(dir.path() / "jobs.jsonl", lines);
+  auto run = run_tessera(dir, "manifest jobs.jsonl --tile 16 -o m.tar");
+  CHECK(run.code == 0);
+  const auto names = members(dir, "m-000000.tar");
+  CHECK(names.size() == 50 * 12 * 2);
+  CHECK(all_unique(names));
+}
+
+TEST_CASE("repeated ROIs and random crops at one position keep their own names", "[cli]") {
+  TempDir dir;
+  write_scans(dir);
+  write_text(dir.path() / "same.csv", "0,0,10,10\n0,0,10,10\n0,0,12,12\n");
+  auto run = run_tessera(dir, "crop scan.jpg --rois same.csv -o d/");
+  CHECK(run.code == 0);
+  CHECK(files_in(dir.path() / "d").size() == 3);
+  run = run_tessera(dir, "crop scan.jpg --rois same.csv -o t.tar");
+  CHECK(members(dir, "t-000000.tar").size() == 6);
+  CHECK(all_unique(members(dir, "t-000000.tar")));
+  // 200 crops of 4 to 5 pixels in a 64x48 image: positions repeat.
+  run = run_tessera(dir, "random scan.jpg --count 200 --size 4:5 --seed 1 -o r/");
+  CHECK(run.code == 0);
+  CHECK(files_in(dir.path() / "r").size() == 200);
+}
+
+TEST_CASE("ROI keys that clash are refused, naming both ROIs", "[cli]") {
+  TempDir dir;
+  write_scans(dir);
+  write_text(dir.path() / "dup.csv", "0,0,10,10,eye\n5,5,10,10,eye\n");
+  auto run = run_tessera(dir, "crop scan.jpg --rois dup.csv -o k.tar");
+  CHECK(run.code != 0);
+  CHECK_THAT(run.err, Catch::Contains("ROI 0 and ROI 1 would both be named \"eye\""));
+  write_text(dir.path() / "gen.csv", "0,0,10,10\n5,5,10,10,scan_0_0_10_10\n");
+  run = run_tessera(dir, "crop scan.jpg --rois gen.csv -o g.tar");
+  CHECK(run.code != 0);
+  CHECK_THAT(run.err, Catch::Contains("would both be named \"scan_0_0_10_10\""));
+  CHECK_FALSE(fs::exists(dir.path() / "g-000000.tar"));
+}
+
+TEST_CASE("a failed output is reported as a failure", "[cli]") {
+  TempDir dir;
+  write_scans(dir);
+  auto run = run_shell(dir, "tessera tile scan.jpg --tile 32 -o - >/dev/full");
+  CHECK(run.code == 1);
+  CHECK_THAT(run.err, Catch::Contains("FAILED: the output failed"));
+  CHECK_THAT(run.err, Catch::Contains("(0 ok)"));
+  run = run_shell(dir, "tessera tile scan.jpg --tile 32 --json -o - >&-");
+  CHECK(run.code == 1);
+  const auto summary = last_json_line(run.err);
+  CHECK(summary["status"] == "failed");
+  CHECK_FALSE(summary["error"].is_null());
+}
+
+TEST_CASE("-o refuses names it would silently turn into a directory", "[cli]") {
+  TempDir dir;
+  write_scans(dir);
+  const std::pair<const char*, const char*> cases[] = {
+      {"''", "-o is empty"},
+      {"x.tar.gz", "compress the shards afterwards"},
+      {"s3://bucket/key", "is a URL"},
+  };
+  for (const auto& [out, message] : cases) {
+    auto run = run_tessera(dir, fmt::format("tile scan.jpg --tile 32 -o {}", out));
+    CHECK(run.code == 2);
+    CHECK_THAT(run.err, Catch::Contains(message));
+  }
+  CHECK(files_in(dir.path()).size() == 3);
+}
+
+TEST_CASE("a CSV first line with a typo is data, and its error names the line", "[cli]") {
+  TempDir dir;
+  write_scans(dir);
+  write_text(dir.path() / "typo.csv", "1O,0,10,10\n2,2,10,10\n");
+  auto run = run_tessera(dir, "crop scan.jpg --rois typo.csv -o out/");
+  CHECK(run.code == 2);
+  CHECK_THAT(run.err, Catch::Contains("typo.csv:1: x must be an integer, found '1O'"));
+  write_text(dir.path() / "range.csv", "1,0,10,99999999999\n2,2,10,10\n");
+  run = run_tessera(dir, "crop scan.jpg --rois range.csv -o out/");
+  CHECK(run.code == 2);
+  CHECK_THAT(run.err, Catch::Contains("range.csv:1: h value"));
+  CHECK_FALSE(fs::exists(dir.path() / "out"));
+}
+
+TEST_CASE("a NUL byte in a manifest path is refused, not cut", "[cli]") {
+  TempDir dir;
+  write_scans(dir);
+  write_text(dir.path() / "jobs.jsonl", "{\"input\": \"scan.jpg\\u0000.png\"}\n");
+  auto run = run_tessera(dir, "manifest jobs.jsonl --tile 32 -o out/");
+  CHECK(run.code != 0);
+  CHECK_THAT(run.err, Catch::Contains("\"input\" contains a NUL byte"));
+  CHECK(files_in(dir.path() / "out").empty());
+}
+
+TEST_CASE("sizes from input and flags are checked before allocation", "[cli]") {
+  TempDir dir;
+  write_scans(dir);
+  write_text(dir.path() / "huge.csv", "0,0,30000,30000\n");
+  // 1 GB of address space is far below the 2.6 GB these runs used to allocate.
+  const std::string limit = "ulimit -v 1000000; ";
+  auto run = run_shell(dir, limit + "tessera crop scan.jpg --rois huge.csv --edge pad -o out/");
+  CHECK(run.code == 1);
+  CHECK_THAT(run.err, Catch::Contains("ROI 0 (x=0 y=0 w=30000 h=30000) has 900000000 pixels, "
+                                      "over the per-crop limit of 67108864"));
+  CHECK_THAT(run.err, Catch::Contains("--max-crop-pixels"));
+  run = run_shell(dir, limit + "tessera tile scan.jpg --tile 40000 --edge pad -o out/");
+  CHECK(run.code == 1);
+  CHECK_THAT(run.err, Catch::Contains("grid tile 0 (x=0 y=0 w=40000 h=40000)"));
+  run = run_shell(dir, limit + "tessera tile scan.jpg --tile 32 --crops-in-flight 1000000000");
+  CHECK(run.code == 2);
+  CHECK_THAT(run.err,
+             Catch::Contains("--crops-in-flight: Value 1000000000 not in range 0 to 65536"));
+  run = run_shell(dir, limit + "tessera tile scan.jpg --tile 32 --threads 100000");
+  CHECK(run.code == 2);
+  CHECK_THAT(run.err, Catch::Contains("not in range 0 to 1024"));
+}
