@@ -53,7 +53,7 @@ bool probe_input(InputInfo& info) {
     fmt::print(stderr, "{}\n", input.error().message);
     return false;
   }
-  info.file_bytes = input->bytes().size();
+  info.file_bytes = input->size().value_or(0);
   auto decoder = open_decoder(*input);
   if (!decoder) {
     fmt::print(stderr, "{}\n", decoder.error().message);
