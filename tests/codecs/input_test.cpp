@@ -9,9 +9,9 @@
 #include <catch2/catch.hpp>
 
 #include "temp_dir.hpp"
-#include "test_images.hpp"
 #include "tessera/codecs/decoder.hpp"
 #include "tessera/codecs/input.hpp"
+#include "test_images.hpp"
 
 using namespace tessera;
 using namespace tessera::test;
@@ -43,8 +43,8 @@ TEST_CASE("a file truncated while it is decoded fails with 'changed while being 
     REQUIRE(decoder.ok());
     const ImageHeader header = (*decoder)->header();
     std::vector<std::uint8_t> rows(static_cast<std::size_t>(header.width) * 3 * 16);
-    REQUIRE((*decoder)->read_rows(rows.data(), static_cast<std::size_t>(header.width) * 3, 16)
-                .ok());
+    REQUIRE(
+        (*decoder)->read_rows(rows.data(), static_cast<std::size_t>(header.width) * 3, 16).ok());
     REQUIRE(::truncate(path.c_str(), 0) == 0);
     Result<int> rest(0);
     do {

@@ -80,9 +80,8 @@ TEST_CASE("an image truncated during a manifest run fails only its own job", "[f
       space.path(), {"manifest", "jobs.jsonl", "--tile", "16", "-f", "png", "-j", "1",
                      "--jobs-in-flight", "1", "-o", "out", "--quiet"});
   const fs::path big_out = space.path() / "out" / "big";
-  wait_until(
-      [&] { return (fs::exists(big_out) && !fs::is_empty(big_out)) || !run.running(); }, kDeadline,
-      "the first tile of big.jpg");
+  wait_until([&] { return (fs::exists(big_out) && !fs::is_empty(big_out)) || !run.running(); },
+             kDeadline, "the first tile of big.jpg");
   REQUIRE(::truncate((space / "big.jpg").c_str(), 4096) == 0);
   const int code = run.wait(kDeadline);
   const std::string err = read_text(space.path() / ".spawn_err");
@@ -115,9 +114,9 @@ TEST_CASE("a FIFO ROI file streams from its writer, and reads as empty without o
   TempDir space;
   write_jpeg(space.path() / "img.jpg", 64, 64);
   REQUIRE(::mkfifo((space / "rois.csv").c_str(), 0600) == 0);
-  const CliOutcome fed = run_shell(
-      space, "(printf 'x,y,w,h\\n0,0,8,8\\n8,8,8,8\\n' > rois.csv &); "
-             "tessera crop img.jpg --rois rois.csv -o fed --quiet");
+  const CliOutcome fed = run_shell(space,
+                                   "(printf 'x,y,w,h\\n0,0,8,8\\n8,8,8,8\\n' > rois.csv &); "
+                                   "tessera crop img.jpg --rois rois.csv -o fed --quiet");
   INFO(fed.err);
   CHECK(fed.code == 0);
   CHECK(files_under(space.path() / "fed").size() == 2);
