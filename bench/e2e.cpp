@@ -53,7 +53,7 @@ bool probe_input(InputInfo& info) {
     fmt::print(stderr, "{}\n", input.error().message);
     return false;
   }
-  info.file_bytes = input->bytes().size();
+  info.file_bytes = input->size().value_or(0);
   auto decoder = open_decoder(*input);
   if (!decoder) {
     fmt::print(stderr, "{}\n", decoder.error().message);
@@ -306,8 +306,7 @@ void print_verdicts(const E2eRun& r) {
              mark(r.f.speedup_parallel >= kTargetSpeedupParallel));
   fmt::print(
       "peak RSS of W         = {:.1f}% of decoded (target < {:.0f}%: {}); input file is {:.1f}% of "
-      "it "
-      "and is mapped, child RSS at start {:.1f} MiB\n",
+      "it and is read in 64 KiB chunks, child RSS at start {:.1f} MiB\n",
       100 * r.f.w_rss_share, 100 * kTargetRssShare, mark(r.f.w_rss_share < kTargetRssShare),
       100.0 * double(r.input.file_bytes) / double(r.input.decoded_bytes),
       double(r.m.w.start_rss_kib) / 1024.0);

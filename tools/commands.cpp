@@ -165,7 +165,7 @@ void print_header(const std::string& name, const ImageHeader& h) {
 }
 
 Result<InputBytes> open_input(const std::string& name) {
-  if (name == "-") return InputBytes::read_stream(stdin, "-");
+  if (name == "-") return InputBytes::open_stdin();
   return InputBytes::open_file(name);
 }
 

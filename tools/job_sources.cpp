@@ -115,12 +115,10 @@ Result<PlanSpec> line_plan(const json& line, const std::optional<PlanSpec>& fall
 }  // namespace
 
 ContainerFormat sniff_file(const std::string& path) {
-  std::array<std::uint8_t, kSniffBytes> head{};
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return ContainerFormat::kOther;
-  const std::size_t n = std::fread(head.data(), 1, head.size(), file);
-  std::fclose(file);
-  return detect_format(std::span<const std::uint8_t>(head.data(), n));
+  // InputBytes opens without blocking: a FIFO is refused here and again, with its message,
+  // when the job opens.
+  const auto input = InputBytes::open_file(path);
+  return input ? detect_format(input->head()) : ContainerFormat::kOther;
 }
 
 void JobNotes::set_line(std::size_t job, std::size_t line) {
@@ -159,10 +157,10 @@ std::optional<Job> InputListSource::next() {
   job.auto_orient = defaults_.auto_orient;
   ContainerFormat format = ContainerFormat::kOther;
   if (name == "-") {
-    auto bytes = InputBytes::read_stream(stdin, "-");
+    auto bytes = InputBytes::open_stdin();
     // An unreadable stdin stays an empty input, which fails this job with a message naming "-".
     job.input = bytes ? std::move(bytes).value() : InputBytes::from_vector({}, "-");
-    format = detect_format(job.input.bytes());
+    format = detect_format(job.input.head());
   } else {
     job.path = name;
     format = sniff_file(name);
@@ -176,17 +174,13 @@ std::optional<Job> InputListSource::next() {
 Result<std::unique_ptr<ManifestSource>> ManifestSource::open(const std::string& path,
                                                              JobDefaults defaults,
                                                              JobNotes& notes) {
-  std::ifstream stream(path);
-  if (!stream) {
-    return Error{
-        ErrorCode::kIo,
-        fmt::format("cannot open the manifest {}; check the path and its permissions", path)};
-  }
-  return std::unique_ptr<ManifestSource>(
-      new ManifestSource(path, std::move(stream), std::move(defaults), notes));
+  auto text = read_text_file(path, "manifest");
+  if (!text) return std::move(text).error();
+  return std::unique_ptr<ManifestSource>(new ManifestSource(
+      path, std::istringstream(std::move(text).value()), std::move(defaults), notes));
 }
 
-ManifestSource::ManifestSource(std::string path, std::ifstream stream, JobDefaults defaults,
+ManifestSource::ManifestSource(std::string path, std::istringstream stream, JobDefaults defaults,
                                JobNotes& notes)
     : path_(std::move(path)),
       stream_(std::move(stream)),

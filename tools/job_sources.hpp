@@ -5,10 +5,10 @@
 
 #include <atomic>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -68,13 +68,14 @@ class ManifestSource final : public JobSource {
   std::size_t bad_lines() const noexcept { return bad_lines_; }
 
  private:
-  ManifestSource(std::string path, std::ifstream stream, JobDefaults defaults, JobNotes& notes);
+  ManifestSource(std::string path, std::istringstream stream, JobDefaults defaults,
+                 JobNotes& notes);
   Result<Job> parse_line(const std::string& text);
   std::string resolve(const std::string& path) const;
 
   std::string path_;
   std::string directory_;
-  std::ifstream stream_;
+  std::istringstream stream_;  // the whole manifest, read with a size limit
   JobDefaults defaults_;
   JobNotes& notes_;
   std::size_t line_number_ = 0;

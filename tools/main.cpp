@@ -1,5 +1,6 @@
 // The tessera command line: parses arguments with CLI11 and hands them to one command.
 // Parsing errors exit with 2; everything else is decided by the command.
+#include <cstdio>
 #include <optional>
 
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 #include "commands.hpp"
 #include "output.hpp"
 #include "profile.hpp"
+#include "signals.hpp"
 #include "tessera/codecs/formats.hpp"
 #include "tessera/version.hpp"
 #include "tune.hpp"
@@ -427,10 +429,13 @@ int run(int argc, char** argv) {
 }  // namespace tessera::cli
 
 int main(int argc, char** argv) {
+  tessera::cli::ignore_file_size_signal();
   try {
     return tessera::cli::run(argc, argv);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "tessera: error: {}\n", e.what());
+    // stdio, not fmt: fmt throws when stderr cannot be written (full, or past ulimit -f),
+    // and a second throw here would end in std::terminate.
+    std::fprintf(stderr, "tessera: error: %s\n", e.what());
     return tessera::cli::kExitFailed;
   }
 }

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "tessera/codecs/formats.hpp"
+#include "tessera/codecs/input.hpp"
 
 namespace tessera::cli {
 namespace {
@@ -144,16 +145,15 @@ Result<Profile> parse_profile(std::string_view text, const std::string& source) 
 }
 
 Result<Profile> load_profile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto text = read_text_file(path, "profile");
+  if (!text) {
+    if (text.error().code == ErrorCode::kTooLarge) return std::move(text).error();
     return Error{ErrorCode::kIo,
-                 fmt::format("cannot read the profile {}; check the path, or write one with "
+                 fmt::format("cannot read the profile {} ({}); check the path, or write one with "
                              "'tessera tune ... -o {}'",
-                             path, path)};
+                             path, text.error().message, path)};
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_profile(text.str(), path);
+  return parse_profile(*text, path);
 }
 
 nlohmann::ordered_json engine_json(const EngineProfile& engine) {

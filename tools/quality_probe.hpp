@@ -16,7 +16,7 @@ class QualityProbe {
   static Result<QualityProbe> open(const std::string& path, const PlanSpec& plan,
                                    const EngineOptions& options);
 
-  ContainerFormat input_format() const { return detect_format(input_.bytes()); }
+  ContainerFormat input_format() const { return detect_format(input_.head()); }
 
   // PSNR in dB over the sample (infinity when identical); nullopt when it cannot be compared.
   std::optional<double> psnr(const EncodeOptions& encode) const;

@@ -23,4 +23,8 @@ const std::atomic<bool>& install_interrupt_handlers() {
   return interrupted;
 }
 
+void ignore_file_size_signal() {
+  std::signal(SIGXFSZ, SIG_IGN);
+}
+
 }  // namespace tessera::cli

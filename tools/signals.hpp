@@ -10,4 +10,9 @@ namespace tessera::cli {
 // Installs the handlers once and returns the flag they set.
 const std::atomic<bool>& install_interrupt_handlers();
 
+// Past the file-size limit (ulimit -f) the kernel sends SIGXFSZ, which kills the process
+// without a word. Ignored, the write fails with EFBIG instead, which is reported as an error
+// naming the limit. Library users should do the same.
+void ignore_file_size_signal();
+
 }  // namespace tessera::cli

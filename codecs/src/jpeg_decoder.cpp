@@ -3,6 +3,7 @@
 // and YCCK. Every call into libjpeg goes through a guarded_* function (see jpeg_error_manager.hpp).
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "codec_factories.hpp"
 #include "jpeg_error_manager.hpp"
+#include "jpeg_source.hpp"
 
 namespace tessera::detail {
 namespace {
@@ -33,10 +35,8 @@ bool guarded_create(jpeg_decompress_struct* cinfo, JpegErrorManager* errors) {
   return true;
 }
 
-bool guarded_read_header(jpeg_decompress_struct* cinfo, JpegErrorManager* errors,
-                         const std::uint8_t* data, std::size_t size) {
+bool guarded_read_header(jpeg_decompress_struct* cinfo, JpegErrorManager* errors) {
   if (setjmp(errors->jump) != 0) return false;
-  jpeg_mem_src(cinfo, data, static_cast<unsigned long>(size));
   jpeg_save_markers(cinfo, kExifMarker, kMaxExifBytes);
   jpeg_read_header(cinfo, TRUE);
   return true;
@@ -62,7 +62,7 @@ bool guarded_read_rows(jpeg_decompress_struct* cinfo, JpegErrorManager* errors, 
     }
     const auto got =
         static_cast<int>(jpeg_read_scanlines(cinfo, pointers, static_cast<JDIMENSION>(batch)));
-    // A memory source never suspends, so no rows means libjpeg has nothing more to give.
+    // Our source never suspends, so no rows means libjpeg has nothing more to give.
     if (got == 0) ERREXIT(cinfo, JERR_INPUT_EOF);
     done += got;
   }
@@ -230,18 +230,20 @@ std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) {
 // A Huffman-coded scan spends at least one bit on every 8x8 luma block, so fewer bits than
 // blocks cannot be a complete image: reject it before libjpeg fills gigapixels with grey.
 // Arithmetic coding can go below a bit per block, so it is exempt.
+// A stream's size is unknown, so it is checked only as its rows are decoded.
 Status check_enough_data(const InputBytes& input, const jpeg_decompress_struct& cinfo,
-                         std::size_t bytes_after_header, const DecodeOptions& options) {
-  if (options.allow_truncated || cinfo.arith_code) return {};
+                         std::optional<std::size_t> bytes_after_header,
+                         const DecodeOptions& options) {
+  if (options.allow_truncated || cinfo.arith_code || !bytes_after_header) return {};
   const std::uint64_t blocks = ceil_div(cinfo.image_width, 8) * ceil_div(cinfo.image_height, 8);
-  const std::uint64_t bits = static_cast<std::uint64_t>(bytes_after_header) * 8;
+  const std::uint64_t bits = static_cast<std::uint64_t>(*bytes_after_header) * 8;
   if (bits >= blocks) return {};
   return Error{
       ErrorCode::kTruncatedData,
       fmt::format("{}: JPEG header claims {}x{} pixels but the file holds only {} bytes of "
                   "image data, under one bit per 8x8 block; the file is truncated or "
                   "hostile, re-fetch it",
-                  input.name(), cinfo.image_width, cinfo.image_height, bytes_after_header)};
+                  input.name(), cinfo.image_width, cinfo.image_height, *bytes_after_header)};
 }
 
 class JpegDecoder final : public Decoder {
@@ -258,8 +260,11 @@ class JpegDecoder final : public Decoder {
   Status open() {
     if (!guarded_create(&cinfo_, &errors_)) return libjpeg_error("cannot start the JPEG decoder");
     created_ = true;
-    const auto bytes = input_.bytes();
-    if (!guarded_read_header(&cinfo_, &errors_, bytes.data(), bytes.size())) {
+    auto bytes = input_.open_source();
+    if (!bytes) return std::move(bytes).error();
+    bytes_ = std::move(bytes).value();
+    install_jpeg_source(cinfo_, source_, *bytes_);
+    if (!guarded_read_header(&cinfo_, &errors_)) {
       return libjpeg_error("cannot read the JPEG header");
     }
     if (Status damage = take_warnings("in the JPEG header"); !damage) return damage;
@@ -269,7 +274,8 @@ class JpegDecoder final : public Decoder {
         !limit) {
       return limit;
     }
-    if (Status enough = check_enough_data(input_, cinfo_, cinfo_.src->bytes_in_buffer, options_);
+    if (Status enough =
+            check_enough_data(input_, cinfo_, jpeg_bytes_left(source_, input_), options_);
         !enough) {
       return enough;
     }
@@ -315,8 +321,6 @@ class JpegDecoder final : public Decoder {
       return fail(std::move(damage).error());
     }
     rows_read_ += rows;
-    // libjpeg reads its source front to back: what lies behind it is never needed again.
-    input_.release_before(cinfo_.src->next_input_byte);
     return rows;
   }
 
@@ -337,7 +341,9 @@ class JpegDecoder final : public Decoder {
   }
 
   // A fatal error after libjpeg ran out of data is a symptom of the truncation, not its cause.
+  // A source that failed (a file changed while being read) is the cause of whatever follows.
   Error libjpeg_error(const std::string& what) const {
+    if (source_.failure) return *source_.failure;
     const ErrorCode code = errors_.saw_truncation && errors_.truncation_came_first
                                ? ErrorCode::kTruncatedData
                                : decode_error_code(errors_.error_code);
@@ -385,6 +391,8 @@ class JpegDecoder final : public Decoder {
   ImageHeader header_;
   JpegErrorManager errors_{};
   jpeg_decompress_struct cinfo_{};
+  std::unique_ptr<ByteSource> bytes_;
+  JpegSource source_{};
   bool created_ = false;
   bool started_ = false;
   int rows_read_ = 0;

@@ -90,11 +90,11 @@ class OpencvDecoder final : public Decoder {
   std::string warnings_;
 };
 
-Error unreadable(const InputBytes& input) {
+Error unreadable(const InputBytes& input, std::size_t size) {
   return Error{ErrorCode::kUnsupportedFormat,
                fmt::format("{}: not a JPEG, PNG or other image OpenCV can read ({} bytes); check "
                            "that the file is an image and is complete",
-                           input.name(), input.bytes().size())};
+                           input.name(), size)};
 }
 
 // DICOM ("DICM" at offset 128) goes to GDCM inside OpenCV, which asserts, and so aborts the
@@ -107,18 +107,18 @@ bool is_dicom(std::span<const std::uint8_t> bytes) {
 }
 
 Result<std::unique_ptr<ModuleImage>> decode_whole(const InputBytes& input) {
-  const auto bytes = input.bytes();
-  if (is_dicom(bytes)) {
+  if (is_dicom(input.head())) {
     return Error{ErrorCode::kUnsupportedFormat,
                  fmt::format("{}: DICOM files are not supported; export the image as PNG or "
                              "JPEG first",
                              input.name())};
   }
-  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+  constexpr auto kMaxBytes = static_cast<std::uint64_t>(std::numeric_limits<int>::max());
+  if (const auto size = input.size(); size && *size > kMaxBytes) {
     return Error{ErrorCode::kTooLarge,
                  fmt::format("{}: {} bytes is more than the OpenCV fallback can decode (2 GiB); "
                              "convert the image to PNG or JPEG",
-                             input.name(), bytes.size())};
+                             input.name(), *size)};
   }
   const OpencvModule& module = opencv_module();
   if (module.api == nullptr) {
@@ -126,11 +126,16 @@ Result<std::unique_ptr<ModuleImage>> decode_whole(const InputBytes& input) {
                  fmt::format("{}: not a JPEG or PNG, and {}, or convert the image to PNG or JPEG",
                              input.name(), module.error)};
   }
+  // OpenCV decodes from memory only: the whole file is read, up to the limit above.
+  std::vector<std::uint8_t> storage;
+  auto read = input.read_all(storage, kMaxBytes);
+  if (!read) return std::move(read).error();
+  const std::span<const std::uint8_t> bytes = *read;
   tessera_module_image image{};
   char message[512] = "";
   switch (module.api->decode(bytes.data(), bytes.size(), &image, message, sizeof message)) {
     case TESSERA_MODULE_OK: return std::make_unique<ModuleImage>(module.api, image);
-    case TESSERA_MODULE_UNREADABLE: return unreadable(input);
+    case TESSERA_MODULE_UNREADABLE: return unreadable(input, bytes.size());
     case TESSERA_MODULE_NO_MEMORY: throw std::bad_alloc();
     case TESSERA_MODULE_CORRUPT: break;
   }

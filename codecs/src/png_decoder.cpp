@@ -119,10 +119,49 @@ void convert_pixels(RowConversion conversion, const std::uint8_t* src, int count
   }
 }
 
+// libspng's read callback over a ByteSource: fills exactly `length` bytes or reports the end.
+// It runs inside libspng's C frames, so it never throws; a failed read is kept in `failure`.
+struct PngStream {
+  std::unique_ptr<ByteSource> source;
+  std::span<const std::uint8_t> chunk;  // what the source gave and libspng has not taken
+  std::optional<Error> failure;
+
+  static int read(spng_ctx* /*ctx*/, void* user, void* dest, std::size_t length) noexcept {
+    auto& stream = *static_cast<PngStream*>(user);
+    auto* out = static_cast<std::uint8_t*>(dest);
+    try {
+      while (length > 0) {
+        if (stream.chunk.empty()) {
+          auto next = stream.source->next();
+          if (!next) {
+            stream.failure = std::move(next).error();
+            return SPNG_IO_ERROR;
+          }
+          if (next->empty()) return SPNG_IO_EOF;
+          stream.chunk = *next;
+        }
+        const std::size_t n = std::min(length, stream.chunk.size());
+        std::memcpy(out, stream.chunk.data(), n);
+        out += n;
+        length -= n;
+        stream.chunk = stream.chunk.subspan(n);
+      }
+      return 0;
+    } catch (...) {
+      return SPNG_IO_ERROR;
+    }
+  }
+};
+
 class PngDecoder final : public Decoder {
  public:
-  PngDecoder(InputBytes input, SpngContext context, ImageHeader header, OutputPlan plan)
-      : input_(std::move(input)), context_(std::move(context)), header_(header), plan_(plan) {}
+  PngDecoder(InputBytes input, std::unique_ptr<PngStream> stream, SpngContext context,
+             ImageHeader header, OutputPlan plan)
+      : input_(std::move(input)),
+        stream_(std::move(stream)),
+        context_(std::move(context)),
+        header_(header),
+        plan_(plan) {}
 
   static Result<std::unique_ptr<Decoder>> open(InputBytes input, const DecodeOptions& options);
 
@@ -144,7 +183,10 @@ class PngDecoder final : public Decoder {
   Status finish_image();
   Result<int> fail(Error error);
 
+  Error error(int code, const std::string& stage) const;
+
   InputBytes input_;
+  std::unique_ptr<PngStream> stream_;  // before context_, which reads from it until destroyed
   SpngContext context_;
   ImageHeader header_;
   OutputPlan plan_;
@@ -160,14 +202,20 @@ Result<std::unique_ptr<Decoder>> PngDecoder::open(InputBytes input, const Decode
   spng_ctx* ctx = context.get();
   spng_set_crc_action(ctx, SPNG_CRC_ERROR, SPNG_CRC_ERROR);
   spng_set_chunk_limits(ctx, kMaxChunkBytes, kMaxChunkCacheBytes);
-  const auto bytes = input.bytes();
-  if (int rc = spng_set_png_buffer(ctx, bytes.data(), bytes.size()); rc != 0) {
+  auto source = input.open_source();
+  if (!source) return std::move(source).error();
+  auto stream = std::make_unique<PngStream>();
+  stream->source = std::move(source).value();
+  if (int rc = spng_set_png_stream(ctx, PngStream::read, stream.get()); rc != 0) {
     return spng_error(input, rc, "opening the file");
   }
+  // A read that failed (a file changed while being read) is the cause of libspng's error.
+  const auto fail_open = [&](int rc, const char* stage) -> Error {
+    return stream->failure ? *stream->failure : spng_error(input, rc, stage);
+  };
 
   spng_ihdr ihdr{};
-  if (int rc = spng_get_ihdr(ctx, &ihdr); rc != 0)
-    return spng_error(input, rc, "reading the header");
+  if (int rc = spng_get_ihdr(ctx, &ihdr); rc != 0) return fail_open(rc, "reading the header");
   const int width = static_cast<int>(ihdr.width);
   const int height = static_cast<int>(ihdr.height);
   if (Status limit = check_pixel_limit(input, "PNG", width, height, options); !limit) {
@@ -178,7 +226,7 @@ Result<std::unique_ptr<Decoder>> PngDecoder::open(InputBytes input, const Decode
   spng_trns trns{};
   const int trns_rc = spng_get_trns(ctx, &trns);
   if (trns_rc != 0 && trns_rc != SPNG_ECHUNKAVAIL) {
-    return spng_error(input, trns_rc, "reading the chunks before the image data");
+    return fail_open(trns_rc, "reading the chunks before the image data");
   }
 
   const OutputPlan plan = plan_output(ihdr, trns_rc == 0);
@@ -192,7 +240,8 @@ Result<std::unique_ptr<Decoder>> PngDecoder::open(InputBytes input, const Decode
   header.progressive = ihdr.interlace_method == SPNG_INTERLACE_ADAM7;
   header.streamable = !header.progressive;
 
-  auto decoder = std::make_unique<PngDecoder>(std::move(input), std::move(context), header, plan);
+  auto decoder = std::make_unique<PngDecoder>(std::move(input), std::move(stream),
+                                              std::move(context), header, plan);
   if (Status started = decoder->start_decoding(); !started) return std::move(started).error();
   return std::unique_ptr<Decoder>(std::move(decoder));
 }
@@ -204,7 +253,7 @@ Status PngDecoder::start_decoding() {
   }
   const int rc = spng_decode_image(context_.get(), nullptr, 0, plan_.spng_format,
                                    SPNG_DECODE_TRNS | SPNG_DECODE_PROGRESSIVE);
-  if (rc != 0) return spng_error(input_, rc, "starting to decode the image data");
+  if (rc != 0) return error(rc, "starting to decode the image data");
   return {};
 }
 
@@ -234,8 +283,12 @@ int PngDecoder::decode_row(std::uint8_t* dst, std::size_t stride, int dst_first_
 // Reads the chunks after the image data, so a bad CRC on the last IDAT or IEND is not missed.
 Status PngDecoder::finish_image() {
   const int rc = spng_decode_chunks(context_.get());
-  if (rc != 0) return spng_error(input_, rc, "reading the chunks after the image data");
+  if (rc != 0) return error(rc, "reading the chunks after the image data");
   return {};
+}
+
+Error PngDecoder::error(int code, const std::string& stage) const {
+  return stream_->failure ? *stream_->failure : spng_error(input_, code, stage);
 }
 
 Result<int> PngDecoder::fail(Error error) {
@@ -266,7 +319,7 @@ Result<int> PngDecoder::read_rows(std::uint8_t* dst, std::size_t stride, int max
   while (rc == 0 && (interlaced() || rows_read_ < target)) {
     rc = decode_row(dst, stride, first_row);
     if (rc != 0 && rc != SPNG_EOI) {
-      return fail(spng_error(input_, rc, fmt::format("decoding row {}", rows_read_ + 1)));
+      return fail(error(rc, fmt::format("decoding row {}", rows_read_ + 1)));
     }
     if (!interlaced()) ++rows_read_;
   }

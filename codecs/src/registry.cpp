@@ -150,12 +150,12 @@ ContainerFormat detect_format(std::span<const std::uint8_t> bytes) noexcept {
 }
 
 Result<std::unique_ptr<Decoder>> open_decoder(InputBytes input, const DecodeOptions& options) {
-  if (input.bytes().empty()) {
+  if (input.empty()) {
     return Error{ErrorCode::kUnsupportedFormat,
                  fmt::format("{}: the file is empty (0 bytes); expected a JPEG, PNG or other image",
                              input.name())};
   }
-  return detail::entry_for(detect_format(input.bytes())).open_decoder(std::move(input), options);
+  return detail::entry_for(detect_format(input.head())).open_decoder(std::move(input), options);
 }
 
 // Every writable format's options are checked, whichever is chosen: a wrong PNG level is a

@@ -39,27 +39,21 @@ Result<BandWindow> BandWindow::create(std::size_t row_bytes, int min_capacity) {
       static_cast<int>(round_up(static_cast<std::size_t>(min_capacity), rows_per_period));
   const std::size_t ring = window.bytes();
 
-  const int fd = ::memfd_create("tessera-band-window", MFD_CLOEXEC);
-  if (fd < 0) return map_error("create", ring);
-  if (::ftruncate(fd, static_cast<off_t>(ring)) != 0) {
-    ::close(fd);
-    return map_error("size", ring);
-  }
+  // Anonymous shared memory, not a memfd: growing a memfd with ftruncate counts against the
+  // file-size limit (ulimit -f) and dies by SIGXFSZ. mremap with old_size 0 duplicates a
+  // shared mapping, which gives the second view of the same pages right after the first.
   void* reserve =
       ::mmap(nullptr, 2 * ring, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (reserve == MAP_FAILED) {
-    ::close(fd);
-    return map_error("reserve", 2 * ring);
-  }
+  if (reserve == MAP_FAILED) return map_error("reserve", 2 * ring);
   auto* base = static_cast<std::uint8_t*>(reserve);
   const bool mapped =
-      ::mmap(base, ring, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) != MAP_FAILED &&
-      ::mmap(base + ring, ring, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) !=
-          MAP_FAILED;
-  ::close(fd);  // the mappings keep the memory alive
+      ::mmap(base, ring, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+          MAP_FAILED &&
+      ::mremap(base, 0, ring, MREMAP_MAYMOVE | MREMAP_FIXED, base + ring) != MAP_FAILED;
   if (!mapped) {
+    const Error error = map_error("map", ring);
     ::munmap(base, 2 * ring);
-    return map_error("map", ring);
+    return error;
   }
   window.base_ = base;
   window.mapped_bytes_ = 2 * ring;

@@ -12,7 +12,7 @@ namespace tessera::detail {
 namespace {
 
 Result<InputBytes> job_input(const Job& job) {
-  if (!job.input.bytes().empty() || job.path.empty()) return job.input;
+  if (!job.input.empty() || job.path.empty()) return job.input;
   return InputBytes::open_file(job.path);
 }
 
@@ -39,7 +39,7 @@ namespace {
 Status open_job_or_fail(JobState& job, const EngineOptions& options) {
   auto input = job_input(job.job);
   if (!input) return std::move(input).error();
-  job.bytes_in = input->bytes().size();
+  job.bytes_in = input->size().value_or(0);  // unknown for a stream
   if (auto valid = validate(job.job.encode); !valid) {
     return Error{valid.error().code, fmt::format("{}: {}", job.info.source, valid.error().message)};
   }

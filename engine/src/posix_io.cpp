@@ -24,6 +24,9 @@ namespace {
 const char* io_hint(int error_number) noexcept {
   switch (error_number) {
     case ENOSPC: return "the disk is full; free some space or write somewhere else";
+    case EFBIG:
+      return "file size limit (ulimit -f) reached; raise it with ulimit -f, or write smaller "
+             "files (--shard-size for tar output)";
     case EDQUOT: return "the disk quota is used up; free some space or write somewhere else";
     case EACCES:
     case EPERM: return "permission denied; check the owner and mode of the output directory";

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <utility>
 
+#include "tessera/codecs/input.hpp"
 #include "tessera/engine/plan.hpp"
 
 namespace tessera {
@@ -329,30 +330,6 @@ bool looks_like_json(std::string_view text) {
 
 // ---- files ---------------------------------------------------------------------------------
 
-struct FileCloser {
-  void operator()(std::FILE* file) const noexcept { std::fclose(file); }
-};
-
-Result<std::string> read_whole_file(const std::string& path) {
-  const std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  if (!file) {
-    return Error{ErrorCode::kIo, fmt::format("cannot open ROI file '{}': {}; check the path", path,
-                                             std::strerror(errno))};
-  }
-  std::string text;
-  char buffer[1 << 16];
-  while (true) {
-    const std::size_t got = std::fread(buffer, 1, sizeof buffer, file.get());
-    text.append(buffer, got);
-    if (got < sizeof buffer) break;
-  }
-  if (std::ferror(file.get())) {
-    return Error{ErrorCode::kIo,
-                 fmt::format("cannot read ROI file '{}': {}", path, std::strerror(errno))};
-  }
-  return text;
-}
-
 }  // namespace
 
 Result<RoiListSpec> parse_roi_csv(std::string_view text, std::string_view source) {
@@ -402,7 +379,7 @@ Result<RoiListSpec> parse_roi_json(std::string_view text, std::string_view sourc
 }
 
 Result<RoiListSpec> load_roi_file(const std::string& path) {
-  auto text = read_whole_file(path);
+  auto text = read_text_file(path, "ROI file");
   if (!text) return std::move(text).error();
   if (looks_like_json(*text)) return parse_roi_json(*text, path);
   return parse_roi_csv(*text, path);

@@ -1,4 +1,9 @@
 // The band window: any run of up to `capacity` rows is contiguous, however it wraps.
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <cstring>
 
 #include <catch2/catch.hpp>
@@ -34,4 +39,25 @@ TEST_CASE("a band window too large to map is an error, not a crash", "[engine][w
   auto window = BandWindow::create(std::size_t{1} << 40, 1 << 20);
   REQUIRE_FALSE(window.ok());
   CHECK(window.error().code == tessera::ErrorCode::kTooLarge);
+}
+
+// A memfd grown with ftruncate counted against the file-size limit and died by SIGXFSZ. The
+// limit is set in a forked child, with SIGXFSZ at its default action, as under `ulimit -f 0`.
+TEST_CASE("a band window does not depend on the file size limit", "[engine][window]") {
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    const struct rlimit zero { 0, 0 };
+    ::signal(SIGXFSZ, SIG_DFL);
+    if (::setrlimit(RLIMIT_FSIZE, &zero) != 0) ::_exit(2);
+    auto window = BandWindow::create(4096, 64);
+    if (!window.ok()) ::_exit(3);
+    std::memset(window->row(0), 1, window->bytes());
+    ::_exit(window->row(window->capacity())[0] == 1 ? 0 : 4);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  INFO("status " << status);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }

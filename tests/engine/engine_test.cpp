@@ -135,8 +135,8 @@ TEST_CASE("engine PNG crops equal the source pixels, padded where the tile leave
 TEST_CASE("a corrupt image fails only its own job, with the codec's message", "[engine]") {
   const auto image = make_demo_image(256, 256, PixelFormat::kRgb8, 1);
   auto good = encoded(image, OutputFormat::kJpeg);
-  std::vector<std::uint8_t> truncated(good.bytes().begin(),
-                                      good.bytes().begin() + good.bytes().size() / 2);
+  std::vector<std::uint8_t> truncated(good.memory().begin(),
+                                      good.memory().begin() + good.memory().size() / 2);
   std::vector<std::uint8_t> garbage = {0xff, 0xd8, 0xff, 0x00, 0x12, 0x34};
   std::vector<Job> jobs = {
       grid_job(good, OutputFormat::kJpeg, 64),

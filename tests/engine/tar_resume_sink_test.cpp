@@ -83,7 +83,7 @@ std::unique_ptr<tessera::Sink> resumed_sink(const fs::path& out) {
 TEST_CASE("resume redoes crafted or damaged shards without allocating what they claim",
           "[sink][tar][resume]") {
   TempDir tmp;
-  const JobInfo job{0, "img.jpg", "grid", 100, 100};
+  const JobInfo job{0, "img.jpg", "grid", 100, 100, {}};
   const fs::path out = tmp.path() / "ds.tar";
   tessera::EncodeOptions encode;
   auto image =
