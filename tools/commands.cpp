@@ -30,6 +30,14 @@ int usage_error(const std::string& command, const std::string& message) {
   return kExitUsage;
 }
 
+// An output that cannot be set up: a usage error, unless the environment refused it (a full
+// disk, a file size limit, permissions), which is a failed run, not a wrong command line.
+int output_error(const std::string& command, const Error& error) {
+  if (error.code != ErrorCode::kIo) return usage_error(command, error.message);
+  fmt::print(stderr, "tessera {}: {}\n", command, error.message);
+  return kExitFailed;
+}
+
 // Everything a run needs besides its jobs.
 struct RunSetup {
   std::string command;
@@ -110,7 +118,7 @@ int run_list(const std::string& command, const std::vector<std::string>& inputs,
     return usage_error(command, s.error().message);
   auto output = make_output(common.output, setup.default_template,
                             describe_run(command, describe(plan), common, inputs));
-  if (!output) return usage_error(command, output.error().message);
+  if (!output) return output_error(command, output.error());
   setup.command = command;
   setup.totals.images = inputs.size();
   InputListSource source(
@@ -244,7 +252,7 @@ int run_demo(const CommonArgs& common) {
     return usage_error("demo", s.error().message);
   auto output = make_output(common.output, kGridTemplate,
                             describe_run("demo", fmt::format("grid {}", kDemoTile), common, {}));
-  if (!output) return usage_error("demo", output.error().message);
+  if (!output) return output_error("demo", output.error());
   auto input = make_demo_input();
   if (!input) {
     fmt::print(stderr, "tessera: demo: cannot encode the demo image: {}\n", input.error().message);
@@ -290,7 +298,7 @@ int run_manifest(const std::string& manifest, const PlanArgs& plan, const Common
   const std::string plan_text = defaults ? describe(*defaults) : std::string("per manifest line");
   auto output = make_output(common.output, kGridTemplate,
                             describe_run("manifest", plan_text, common, {manifest}));
-  if (!output) return usage_error("manifest", output.error().message);
+  if (!output) return output_error("manifest", output.error());
   RunSetup setup;
   setup.command = "manifest";
   setup.notes = &notes;

@@ -40,13 +40,8 @@ EncodeOptions jpeg_options(JpegSubsampling subsampling = JpegSubsampling::k420) 
 }
 
 std::set<std::string> files_under(const fs::path& root) {
-  std::set<std::string> files;
-  if (!fs::exists(root)) return files;
-  for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    if (entry.is_regular_file() && !tessera_bookkeeping(entry.path()))
-      files.insert(fs::relative(entry.path(), root).string());
-  }
-  return files;
+  const auto names = output_names(root);
+  return {names.begin(), names.end()};
 }
 
 std::vector<std::string> tar_members(const TempDir& dir, const std::string& tar) {

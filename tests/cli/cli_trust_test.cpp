@@ -22,13 +22,7 @@ using namespace tessera::test;
 namespace {
 
 std::vector<std::string> files_in(const fs::path& root) {
-  std::vector<std::string> names;
-  if (!fs::exists(root)) return names;
-  for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    if (entry.is_regular_file()) names.push_back(fs::relative(entry.path(), root).string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
+  return tessera::test::output_names(root);
 }
 
 // Member names of a tar file, listed by tar(1).
@@ -184,7 +178,7 @@ TEST_CASE("sizes from input and flags are checked before allocation", "[cli]") {
   CHECK_THAT(run.err, Catch::Contains("ROI 0 (x=0 y=0 w=30000 h=30000) has 900000000 pixels, "
                                       "over the per-crop limit of 67108864"));
   CHECK_THAT(run.err, Catch::Contains("--max-crop-pixels"));
-  run = run_shell(dir, limit + "tessera tile scan.jpg --tile 40000 --edge pad -o out/");
+  run = run_shell(dir, limit + "tessera tile scan.jpg --tile 40000 --edge pad -o tiles/");
   CHECK(run.code == 1);
   CHECK_THAT(run.err, Catch::Contains("grid tile 0 (x=0 y=0 w=40000 h=40000)"));
   run = run_shell(dir, limit + "tessera tile scan.jpg --tile 32 --crops-in-flight 1000000000");

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_runner.hpp"
 #include "temp_dir.hpp"
 #include "tessera/engine/engine.hpp"
 #include "tessera/engine/file_sinks.hpp"
@@ -44,12 +45,7 @@ class RecordingSink final : public Sink {
 };
 
 std::vector<std::string> files_under(const fs::path& root) {
-  std::vector<std::string> names;
-  for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    if (entry.is_regular_file()) names.push_back(fs::relative(entry.path(), root).string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
+  return tessera::test::output_names(root);
 }
 
 // The image members (not the .json ones) of every ustar shard in `dir`.

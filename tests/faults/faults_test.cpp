@@ -55,14 +55,7 @@ Bytes big_jpeg(int width, int height) {
 }
 
 std::vector<fs::path> files_under(const fs::path& root) {
-  std::vector<fs::path> files;
-  if (!fs::exists(root)) return files;
-  for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    if (entry.is_regular_file() && !tessera_bookkeeping(entry.path()))
-      files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
+  return output_files(root);
 }
 
 bool hidden(const fs::path& path) {

@@ -47,12 +47,7 @@ void write_jpeg(const fs::path& path, int width, int height, int quality = 80) {
 }
 
 std::vector<fs::path> files_under(const fs::path& root) {
-  std::vector<fs::path> files;
-  if (!fs::exists(root)) return files;
-  for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    if (entry.is_regular_file()) files.push_back(entry.path());
-  }
-  return files;
+  return tessera::test::output_files(root);
 }
 
 bool contains(const std::string& text, const std::string& part) {

@@ -2,6 +2,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <sstream>
 
@@ -65,6 +66,25 @@ bool tessera_bookkeeping(const std::filesystem::path& path) {
   const std::string name = path.filename().string();
   return name == ".tessera.lock" || name == ".tessera-run.json" || name.ends_with(".run.json") ||
          (name.starts_with(".") && name.ends_with(".tar.lock"));
+}
+
+std::vector<std::filesystem::path> output_files(const std::filesystem::path& root) {
+  std::vector<std::filesystem::path> files;
+  if (!std::filesystem::exists(root)) return files;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+    if (entry.is_regular_file() && !tessera_bookkeeping(entry.path()))
+      files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::vector<std::string> output_names(const std::filesystem::path& root) {
+  std::vector<std::string> names;
+  for (const auto& file : output_files(root))
+    names.push_back(std::filesystem::relative(file, root).string());
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 nlohmann::json last_json_line(const std::string& text) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -34,6 +35,11 @@ OwnedImage write_image(const std::string& path, int width, int height, const Enc
 // Whether `path` is one of tessera's own files beside its outputs, not an output: the lock
 // (".tessera.lock", ".NAME.tar.lock") or the run record (".tessera-run.json", "NAME.run.json").
 bool tessera_bookkeeping(const std::filesystem::path& path);
+
+// The files a run wrote under root (none if it does not exist), sorted, without tessera's
+// bookkeeping (locks and run records): as paths, and as names relative to root.
+std::vector<std::filesystem::path> output_files(const std::filesystem::path& root);
+std::vector<std::string> output_names(const std::filesystem::path& root);
 
 // The JSON summary a command prints with --json: the last line of `text` that starts with '{'.
 nlohmann::json last_json_line(const std::string& text);
