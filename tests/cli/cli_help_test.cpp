@@ -8,7 +8,7 @@
 namespace tessera::test {
 namespace {
 
-TEST_CASE("--help prints the defaults the engine resolves", "[help]") {
+TEST_CASE("help text prints the defaults the engine resolves", "[help]") {
   TempDir dir;
   const EngineSettings defaults = resolved_settings();
   EngineOptions one_thread;

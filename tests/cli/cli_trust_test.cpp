@@ -127,7 +127,7 @@ TEST_CASE("a failed output is reported as a failure", "[cli]") {
   CHECK_FALSE(summary["error"].is_null());
 }
 
-TEST_CASE("-o refuses names it would silently turn into a directory", "[cli]") {
+TEST_CASE("the output option refuses names it would silently turn into a directory", "[cli]") {
   TempDir dir;
   write_scans(dir);
   const std::pair<const char*, const char*> cases[] = {
@@ -172,7 +172,7 @@ TEST_CASE("sizes from input and flags are checked before allocation", "[cli]") {
   write_scans(dir);
   write_text(dir.path() / "huge.csv", "0,0,30000,30000\n");
   // 1 GB of address space is far below the 2.6 GB these runs used to allocate.
-  const std::string limit = "ulimit -v 1000000; ";
+  const std::string limit = memory_cap_prefix(1'000'000);
   auto run = run_shell(dir, limit + "tessera crop scan.jpg --rois huge.csv --edge pad -o out/");
   CHECK(run.code == 1);
   CHECK_THAT(run.err, Catch::Contains("ROI 0 (x=0 y=0 w=30000 h=30000) has 900000000 pixels, "

@@ -68,6 +68,15 @@ bool tessera_bookkeeping(const std::filesystem::path& path) {
          (name.starts_with(".") && name.ends_with(".tar.lock"));
 }
 
+std::string memory_cap_prefix(long kilobytes) {
+#if defined(__SANITIZE_ADDRESS__)
+  (void)kilobytes;
+  return "";
+#else
+  return fmt::format("ulimit -v {}; ", kilobytes);
+#endif
+}
+
 std::vector<std::filesystem::path> output_files(const std::filesystem::path& root) {
   std::vector<std::filesystem::path> files;
   if (!std::filesystem::exists(root)) return files;

@@ -36,6 +36,10 @@ OwnedImage write_image(const std::string& path, int width, int height, const Enc
 // (".tessera.lock", ".NAME.tar.lock") or the run record (".tessera-run.json", "NAME.run.json").
 bool tessera_bookkeeping(const std::filesystem::path& path);
 
+// "ulimit -v KB; " to cap a child shell's address space, or "" under AddressSanitizer, which
+// reserves terabytes of address space and cannot start under such a cap.
+std::string memory_cap_prefix(long kilobytes);
+
 // The files a run wrote under root (none if it does not exist), sorted, without tessera's
 // bookkeeping (locks and run records): as paths, and as names relative to root.
 std::vector<std::filesystem::path> output_files(const std::filesystem::path& root);
