@@ -27,18 +27,18 @@ struct tessera_module_image {
   int width;
   int height;
   int channels;
-  int bits;               /* 8 or 16, or 0 for any other sample type */
-  const char* type_name;  /* OpenCV's name of the sample type, for messages (static string) */
-  size_t stride;          /* bytes from one row to the next */
-  const uint8_t* pixels;  /* B, G, R(, A) as OpenCV stores them */
-  void* handle;           /* the module's own */
+  int bits;              /* 8 or 16, or 0 for any other sample type */
+  const char* type_name; /* OpenCV's name of the sample type, for messages (static string) */
+  size_t stride;         /* bytes from one row to the next */
+  const uint8_t* pixels; /* B, G, R(, A) as OpenCV stores them */
+  void* handle;          /* the module's own */
 };
 
 struct tessera_opencv_module {
   int abi_version; /* TESSERA_OPENCV_MODULE_ABI_VERSION of the module's build */
   /* Decodes the whole image. On failure writes a NUL-terminated message into message. */
-  int (*decode)(const uint8_t* bytes, size_t size, struct tessera_module_image* image, char* message,
-                size_t message_size);
+  int (*decode)(const uint8_t* bytes, size_t size, struct tessera_module_image* image,
+                char* message, size_t message_size);
   void (*release)(struct tessera_module_image* image);
 };
 
