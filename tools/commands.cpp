@@ -116,8 +116,9 @@ int run_list(const std::string& command, const std::vector<std::string>& inputs,
   if (Status s = check_inputs(inputs); !s) return usage_error(command, s.error().message);
   if (Status s = check_encode_args(common.encode); !s)
     return usage_error(command, s.error().message);
-  auto output = make_output(common.output, setup.default_template,
-                            describe_run(command, describe(plan), common, inputs));
+  auto output =
+      make_output(common.output, setup.default_template,
+                  describe_run(command, describe(plan), common, inputs), inputs.size() > 1);
   if (!output) return output_error(command, output.error());
   setup.command = command;
   setup.totals.images = inputs.size();
@@ -250,8 +251,9 @@ int run_info(const std::vector<std::string>& inputs, bool json, std::uint64_t ma
 int run_demo(const CommonArgs& common) {
   if (Status s = check_encode_args(common.encode); !s)
     return usage_error("demo", s.error().message);
-  auto output = make_output(common.output, kGridTemplate,
-                            describe_run("demo", fmt::format("grid {}", kDemoTile), common, {}));
+  auto output =
+      make_output(common.output, kGridTemplate,
+                  describe_run("demo", fmt::format("grid {}", kDemoTile), common, {}), false);
   if (!output) return output_error("demo", output.error());
   auto input = make_demo_input();
   if (!input) {
@@ -297,7 +299,7 @@ int run_manifest(const std::string& manifest, const PlanArgs& plan, const Common
   if (!source) return usage_error("manifest", source.error().message);
   const std::string plan_text = defaults ? describe(*defaults) : std::string("per manifest line");
   auto output = make_output(common.output, kGridTemplate,
-                            describe_run("manifest", plan_text, common, {manifest}));
+                            describe_run("manifest", plan_text, common, {manifest}), true);
   if (!output) return output_error("manifest", output.error());
   RunSetup setup;
   setup.command = "manifest";

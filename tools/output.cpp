@@ -74,7 +74,7 @@ Status check_output_target(const std::string& out) {
 }
 
 Result<Output> make_output(const OutputArgs& args, const std::string& default_template,
-                           const nlohmann::json& run) {
+                           const nlohmann::json& run, bool several_jobs) {
   Output output;
   if (!args.out.empty()) {
     if (Status s = check_output_target(args.out); !s) return std::move(s).error();
@@ -128,6 +128,7 @@ Result<Output> make_output(const OutputArgs& args, const std::string& default_te
   options.resume = args.resume;
   options.overwrite = args.overwrite;
   options.run = run.dump();
+  options.several_jobs = several_jobs;
   auto sink = make_directory_sink(options);
   if (!sink) return std::move(sink).error();
   output.sink = std::move(sink).value();
@@ -140,11 +141,7 @@ std::string KeyPrefixSink::prefixed_key(const CropResult& crop) const {
       crop.job == nullptr ? std::string() : notes_.key_prefix(crop.job->index);
   if (prefix.empty()) return {};
   if (!crop.key.empty()) return fmt::format("{}_{}", prefix, crop.key);
-  const Roi& r = crop.roi;
-  // The same rule as the sinks' generated keys: a crop that shares its position gets its index.
-  return crop.shares_position
-             ? fmt::format("{}_{}_{}_{}_{}_i{}", prefix, r.x, r.y, r.w, r.h, crop.index)
-             : fmt::format("{}_{}_{}_{}_{}", prefix, r.x, r.y, r.w, r.h);
+  return generated_key(prefix, crop);
 }
 
 Status KeyPrefixSink::consume(const CropResult& crop) {

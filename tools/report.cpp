@@ -38,17 +38,36 @@ void FailureLog::on_failure(const CropFailure& failure) {
 }
 
 void FailureLog::on_warning(const JobInfo& job, std::string_view warning) {
-  {
-    std::lock_guard lock(mutex_);
-    warnings_[job.index] = fmt::format("{}: warning: {}", job.source,
-                                       without_source_prefix(std::string(warning), job.source));
-  }
+  keep_warning(job.index, fmt::format("{}: warning: {}", job.source,
+                                      without_source_prefix(std::string(warning), job.source)));
   ForwardingSink::on_warning(job, warning);
+}
+
+// Keeps the earliest jobs' warnings, although delivery is not always in job order.
+void FailureLog::keep_warning(std::size_t job, std::string text) {
+  std::lock_guard lock(mutex_);
+  if (warnings_kept_ == kMaxWarnings) {
+    const auto last = std::prev(warnings_.end());
+    if (last->first <= job) {
+      ++warnings_dropped_;
+      return;
+    }
+    warnings_dropped_ += last->second.size();
+    warnings_kept_ -= last->second.size();
+    warnings_.erase(last);
+  }
+  ++warnings_kept_;
+  warnings_[job].push_back(std::move(text));
 }
 
 std::size_t FailureLog::print(std::FILE* stream) const {
   std::lock_guard lock(mutex_);
-  for (const auto& [index, text] : warnings_) fmt::print(stream, "tessera: {}\n", text);
+  for (const auto& [index, texts] : warnings_) {
+    for (const std::string& text : texts) fmt::print(stream, "tessera: {}\n", text);
+  }
+  if (warnings_dropped_ > 0) {
+    fmt::print(stream, "tessera: ... and {} more\n", plural(warnings_dropped_, "warning"));
+  }
   for (const auto& [index, job] : jobs_) {
     if (job.crops > 1) {
       fmt::print(stream, "tessera: {}: {} ({} failed)\n", job.source, job.reason,

@@ -134,7 +134,7 @@ void Delivery::fail_remaining(JobState& job, std::size_t from, ReleaseOutlet& ou
 }
 
 void Delivery::warn(JobState& job, const std::string& warning) {
-  counters_.jobs_warned.fetch_add(1);
+  if (!job.warned.exchange(true)) counters_.jobs_warned.fetch_add(1);
   try {
     sink_.on_warning(job.info, warning);
   } catch (...) {

@@ -157,7 +157,7 @@ void run_flow_graph(Run& run, bool ordered_delivery) {
 
   // serial; owns opening inputs and planning, so jobs get their index in source order.
   Control open_node(g, flow::serial, [&](JobState* job, Control::output_ports_type& ports) {
-    open_job(*job, run.options);
+    open_job(*job, run.options, run.sink);
     PortOutlet out(ports, run.feeder);
     run.scheduler.on_opened(job, out);
   });

@@ -67,6 +67,14 @@ Result<std::string> checked_key(std::string_view key) {
 }
 
 namespace detail {
+namespace {
+
+std::string generated_key(std::string_view stem, const Roi& r, std::uint32_t index, bool shared) {
+  return shared ? fmt::format("{}_{}_{}_{}_{}_i{}", stem, r.x, r.y, r.w, r.h, index)
+                : fmt::format("{}_{}_{}_{}_{}", stem, r.x, r.y, r.w, r.h);
+}
+
+}  // namespace
 
 std::string stem_of(std::string_view source) {
   if (source == "-") return "stdin";
@@ -90,11 +98,6 @@ std::string StemRegistry::claim(std::string_view source, std::size_t job_index) 
 }
 
 namespace {
-
-std::string generated_key(std::string_view stem, const Roi& r, std::uint32_t index, bool shared) {
-  return shared ? fmt::format("{}_{}_{}_{}_{}_i{}", stem, r.x, r.y, r.w, r.h, index)
-                : fmt::format("{}_{}_{}_{}_{}", stem, r.x, r.y, r.w, r.h);
-}
 
 void mark_shared_positions(std::vector<PlannedCrop>& crops) {
   // Keyed crops count too: a template without {key} names them by position as well.
@@ -142,7 +145,7 @@ Status mark_shared_names(std::vector<PlannedCrop>& crops, std::string_view stem)
 
 Result<std::string> sample_key(const CropResult& crop) {
   if (!crop.key.empty()) return checked_key(crop.key);
-  return generated_key(stem_of(crop), crop.roi, crop.index, crop.shares_position);
+  return tessera::generated_key(stem_of(crop), crop);
 }
 
 namespace {
@@ -239,12 +242,42 @@ Result<NameTemplate> NameTemplate::parse(std::string_view text) {
     result.parts_.back().literal += c;
   }
   if (Status s = component.end(); !s) return std::move(s).error();
+  result.text_ = text;
   return result;
 }
 
 bool NameTemplate::has(Field field) const {
   return std::any_of(parts_.begin(), parts_.end(),
                      [&](const Part& part) { return part.field == field; });
+}
+
+bool NameTemplate::names_job() const {
+  return has(Field::kStem) || has(Field::kJob);
+}
+
+bool NameTemplate::names_crop() const {
+  return has(Field::kIndex) || has(Field::kKey) || (has(Field::kX) && has(Field::kY));
+}
+
+Status NameTemplate::check_several_jobs() const {
+  if (names_job()) return {};
+  return invalid(fmt::format(
+      "the name template {} names no input, so the crops of one image would overwrite those of "
+      "another; add {{stem}} or {{job}} to --name",
+      quoted(text_)));
+}
+
+Status NameTemplate::check_plan(const JobInfo& job, std::size_t crops) const {
+  if (job.index > 0) {
+    if (Status s = check_several_jobs(); !s) return s;
+  }
+  if (crops > 1 && !names_crop()) {
+    return invalid(fmt::format(
+        "the name template {} names no crop, so all {} crops of this image would get one name; "
+        "add {{index}}, {{key}} or {{x}} and {{y}} to --name",
+        quoted(text_), crops));
+  }
+  return {};
 }
 
 std::string NameTemplate::suffix_for(const CropResult& crop) const {
@@ -325,4 +358,9 @@ Status check_relative_path(std::string_view path) {
 }
 
 }  // namespace detail
+
+std::string generated_key(std::string_view prefix, const CropResult& crop) {
+  return detail::generated_key(prefix, crop.roi, crop.index, crop.shares_position);
+}
+
 }  // namespace tessera

@@ -36,7 +36,7 @@ void plan_dispatch_order(JobState& job) {
 
 namespace {
 
-Status open_job_or_fail(JobState& job, const EngineOptions& options) {
+Status open_job_or_fail(JobState& job, const EngineOptions& options, const Sink& sink) {
   auto input = job_input(job.job);
   if (!input) return std::move(input).error();
   job.bytes_in = input->size().value_or(0);  // unknown for a stream
@@ -60,7 +60,14 @@ Status open_job_or_fail(JobState& job, const EngineOptions& options) {
     return Error{plan.error().code, fmt::format("{}: {}", job.info.source, plan.error().message)};
   }
   job.plan = std::move(plan).value();
+  job.plan_warning =
+      coverage_warning(job.job.plan, job.info.image_width, job.info.image_height, job.plan);
   if (Status names = detail::mark_shared_names(job.plan.crops, job.info.stem); !names) {
+    return Error{names.error().code, fmt::format("{}: {}", job.info.source, names.error().message)};
+  }
+  // The sink's own rules for names (e.g. a template that names no crop) fail the job here,
+  // before any of its crops is encoded.
+  if (Status names = sink.check_plan(job.info, job.plan.crops); !names) {
     return Error{names.error().code, fmt::format("{}: {}", job.info.source, names.error().message)};
   }
   job.crop_count = job.plan.crops.size();
@@ -102,8 +109,8 @@ Status open_job_or_fail(JobState& job, const EngineOptions& options) {
 
 }  // namespace
 
-void open_job(JobState& job, const EngineOptions& options) {
-  auto status = open_job_or_fail(job, options);
+void open_job(JobState& job, const EngineOptions& options, const Sink& sink) {
+  auto status = open_job_or_fail(job, options, sink);
   if (!status) job.open_error = std::move(status).error();
 }
 

@@ -310,6 +310,48 @@ Result<Plan> expand(const RandomSpec& spec, int width, int height, const PlanLim
   return plan;
 }
 
+// ---- coverage ------------------------------------------------------------------------------
+
+std::string coverage_of(const GridSpec& spec, int width, int height, const Plan& plan) {
+  if (spec.edge != EdgePolicy::kDrop) return {};  // clip and pad reach every edge
+  const std::string image = size_text(width, height);
+  if (plan.crops.empty()) {
+    return fmt::format(
+        "the plan yields no crops: a {}x{} tile does not fit in the {} image, and --edge drop "
+        "leaves out tiles that reach past the edge; use a smaller tile, or --edge clip or --edge "
+        "pad",
+        spec.tile_width, spec.tile_height, image);
+  }
+  const AxisSteps xs = axis_steps(spec.tile_width, spec.stride_x, width);
+  const AxisSteps ys = axis_steps(spec.tile_height, spec.stride_y, height);
+  const std::int64_t right = width - ((xs.full - 1) * xs.stride + xs.tile);
+  const std::int64_t bottom = height - ((ys.full - 1) * ys.stride + ys.tile);
+  if (right == 0 && bottom == 0) return {};
+  std::string missed;
+  if (right > 0) missed = fmt::format("the right {} px", right);
+  if (bottom > 0)
+    missed += fmt::format("{}the bottom {} px", missed.empty() ? "" : " and ", bottom);
+  return fmt::format(
+      "--edge drop leaves {} of the {} image without a tile ({} of {} tiles planned); --edge "
+      "clip or --edge pad covers them",
+      missed, image, plan.crops.size(), xs.all * ys.all);
+}
+
+std::string coverage_of(const RoiListSpec& spec, int width, int height, const Plan& plan) {
+  const std::size_t dropped = spec.rois.size() - plan.crops.size();
+  if (dropped == 0) return {};
+  return fmt::format(
+      "--edge drop left out {} of {} ROIs, which reach past the edge of the {} image{}; --edge "
+      "clip or --edge pad keeps them",
+      dropped, spec.rois.size(), size_text(width, height),
+      plan.crops.empty() ? ", so the plan yields no crops" : "");
+}
+
+// Random crops always lie inside the image, and a count of 0 is refused when planning.
+std::string coverage_of(const RandomSpec&, int, int, const Plan&) {
+  return {};
+}
+
 std::string describe_kind(const GridSpec& s) {
   return fmt::format("grid {}x{} stride {}x{} edge {}", s.tile_width, s.tile_height,
                      s.stride_x == 0 ? s.tile_width : s.stride_x,
@@ -380,6 +422,10 @@ Result<Plan> make_plan(const PlanSpec& spec, int width, int height, const PlanLi
   if (!plan) return plan;
   if (Status s = check_crop_pixels(*plan, spec, limits); !s) return std::move(s).error();
   return plan;
+}
+
+std::string coverage_warning(const PlanSpec& spec, int width, int height, const Plan& plan) {
+  return std::visit([&](const auto& s) { return coverage_of(s, width, height, plan); }, spec);
 }
 
 std::string describe(const PlanSpec& spec) {

@@ -77,8 +77,10 @@ EngineSettings resolved_settings(const EngineOptions& options = {});
 struct RunStats {
   std::size_t jobs = 0;
   std::size_t jobs_failed = 0;
-  std::size_t jobs_warned = 0;  // decoded with an accepted warning (Sink::on_warning)
-  std::size_t crops = 0;        // encoded and delivered
+  // With a warning (Sink::on_warning): an accepted decode warning, or a plan that leaves part
+  // of the image without a crop.
+  std::size_t jobs_warned = 0;
+  std::size_t crops = 0;  // encoded and delivered
   std::size_t crops_failed = 0;
   std::size_t crops_skipped = 0;  // below the blank threshold
   std::size_t crops_resumed = 0;  // already in the output (Sink::exists), not encoded again

@@ -34,6 +34,10 @@ struct DirectorySinkOptions {
   std::string run{};
   // Replace a different earlier run instead of refusing to write (its record names its files).
   bool overwrite = false;
+  // The run may have more than one job: a template that names no job ({stem} or {job}) is
+  // refused here, before anything is written. Without it, such a template fails every job
+  // but the first (Sink::check_plan), as does one that names no crop for a plan of several.
+  bool several_jobs = false;
 };
 
 // Checks the template (unknown placeholders, absolute paths) and creates the directory.
@@ -68,5 +72,10 @@ Status write_file_atomically(const std::string& path, std::string_view text);
 // splits the extension at the first dot), nothing outside [A-Za-z0-9_-]. Returns an error for
 // keys such as "../../x" rather than silently rewriting them.
 Result<std::string> checked_key(std::string_view key);
+
+// The key of a crop without a key of its own: "PREFIX_X_Y_W_H", with "_i<index>" when it
+// shares its position with an earlier crop of its job (CropResult::shares_position). The
+// sinks use the job's stem as the prefix.
+std::string generated_key(std::string_view prefix, const CropResult& crop);
 
 }  // namespace tessera

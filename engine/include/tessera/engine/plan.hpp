@@ -97,6 +97,12 @@ struct Plan {
 // image; use --edge clip or --edge drop".
 Result<Plan> make_plan(const PlanSpec& spec, int width, int height, const PlanLimits& limits = {});
 
+// What a plan made by make_plan(spec, width, height) leaves out, as a warning for the user:
+// with --edge drop, the strips along the right and bottom edges that no grid tile covers, or
+// the ROIs that reach past the edge, and a plan with no crops at all, with the numbers and the
+// edge policies that would cover them. Empty when the plan covers what was asked.
+std::string coverage_warning(const PlanSpec& spec, int width, int height, const Plan& plan);
+
 // A one-line description for metadata, e.g. "grid 256x256 stride 256x256 edge drop".
 std::string describe(const PlanSpec& spec);
 

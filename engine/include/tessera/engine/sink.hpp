@@ -71,8 +71,16 @@ class Sink {
   // carries everything but the bytes, which are empty. A crop that exists is not encoded.
   virtual bool exists(const CropResult& /*crop*/) const { return false; }
 
-  // A job decoded with a warning it was allowed to pass (for example accepted truncation),
-  // once per job after its decoding ends. Called like consume().
+  // A job's plan, before any of its crops is encoded: a sink whose names cannot tell these
+  // crops apart, or this job's from another's, returns an error that fails the job (nothing
+  // of it is written). Called once per job, in job order, from one thread at a time.
+  virtual Status check_plan(const JobInfo& /*job*/, std::span<const PlannedCrop> /*crops*/) const {
+    return {};
+  }
+
+  // A warning about a job that still runs: its plan leaves part of the image uncovered
+  // (coverage_warning), or its decoding ended with a warning it was allowed to pass (for
+  // example accepted truncation). Called like consume().
   virtual void on_warning(const JobInfo& /*job*/, std::string_view /*warning*/) {}
 
   // A crop or job that failed; the run goes on. Called like consume().
