@@ -21,7 +21,9 @@ constexpr const char* kOutputHelp = R"(
 Output (-o):
   (none)        nothing is written: the null sink, only the summary
   DIR           one file per crop under DIR, named by --name (placeholders {stem} {job}
-                {index} {x} {y} {w} {h} {key} {ext})
+                {index} {x} {y} {w} {h} {col} {row} {key} {ext}); a name must tell the
+                inputs apart ({stem} or {job}) and the crops of one image ({index}, {key},
+                {x} and {y}, or {col} and {row})
   NAME.tar      WebDataset shards NAME-000000.tar, NAME-000001.tar, ...; --shard-size
                 starts a new shard at a byte size (500MB, 1GB, 64KiB; KB/MB/GB are powers of
                 1000, KiB/MiB/GiB of 1024; a plain number is bytes) or a sample count
@@ -162,10 +164,13 @@ void add_grid_options(CLI::App& app, PlanArgs& plan, bool required) {
   app.add_option("--stride", plan.stride, "Step between tiles: S or SXxSY (default: the tile size)")
       ->group("Plan");
   app.add_option("--overlap", plan.overlap,
-                 "Overlap between tiles: O or OXxOY (stride = tile - overlap)")
+                 "Overlap between tiles: O or OXxOY pixels, or a percentage of the tile such as "
+                 "20% (stride = tile - overlap)")
       ->group("Plan");
-  app.add_option("--edge", plan.edge, "Tiles past the edge: drop (default), pad or clip")
-      ->check(CLI::IsMember({"drop", "pad", "clip"}))
+  app.add_option("--edge", plan.edge,
+                 "Tiles past the edge: drop (default), pad, clip, or shift (move the last column "
+                 "and row inward so every tile is full size, as SAHI slices)")
+      ->check(CLI::IsMember({"drop", "pad", "clip", "shift"}))
       ->group("Plan");
   app.add_option("--fill", plan.fill, "Pad colour R,G,B[,A] (default 0,0,0,255)")->group("Plan");
 }

@@ -89,13 +89,7 @@ void Delivery::deliver_crop(CropDone& done, ReleaseOutlet& out) {
     report(CropFailure{&job.info, crop.index, crop.roi, &*done.error});
     note_job_failed(job);
   } else if (!counters_.stop.load(std::memory_order_relaxed)) {
-    const CropResult result{&job.info,
-                            crop.index,
-                            crop.roi,
-                            crop.key,
-                            job.job.encode.format,
-                            {done.buffer->data.get(), done.size},
-                            crop.shares_position};
+    const CropResult result = crop_result(job, crop, {done.buffer->data.get(), done.size});
     Status status;
     try {
       status = sink_.consume(result);

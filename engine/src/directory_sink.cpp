@@ -96,7 +96,7 @@ class DirectorySink final : public Sink {
   }
 
   Status check_plan(const JobInfo& job, std::span<const PlannedCrop> crops) const override {
-    return names_.check_plan(job, crops.size());
+    return names_.check_plan(job, crops);
   }
 
   Status consume(const CropResult& crop) override {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <variant>
 #include <vector>
 
@@ -76,6 +77,14 @@ struct JobState {
   std::atomic<bool> reported_failed{false};
   std::atomic<bool> warned{false};  // counted once in RunStats::jobs_warned
 };
+
+// What the sink is told about a planned crop of `job`, with its encoded bytes (empty when
+// asking Sink::exists).
+inline CropResult crop_result(const JobState& job, const PlannedCrop& crop,
+                              std::span<const std::uint8_t> bytes) {
+  return CropResult{&job.info, crop.index,           crop.roi, crop.key, job.job.encode.format,
+                    bytes,     crop.shares_position, crop.col, crop.row};
+}
 
 // First and one-past-last image rows a crop needs (a padded crop may reach past the image).
 inline int first_row(const Roi& roi) {

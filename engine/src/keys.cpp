@@ -150,7 +150,8 @@ Result<std::string> sample_key(const CropResult& crop) {
 
 namespace {
 
-constexpr std::string_view kAllowedFields = "{stem} {job} {index} {x} {y} {w} {h} {key} {ext}";
+constexpr std::string_view kAllowedFields =
+    "{stem} {job} {index} {x} {y} {w} {h} {col} {row} {key} {ext}";
 
 Status check_whole_template(std::string_view text) {
   if (text.empty())
@@ -207,9 +208,9 @@ Error unknown_placeholder(std::string_view text, std::size_t at) {
 
 Result<NameTemplate> NameTemplate::parse(std::string_view text) {
   static constexpr std::pair<std::string_view, Field> kFields[] = {
-      {"stem", Field::kStem}, {"job", Field::kJob}, {"index", Field::kIndex},
-      {"x", Field::kX},       {"y", Field::kY},     {"w", Field::kW},
-      {"h", Field::kH},       {"key", Field::kKey}, {"ext", Field::kExt},
+      {"stem", Field::kStem}, {"job", Field::kJob}, {"index", Field::kIndex}, {"x", Field::kX},
+      {"y", Field::kY},       {"w", Field::kW},     {"h", Field::kH},         {"col", Field::kCol},
+      {"row", Field::kRow},   {"key", Field::kKey}, {"ext", Field::kExt},
   };
   if (Status s = check_whole_template(text); !s) return std::move(s).error();
   NameTemplate result;
@@ -256,7 +257,8 @@ bool NameTemplate::names_job() const {
 }
 
 bool NameTemplate::names_crop() const {
-  return has(Field::kIndex) || has(Field::kKey) || (has(Field::kX) && has(Field::kY));
+  return has(Field::kIndex) || has(Field::kKey) || (has(Field::kX) && has(Field::kY)) ||
+         (has(Field::kCol) && has(Field::kRow));
 }
 
 Status NameTemplate::check_several_jobs() const {
@@ -267,15 +269,23 @@ Status NameTemplate::check_several_jobs() const {
       quoted(text_)));
 }
 
-Status NameTemplate::check_plan(const JobInfo& job, std::size_t crops) const {
+Status NameTemplate::check_plan(const JobInfo& job, std::span<const PlannedCrop> crops) const {
   if (job.index > 0) {
     if (Status s = check_several_jobs(); !s) return s;
   }
-  if (crops > 1 && !names_crop()) {
+  if (crops.size() > 1 && !names_crop()) {
     return invalid(fmt::format(
         "the name template {} names no crop, so all {} crops of this image would get one name; "
         "add {{index}}, {{key}} or {{x}} and {{y}} to --name",
-        quoted(text_), crops));
+        quoted(text_), crops.size()));
+  }
+  const bool grid = std::all_of(crops.begin(), crops.end(),
+                                [](const PlannedCrop& crop) { return crop.col >= 0; });
+  if ((has(Field::kCol) || has(Field::kRow)) && !grid) {
+    return invalid(fmt::format(
+        "the name template {} uses {{col}} or {{row}}, which only grid tiles have; use {{x}} and "
+        "{{y}} or {{index}} for ROI lists and random crops",
+        quoted(text_)));
   }
   return {};
 }
@@ -312,6 +322,8 @@ Result<std::string> NameTemplate::expand(const CropResult& crop) const {
       case Field::kY: path += std::to_string(crop.roi.y); break;
       case Field::kW: path += std::to_string(crop.roi.w); break;
       case Field::kH: path += std::to_string(crop.roi.h); break;
+      case Field::kCol: path += std::to_string(crop.col); break;
+      case Field::kRow: path += std::to_string(crop.row); break;
       case Field::kExt: path += file_extension(crop.format); break;
       case Field::kKey: {
         if (crop.key.empty()) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -53,7 +54,8 @@ class NameTemplate {
   static Result<NameTemplate> parse(std::string_view text);
 
   // Whether names tell jobs apart ({stem} or {job}), and the crops of one job apart ({index},
-  // {key}, or both {x} and {y}, with "_i<index>" added where positions repeat).
+  // {key}, both {col} and {row}, or both {x} and {y}, with "_i<index>" added where positions
+  // repeat).
   bool names_job() const;
   bool names_crop() const;
 
@@ -62,8 +64,8 @@ class NameTemplate {
 
   // Refuses a job whose crops this template would give one name: a template that names no job,
   // for any job but the first of the run, and one that names no crop, for a plan of several
-  // crops. The message says which placeholders to add.
-  Status check_plan(const JobInfo& job, std::size_t crops) const;
+  // crops; and {col} or {row} for crops that are not grid tiles. The message says what to use.
+  Status check_plan(const JobInfo& job, std::span<const PlannedCrop> crops) const;
 
   // The relative path for one crop. A key that is not a safe name is a kInvalidArgument error.
   // A crop that shares its position gets "_i<index>" before the last component's extension,
@@ -71,7 +73,20 @@ class NameTemplate {
   Result<std::string> expand(const CropResult& crop) const;
 
  private:
-  enum class Field : std::uint8_t { kLiteral, kStem, kJob, kIndex, kX, kY, kW, kH, kKey, kExt };
+  enum class Field : std::uint8_t {
+    kLiteral,
+    kStem,
+    kJob,
+    kIndex,
+    kX,
+    kY,
+    kW,
+    kH,
+    kCol,
+    kRow,
+    kKey,
+    kExt
+  };
   struct Part {
     Field field = Field::kLiteral;
     std::string literal;

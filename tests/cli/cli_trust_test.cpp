@@ -144,6 +144,34 @@ TEST_CASE("a name template that cannot tell crops apart is refused before writin
   CHECK(files_in(dir.path() / "f") == std::vector<std::string>{"out.jpg"});
 }
 
+TEST_CASE("SAHI slicing: shifted full-size tiles named by column and row", "[cli]") {
+  TempDir dir;
+  write_image(dir / "odd.jpg", 70, 50, EncodeOptions{});
+  // 32 px tiles, 25% overlap (8 px, stride 24): columns at 0, 24, 38; rows at 0, 18.
+  auto run = run_tessera(
+      dir,
+      "tile odd.jpg --tile 32 --overlap 25% --edge shift -o d/ --name {stem}/{row}_{col}.{ext}");
+  CHECK(run.code == 0);
+  CHECK_THAT(run.err, !Catch::Contains("warning"));
+  CHECK(files_in(dir.path() / "d") == std::vector<std::string>{"odd/0_0.jpg", "odd/0_1.jpg",
+                                                               "odd/0_2.jpg", "odd/1_0.jpg",
+                                                               "odd/1_1.jpg", "odd/1_2.jpg"});
+  run = run_tessera(dir, "tile odd.jpg --tile 32 --overlap 25% --edge shift -o s.tar");
+  CHECK(run.code == 0);
+  const auto names = members(dir, "s-000000.tar");
+  CHECK(std::count(names.begin(), names.end(), "odd_38_18_32_32.jpg") == 1);
+  // {col} and {row} belong to grids: an ROI list with them fails before writing.
+  write_text(dir.path() / "two.csv", "0,0,10,10\n5,5,10,10\n");
+  run =
+      run_tessera(dir, "crop odd.jpg --rois two.csv -o r/ --name {stem}/{col}_{row}_{index}.{ext}");
+  CHECK(run.code == 1);
+  CHECK_THAT(run.err, Catch::Contains("only grid tiles have"));
+  CHECK(files_in(dir.path() / "r").empty());
+  run = run_tessera(dir, "crop odd.jpg --rois two.csv --edge shift -o r/");
+  CHECK(run.code == 2);
+  CHECK_THAT(run.err, Catch::Contains("shift not in"));
+}
+
 TEST_CASE("a key given to two images stays unique in tar output", "[cli]") {
   TempDir dir;
   write_scans(dir);

@@ -17,8 +17,9 @@
 namespace tessera {
 
 // Placeholders in a name template: {stem} (input file name without directory and
-// extension), {job}, {index}, {x}, {y}, {w}, {h}, {key} (the ROI key, or the index when the
-// ROI has none) and {ext} (the output format's file_extension()).
+// extension), {job}, {index}, {x}, {y}, {w}, {h}, {col} and {row} (a grid tile's column and
+// row), {key} (the ROI key, or the index when the ROI has none) and {ext} (the output format's
+// file_extension()).
 struct DirectorySinkOptions {
   std::string directory;
   std::string name_template = "{stem}/{x}_{y}.{ext}";

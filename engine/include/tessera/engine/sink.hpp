@@ -40,6 +40,8 @@ struct CropResult {
   OutputFormat format = OutputFormat::kJpeg;
   std::span<const std::uint8_t> bytes;
   bool shares_position = false;  // PlannedCrop::shares_position
+  int col = -1;                  // PlannedCrop::col and row: the grid cell, -1 outside grids
+  int row = -1;
 };
 
 // A crop that could not be produced, or (index == kWholeJob) a job that failed before it
