@@ -44,6 +44,7 @@ struct RunSetup {
   std::string default_template = kGridTemplate;
   ProgressTotals totals;
   JobNotes* notes = nullptr;       // set by manifest runs
+  std::string roi_file;            // recorded in the run record beside the images
   std::size_t extra_failures = 0;  // e.g. bad manifest lines, counted after the run
 };
 
@@ -116,9 +117,9 @@ int run_list(const std::string& command, const std::vector<std::string>& inputs,
   if (Status s = check_inputs(inputs); !s) return usage_error(command, s.error().message);
   if (Status s = check_encode_args(common.encode); !s)
     return usage_error(command, s.error().message);
-  auto output =
-      make_output(common.output, setup.default_template,
-                  describe_run(command, describe(plan), common, inputs), inputs.size() > 1);
+  nlohmann::json run = describe_run(command, describe(plan), common, inputs);
+  if (!setup.roi_file.empty()) run["roi_file"] = describe_input(setup.roi_file);
+  auto output = make_output(common.output, setup.default_template, run, inputs.size() > 1);
   if (!output) return output_error(command, output.error());
   setup.command = command;
   setup.totals.images = inputs.size();
@@ -217,6 +218,7 @@ int run_crop(const std::string& input, const PlanArgs& plan, const CommonArgs& c
                                  [](const RoiEntry& e) { return !e.key.empty(); });
   RunSetup setup;
   setup.default_template = keyed ? kKeyTemplate : kGridTemplate;
+  setup.roi_file = plan.rois;
   if (rois->edge != EdgePolicy::kDrop) setup.totals.crops = rois->rois.size();
   return run_list("crop", {input}, PlanSpec(std::move(rois).value()), common, setup);
 }
@@ -298,8 +300,9 @@ int run_manifest(const std::string& manifest, const PlanArgs& plan, const Common
       notes);
   if (!source) return usage_error("manifest", source.error().message);
   const std::string plan_text = defaults ? describe(*defaults) : std::string("per manifest line");
-  auto output = make_output(common.output, kGridTemplate,
-                            describe_run("manifest", plan_text, common, {manifest}), true);
+  nlohmann::json run = describe_run("manifest", plan_text, common, {manifest});
+  run["manifest_inputs"] = (*source)->describe_inputs();
+  auto output = make_output(common.output, kGridTemplate, run, true);
   if (!output) return output_error("manifest", output.error());
   RunSetup setup;
   setup.command = "manifest";

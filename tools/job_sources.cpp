@@ -1,5 +1,7 @@
 #include "job_sources.hpp"
 
+#include <sys/stat.h>
+
 #include <array>
 #include <filesystem>
 #include <functional>
@@ -169,6 +171,54 @@ std::optional<Job> InputListSource::next() {
   auto encode = encode_options_from(defaults_.encode, format);
   if (encode) job.encode = *encode;
   return job;
+}
+
+nlohmann::json describe_input(const std::string& path) {
+  nlohmann::json input{{"path", path}};
+  struct stat status {};
+  if (path != "-" && ::stat(path.c_str(), &status) == 0) {
+    input["size"] = static_cast<std::uint64_t>(status.st_size);
+    input["mtime_ns"] =
+        static_cast<std::int64_t>(status.st_mtim.tv_sec) * 1'000'000'000 + status.st_mtim.tv_nsec;
+  }
+  return input;
+}
+
+namespace {
+
+// FNV-1a, 64 bits: fully specified, so a record written by one build compares with another's.
+class Fnv1a {
+ public:
+  void add(std::string_view bytes) {
+    for (unsigned char c : bytes) hash_ = (hash_ ^ c) * 0x100000001b3ULL;
+  }
+  std::string hex() const { return fmt::format("{:016x}", hash_); }
+
+ private:
+  std::uint64_t hash_ = 0xcbf29ce484222325ULL;
+};
+
+}  // namespace
+
+nlohmann::json ManifestSource::describe_inputs() const {
+  Fnv1a digest;
+  std::size_t files = 0;
+  const auto add = [&](const std::string& path) {
+    digest.add(describe_input(resolve(path)).dump());
+    digest.add("\n");
+    ++files;
+  };
+  std::istringstream lines(stream_.str());
+  std::string text;
+  while (std::getline(lines, text)) {
+    const json line = json::parse(text, nullptr, false);
+    if (!line.is_object()) continue;
+    if (auto input = text_of(line, "input")) add(*input);
+    if (auto plan = line.find("plan"); plan != line.end() && plan->is_object()) {
+      if (auto rois = text_of(*plan, "rois")) add(*rois);
+    }
+  }
+  return {{"files", files}, {"digest", digest.hex()}};
 }
 
 Result<std::unique_ptr<ManifestSource>> ManifestSource::open(const std::string& path,

@@ -10,6 +10,8 @@
 #include <optional>
 #include <sstream>
 #include <string>
+
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "cli_options.hpp"
@@ -57,6 +59,11 @@ class InputListSource final : public JobSource {
   std::size_t next_ = 0;
 };
 
+// What a run record says about one input: its path, size and modification time. Size and
+// time stand for the content, since reading every input twice would cost more than the run;
+// stdin has neither, so it is recorded by its name only.
+nlohmann::json describe_input(const std::string& path);
+
 class ManifestSource final : public JobSource {
  public:
   // Fails when the manifest cannot be opened.
@@ -66,6 +73,11 @@ class ManifestSource final : public JobSource {
 
   // Lines that were not jobs (bad JSON, bad plan): each was reported on stderr when read.
   std::size_t bad_lines() const noexcept { return bad_lines_; }
+
+  // For the run record: the count of the files the lines read (images and ROI files) and a
+  // digest of describe_input() of each, so that --resume notices an image or ROI file that
+  // changed since the first run. Lines that are not jobs are left out; the run reports them.
+  nlohmann::json describe_inputs() const;
 
  private:
   ManifestSource(std::string path, std::istringstream stream, JobDefaults defaults,

@@ -1,7 +1,5 @@
 #include "output.hpp"
 
-#include <sys/stat.h>
-
 #include <cstdint>
 
 #include <fmt/format.h>
@@ -11,19 +9,6 @@
 namespace tessera::cli {
 
 namespace {
-
-// Size and modification time stand for the content: reading every input twice would cost more
-// than the run. stdin has neither, so a stdin run is recorded by its name only.
-nlohmann::json describe_input(const std::string& path) {
-  nlohmann::json input{{"path", path}};
-  struct stat status {};
-  if (path != "-" && ::stat(path.c_str(), &status) == 0) {
-    input["size"] = static_cast<std::uint64_t>(status.st_size);
-    input["mtime_ns"] =
-        static_cast<std::int64_t>(status.st_mtim.tv_sec) * 1'000'000'000 + status.st_mtim.tv_nsec;
-  }
-  return input;
-}
 
 Error usage(std::string message) {
   return Error{ErrorCode::kInvalidArgument, std::move(message)};
