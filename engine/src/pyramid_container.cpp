@@ -227,6 +227,11 @@ Result<std::unique_ptr<PyramidContainer>> open_directory(ContainerPlan plan, Out
 }  // namespace
 
 Result<std::unique_ptr<PyramidContainer>> open_container(const ContainerPlan& plan) {
+  // -o out/scan creates out/, as the other outputs do.
+  const std::string parent = parent_directory(plan.outputs.front());
+  std::error_code error;
+  std::filesystem::create_directories(parent, error);
+  if (error) return io_error("create the directory", parent, error.value());
   auto lock = OutputLock::acquire(plan.lock_path, plan.outputs.front());
   if (!lock) return std::move(lock).error();
   if (Status s = refuse_existing(plan); !s) return std::move(s).error();
