@@ -94,8 +94,7 @@ Result<std::string> find_openseadragon() {
     return std::string(given);  // checked by the engine, which names it in the error
   }
   std::vector<fs::path> tried;
-  const fs::path installed =
-      executable_directory() / ".." / "share" / "tessera" / "openseadragon";
+  const fs::path installed = executable_directory() / ".." / "share" / "tessera" / "openseadragon";
   tried.push_back(installed);
   tried.emplace_back(TESSERA_OPENSEADRAGON_BUILD_DIR);
   std::error_code error;

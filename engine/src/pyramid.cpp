@@ -80,8 +80,10 @@ Status add_descriptors(detail::PyramidContainer& container, const detail::Pyrami
   const char* extension = file_extension(options.encode.format);
   switch (options.layout) {
     case PyramidLayout::kDeepZoom:
-      if (Status s = add_text(container, name + ".dzi",
-                              detail::deepzoom_descriptor(geometry, extension));
+      // Present even when --skip-blank left every tile out.
+      if (Status s = container.add_directory(name + "_files"); !s) return s;
+      if (Status s =
+              add_text(container, name + ".dzi", detail::deepzoom_descriptor(geometry, extension));
           !s)
         return s;
       break;
@@ -203,9 +205,9 @@ Result<PyramidStats> write_pyramid(InputBytes input, const PyramidOptions& given
   }
   if (stats.cancelled || !run.scheduler.complete()) {
     (*container)->abort();
-    return Error{ErrorCode::kCancelled,
-                 fmt::format("{}: stopped before the pyramid was complete; nothing was written",
-                             source)};
+    return Error{
+        ErrorCode::kCancelled,
+        fmt::format("{}: stopped before the pyramid was complete; nothing was written", source)};
   }
   if (Status s = add_descriptors(**container, geometry, options, out->name); !s) {
     (*container)->abort();

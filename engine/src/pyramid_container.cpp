@@ -73,6 +73,10 @@ class DirectoryContainer final : public PyramidContainer {
     return {};
   }
 
+  Status add_directory(std::string_view path) override {
+    return make_parents(std::string(path) + "/");
+  }
+
   Status commit() override {
     // mkdtemp made the directory private (0700); the output gets the usual mode.
     if (::chmod(staging_.c_str(), directory_mode()) != 0) {
@@ -160,11 +164,13 @@ class ZipContainer final : public PyramidContainer {
     return {};
   }
 
+  Status add_directory(std::string_view /*path*/) override { return {}; }
+
   Status commit() override {
     if (archive_write_close(writer_.get()) != ARCHIVE_OK) return failed("finish");
     writer_.reset();
-    Status s = close_and_rename(std::exchange(temp_.fd, -1), temp_.path, plan_.outputs.front(),
-                                false);
+    Status s =
+        close_and_rename(std::exchange(temp_.fd, -1), temp_.path, plan_.outputs.front(), false);
     if (s) temp_.path.clear();
     return s;
   }
@@ -207,9 +213,9 @@ Result<std::unique_ptr<PyramidContainer>> open_zip(ContainerPlan plan, OutputLoc
       archive_write_open_fd(writer.get(), temp->fd) != ARCHIVE_OK) {
     ::close(temp->fd);
     ::unlink(temp->path.c_str());
-    return Error{ErrorCode::kIo, fmt::format("cannot start the zip archive {}: {}",
-                                             plan.outputs.front(),
-                                             writer ? archive_error_string(writer.get()) : "")};
+    return Error{ErrorCode::kIo,
+                 fmt::format("cannot start the zip archive {}: {}", plan.outputs.front(),
+                             writer ? archive_error_string(writer.get()) : "")};
   }
   return std::unique_ptr<PyramidContainer>(std::make_unique<ZipContainer>(
       std::move(plan), std::move(lock), std::move(temp).value(), std::move(writer)));
@@ -219,7 +225,8 @@ Result<std::unique_ptr<PyramidContainer>> open_directory(ContainerPlan plan, Out
   const std::string& first = plan.outputs.front();
   const PathParts parts = split_path(first);
   std::string pattern = fmt::format("{}.{}.tessera-XXXXXX", parts.directory, parts.name);
-  if (::mkdtemp(pattern.data()) == nullptr) return io_error("create a directory beside", first, errno);
+  if (::mkdtemp(pattern.data()) == nullptr)
+    return io_error("create a directory beside", first, errno);
   return std::unique_ptr<PyramidContainer>(
       std::make_unique<DirectoryContainer>(std::move(plan), std::move(lock), std::move(pattern)));
 }

@@ -22,6 +22,9 @@ class PyramidContainer {
   // Adds one file at `path`, relative to the container's root ('/'-separated, no "..").
   // Called from one thread at a time.
   virtual Status add(std::string_view path, std::span<const std::uint8_t> bytes) = 0;
+  // Makes sure directory `path` exists even if no file goes into it (a zip has no directory
+  // entries, as dzsave's has none).
+  virtual Status add_directory(std::string_view path) = 0;
   // Makes everything visible under its final names.
   virtual Status commit() = 0;
   virtual void abort() noexcept = 0;

@@ -14,8 +14,8 @@ int rows_made_from(int above_rows, int above_height, int height) {
 
 }  // namespace
 
-PyramidScheduler::PyramidScheduler(const PyramidGeometry& geometry,
-                                   PyramidSchedulerOptions options, const std::atomic<bool>& stop)
+PyramidScheduler::PyramidScheduler(const PyramidGeometry& geometry, PyramidSchedulerOptions options,
+                                   const std::atomic<bool>& stop)
     : geometry_(geometry),
       options_(options),
       stop_(stop),

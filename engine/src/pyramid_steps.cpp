@@ -22,9 +22,8 @@ Status decode_rows(PyramidRun& run, int from, int to) {
     auto rows = run.decoder->read_rows(window.row(row), window.stride(), to - row);
     if (!rows) return std::move(rows).error();
     if (*rows == 0) {
-      return Error{ErrorCode::kTruncatedData,
-                   fmt::format("the decoder stopped at row {} of {}", row,
-                               run.geometry.level(0).height)};
+      return Error{ErrorCode::kTruncatedData, fmt::format("the decoder stopped at row {} of {}",
+                                                          row, run.geometry.level(0).height)};
     }
     row += *rows;
   }
@@ -38,8 +37,8 @@ void shrink_level(PyramidRun& run, int level, int from, int to) {
   const int above_last = run.geometry.level(level - 1).height - 1;
   const int channels = channel_count(run.format);
   for (int y = from; y < to; ++y) {
-    shrink_rows(above.row(2 * y), above.row(std::min(2 * y + 1, above_last)), above_width,
-                channels, here.row(y));
+    shrink_rows(above.row(2 * y), above.row(std::min(2 * y + 1, above_last)), above_width, channels,
+                here.row(y));
   }
 }
 
@@ -99,8 +98,8 @@ TileDone TileEncoder::encode(PyramidRun& run, const TileTask& task) {
       done.error = std::move(size).error();
     }
   }
-  run.encode_ns.fetch_add(
-      static_cast<std::uint64_t>((thread_seconds() - start) * 1e9), std::memory_order_relaxed);
+  run.encode_ns.fetch_add(static_cast<std::uint64_t>((thread_seconds() - start) * 1e9),
+                          std::memory_order_relaxed);
   return done;
 }
 

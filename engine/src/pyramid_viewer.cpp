@@ -105,8 +105,8 @@ Status add_viewer_assets(PyramidContainer& container, const std::string& package
     }
   }
   if (error) {
-    return Error{ErrorCode::kIo, fmt::format("cannot list {}: {}", (build / "images").string(),
-                                             error.message())};
+    return Error{ErrorCode::kIo,
+                 fmt::format("cannot list {}: {}", (build / "images").string(), error.message())};
   }
   // Directory order differs between file systems; a sorted list keeps a zip's bytes the same.
   std::sort(files.begin(), files.end(),

@@ -74,9 +74,8 @@ std::vector<std::uint64_t> run_interleaving(const PyramidGeometry& geometry, int
       encoded.push_back(task);
     } else if (pick == 2 && can_deliver) {
       // Delivery is in sequence order: the lowest sequence encoded so far, if it is next.
-      auto lowest = std::min_element(encoded.begin(), encoded.end(), [](auto& a, auto& b) {
-        return a.sequence < b.sequence;
-      });
+      auto lowest = std::min_element(encoded.begin(), encoded.end(),
+                                     [](auto& a, auto& b) { return a.sequence < b.sequence; });
       if (lowest->sequence != order.size()) continue;
       order.push_back(lowest->sequence);
       const TileTask task = *lowest;
@@ -95,8 +94,11 @@ TEST_CASE("pyramid scheduler: any interleaving delivers every tile once with its
   struct Case {
     int width, height, tile, overlap, band, tokens;
   };
-  const Case cases[] = {{1, 1, 254, 1, 64, 4},   {201, 75, 64, 3, 16, 3}, {75, 601, 16, 2, 8, 2},
-                        {333, 1000, 32, 0, 5, 1}, {1000, 37, 8, 1, 64, 8}};
+  const Case cases[] = {{1, 1, 254, 1, 64, 4},
+                        {201, 75, 64, 3, 16, 3},
+                        {75, 601, 16, 2, 8, 2},
+                        {333, 1000, 32, 0, 5, 1},
+                        {1000, 37, 8, 1, 64, 8}};
   for (const Case& c : cases) {
     for (PyramidLayout layout : {PyramidLayout::kDeepZoom, PyramidLayout::kIiif3}) {
       const int overlap = layout == PyramidLayout::kIiif3 ? 0 : c.overlap;

@@ -12,9 +12,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
 #include <chrono>
 #include <cmath>
-#include <fmt/format.h>
 
 #include "child_process.hpp"
 #include "cli_runner.hpp"
@@ -90,8 +90,8 @@ std::size_t requests_for(const std::string& log, const std::string& prefix) {
 
 // The input scaled into the rectangle OpenSeadragon fits it to, compared with the screenshot.
 double fitted_view_difference(const OwnedImage& input, const OwnedImage& shot) {
-  const double scale = std::min(double(kFrameWidth) / input.width,
-                                double(kFrameHeight) / input.height);
+  const double scale =
+      std::min(double(kFrameWidth) / input.width, double(kFrameHeight) / input.height);
   const int width = static_cast<int>(std::lround(input.width * scale));
   const int height = static_cast<int>(std::lround(input.height * scale));
   const int left = (kFrameWidth - width) / 2;
@@ -136,8 +136,9 @@ TEST_CASE("pyramid: the viewer shows the image and zooms to the deepest level in
           "[cli]") {
   TempDir dir;
   if (run_shell(dir, "command -v chromium").code != 0) {
-    WARN("SKIPPED: chromium is not installed (scripts/setup.sh installs it); the viewer was not "
-         "tested in a browser");
+    WARN(
+        "SKIPPED: chromium is not installed (scripts/setup.sh installs it); the viewer was not "
+        "tested in a browser");
     return;
   }
   EncodeOptions jpeg;
@@ -154,15 +155,14 @@ TEST_CASE("pyramid: the viewer shows the image and zooms to the deepest level in
     ++deepest;
   }
   write_text(site / "fitted.html", harness_page(""));
-  write_text(site / "zoom.html",
-             harness_page("const frame = document.getElementById('f');\n"
-                          "frame.addEventListener('load', () => {\n"
-                          "  const viewer = frame.contentWindow.viewer;\n"
-                          "  const zoom = () => viewer.viewport.zoomTo(\n"
-                          "      viewer.viewport.getMaxZoom(), null, true);\n"
-                          "  if (viewer.world.getItemCount() > 0) zoom();\n"
-                          "  else viewer.addHandler('open', zoom);\n"
-                          "});\n"));
+  write_text(site / "zoom.html", harness_page("const frame = document.getElementById('f');\n"
+                                              "frame.addEventListener('load', () => {\n"
+                                              "  const viewer = frame.contentWindow.viewer;\n"
+                                              "  const zoom = () => viewer.viewport.zoomTo(\n"
+                                              "      viewer.viewport.getMaxZoom(), null, true);\n"
+                                              "  if (viewer.world.getItemCount() > 0) zoom();\n"
+                                              "  else viewer.addHandler('open', zoom);\n"
+                                              "});\n"));
 
   const int port = free_port();
   ChildProcess server = ChildProcess::spawn(
@@ -184,7 +184,7 @@ TEST_CASE("pyramid: the viewer shows the image and zooms to the deepest level in
   INFO(log);
   CHECK(requests_for(log, "/big.dzi") == 0);  // the page names its tile source inline
   CHECK(requests_for(log, "/big_files/") > 0);
-  CHECK(fitted_deep == 0);  // the fitted view needs no full-resolution tile...
+  CHECK(fitted_deep == 0);                      // the fitted view needs no full-resolution tile...
   CHECK(requests_for(log, deepest_tiles) > 0);  // ...zooming in does
 
   auto shot = decode_whole(InputBytes::open_file(dir / "fitted.png").value());

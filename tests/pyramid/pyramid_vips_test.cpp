@@ -7,9 +7,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 
 #include "cli_runner.hpp"
 #include "test_images.hpp"
@@ -69,8 +69,8 @@ int max_difference(const OwnedImage& tile, const OwnedImage& level, int x0, int 
   const int c = channel_count(level.format);
   for (int y = 0; y < tile.height; ++y) {
     for (int i = 0; i < tile.width * c; ++i) {
-      const int got = tile.pixels[static_cast<std::size_t>(y) * tile.stride() +
-                                  static_cast<std::size_t>(i)];
+      const int got =
+          tile.pixels[static_cast<std::size_t>(y) * tile.stride() + static_cast<std::size_t>(i)];
       const int want = level.pixels[static_cast<std::size_t>(y0 + y) * level.stride() +
                                     static_cast<std::size_t>(x0 * c + i)];
       worst = std::max(worst, std::abs(got - want));
@@ -128,7 +128,7 @@ std::vector<std::string> zip_entries(const std::string& path, std::uint64_t& con
 }  // namespace
 
 TEST_CASE("pyramid: DeepZoom matches vips dzsave's files and a 2x2 mean's pixels", "[cli]") {
-  const Case cases[] = {{1, 1, 254, 1},   {201, 75, 64, 3}, {75, 201, 64, 0},
+  const Case cases[] = {{1, 1, 254, 1},     {201, 75, 64, 3},   {75, 201, 64, 0},
                         {300, 300, 128, 1}, {513, 257, 256, 2}, {5, 3, 2, 1}};
   for (const Case& c : cases) {
     INFO(c.width << "x" << c.height << " tile " << c.tile << " overlap " << c.overlap);
@@ -156,8 +156,9 @@ TEST_CASE("pyramid: IIIF and zip outputs name their files as vips dzsave does", 
   CHECK(pyramid_files(dir / "t/p") == pyramid_files(dir / "v/p"));
   CHECK(read_text(dir / "t/p/info.json") == read_text(dir / "v/p/info.json"));
 
-  REQUIRE(run_shell(dir, "vips dzsave in.jpg v/z.zip --tile-size 100 --overlap 2 --suffix .jpg")
-              .code == 0);
+  REQUIRE(
+      run_shell(dir, "vips dzsave in.jpg v/z.zip --tile-size 100 --overlap 2 --suffix .jpg").code ==
+      0);
   REQUIRE(run_tessera(dir, "pyramid in.jpg -o t/z.zip --tile-size 100 --overlap 2").code == 0);
   std::uint64_t vips_bytes = 0, tessera_bytes = 0;
   const auto vips_entries = zip_entries(dir / "v/z.zip", vips_bytes);
