@@ -1,11 +1,14 @@
 #include "pyramid_viewer.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace tessera::detail {
 namespace {
@@ -14,6 +17,47 @@ namespace fs = std::filesystem;
 
 constexpr const char* kBuildDirectory = "build/openseadragon";
 constexpr const char* kScript = "openseadragon.min.js";
+
+// A JavaScript string literal; "<" is escaped so that no name can close the script element.
+std::string js_string(const std::string& text) {
+  std::string out;
+  for (char c : nlohmann::json(text).dump()) {
+    if (c == '<') {
+      out += "\\u003c";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// Percent-encodes everything but unreserved URL characters, so "#", "?" or "%" in a name stay
+// part of the path.
+std::string url_path_segment(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+std::string html_text(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
 
 // The tile source, written inline: a DeepZoom descriptor as an object, or the IIIF info.json
 // with its id replaced at load time by the page's own directory, wherever the page is opened.
@@ -26,14 +70,15 @@ std::string tile_source(const PyramidGeometry& geometry, const std::string& name
           "{{\n"
           "      Image: {{\n"
           "        xmlns: \"http://schemas.microsoft.com/deepzoom/2008\",\n"
-          "        Url: \"{}_files/\",\n"
+          "        Url: {},\n"
           "        Format: \"{}\",\n"
           "        Overlap: \"{}\",\n"
           "        TileSize: \"{}\",\n"
           "        Size: {{ Width: \"{}\", Height: \"{}\" }}\n"
           "      }}\n"
           "    }}",
-          name, extension, geometry.overlap(), geometry.tile_size(), full.width, full.height);
+          js_string(url_path_segment(name + "_files") + "/"), extension, geometry.overlap(),
+          geometry.tile_size(), full.width, full.height);
     case PyramidLayout::kIiif3: {
       const std::string here = "new URL(\".\", location.href).href.replace(/\\/$/, \"\")";
       return fmt::format("Object.assign({}, {{ id: {} }})", iiif_info(geometry, "."), here);
@@ -76,7 +121,7 @@ std::string viewer_page(const PyramidGeometry& geometry, const std::string& name
       "  </script>\n"
       "</body>\n"
       "</html>\n",
-      name, kViewerAssetsDirectory, kScript, tile_source(geometry, name, extension));
+      html_text(name), kViewerAssetsDirectory, kScript, tile_source(geometry, name, extension));
 }
 
 Status check_viewer_assets(const std::string& package) {

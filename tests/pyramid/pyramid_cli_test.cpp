@@ -29,8 +29,7 @@ std::vector<std::string> written(const TempDir& dir) {
 
 }  // namespace
 
-TEST_CASE("pyramid: bad options fail before anything is written, saying what to change",
-          "[cli]") {
+TEST_CASE("pyramid: bad options fail before anything is written, saying what to change", "[cli]") {
   TempDir dir;
   write_image(dir / "in.jpg", 300, 200, EncodeOptions{});
   CliOutcome r = run_tessera(dir, "pyramid in.jpg -o p.zip --viewer");
@@ -89,8 +88,9 @@ TEST_CASE("pyramid: the same zip bytes for 1 and 4 threads, and --skip-blank dro
   TempDir dir;
   write_image(dir / "in.jpg", 900, 500, EncodeOptions{});
   REQUIRE(run_tessera(dir, "pyramid in.jpg -o a/p.zip --tile-size 64 -j 1").code == 0);
-  REQUIRE(run_tessera(dir, "pyramid in.jpg -o b/p.zip --tile-size 64 -j 4 --crops-in-flight 3")
-              .code == 0);
+  REQUIRE(
+      run_tessera(dir, "pyramid in.jpg -o b/p.zip --tile-size 64 -j 4 --crops-in-flight 3").code ==
+      0);
   CHECK(read_file(dir / "a/p.zip") == read_file(dir / "b/p.zip"));
 
   // A flat grey image: every tile is blank, so none is written; the descriptor still is.
