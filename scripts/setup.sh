@@ -10,14 +10,29 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev libarchive-dev
   tar python3 time
   clang-format clang-tidy
+  libvips-tools chromium
 )
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm for OpenSeadragon (below): Debian's package, unless an npm is already there (NodeSource's
+# nodejs bundles its own, and conflicts with Debian's npm package).
+command -v npm >/dev/null || missing+=(npm)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# OpenSeadragon for `tessera pyramid --viewer`, from the npm registry, pinned, into the build
+# tree (tools/CMakeLists.txt tells tessera where; TESSERA_OPENSEADRAGON overrides it).
+openseadragon_version=5.0.1
+npm_prefix="$(cd "$(dirname "$0")/.." && pwd)/build/npm"
+osd_package="$npm_prefix/node_modules/openseadragon/package.json"
+if ! grep -q "\"version\": \"$openseadragon_version\"" "$osd_package" 2>/dev/null; then
+  echo "setup: npm install openseadragon@$openseadragon_version into $npm_prefix" >&2
+  npm install --prefix "$npm_prefix" --no-audit --no-fund --no-save --loglevel=error \
+    "openseadragon@$openseadragon_version" >&2
 fi

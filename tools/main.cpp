@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "output.hpp"
 #include "profile.hpp"
+#include "pyramid_command.hpp"
 #include "signals.hpp"
 #include "tessera/codecs/formats.hpp"
 #include "tessera/version.hpp"
@@ -199,6 +200,7 @@ struct Arguments {
   std::uint64_t info_max_pixels = std::uint64_t{1} << 30;
   std::string profile;
   TuneArgs tune;
+  PyramidArgs pyramid;
 };
 
 void add_tune_command(CLI::App& app, TuneArgs& args) {
@@ -359,6 +361,74 @@ CLI::App* add_manifest_command(CLI::App& app, Arguments& a) {
   return manifest;
 }
 
+CLI::App* add_pyramid_command(CLI::App& app, PyramidArgs& a) {
+  CLI::App* pyramid = app.add_subcommand(
+      "pyramid", "Write a DeepZoom or IIIF tile pyramid (optionally with a viewer page)");
+  pyramid->add_option("INPUT", a.input, "Image; - reads stdin")->required();
+  pyramid->add_option("-o,--output", a.out, "OUT (a directory pyramid) or OUT.zip")
+      ->required()
+      ->group("Output");
+  pyramid->add_option("--layout", a.layout, "dz (DeepZoom, default) or iiif (IIIF 3.0 level 0)")
+      ->check(CLI::IsMember({"dz", "iiif"}))
+      ->group("Pyramid");
+  pyramid->add_option("--tile-size", a.tile_size, "Tile side (default: 254 dz, 512 iiif)")
+      ->check(CLI::Range(1, 8192))
+      ->group("Pyramid");
+  pyramid
+      ->add_option("--overlap", a.overlap,
+                   "Pixels added on each side of a tile (default: 1 dz, 0 iiif)")
+      ->check(CLI::Range(0, 8192))
+      ->group("Pyramid");
+  pyramid
+      ->add_flag("--viewer", a.viewer,
+                 "Make OUT a directory with index.html, which opens the pyramid with "
+                 "OpenSeadragon (copied beside it), from disk or any static server")
+      ->group("Pyramid");
+  pyramid->add_option("--iiif-id", a.iiif_id, "Base URI of info.json's id (id = BASE/NAME)")
+      ->capture_default_str()
+      ->group("Pyramid");
+  pyramid->add_flag("--overwrite", a.overwrite, "Replace an existing pyramid")->group("Output");
+  add_encode_options(*pyramid, a.encode);
+  pyramid->add_option("-j,--threads", a.run.threads, "Worker threads (default: every core)")
+      ->check(CLI::Range(0, kMaxThreads))
+      ->group("Run");
+  pyramid->add_option("--crops-in-flight", a.run.crops_in_flight, "Tile encode buffers in flight")
+      ->check(CLI::Range(0, kMaxCropsInFlight))
+      ->group("Run");
+  pyramid->add_option("--band-rows", a.run.band_rows, "Rows decoded per step")
+      ->check(CLI::Range(0, kMaxBandRows))
+      ->group("Run");
+  pyramid->add_option("--max-pixels", a.run.max_pixels, "Refuse images with more pixels than this")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str()
+      ->group("Run");
+  pyramid
+      ->add_option("--skip-blank", a.run.skip_blank,
+                   "Do not write tiles whose pixel standard deviation is below T")
+      ->check(CLI::NonNegativeNumber)
+      ->group("Run");
+  pyramid
+      ->add_flag("--allow-truncated", a.run.allow_truncated,
+                 "Accept truncated or damaged JPEGs (the missing part decodes as grey)")
+      ->group("Run");
+  pyramid->add_flag("--quiet", a.run.quiet, "No summary")->group("Run");
+  pyramid->add_flag("--json", a.run.json, "Print one JSON summary object")->group("Run");
+  pyramid->footer(
+      "Levels, tile grid, overlap and file names are those of 'vips dzsave' with the same\n"
+      "--tile-size and --overlap. Each level is the 2x2 mean of the one above, made while the\n"
+      "image streams in: one decode, memory of a few bands per level.\n"
+      "Output (-o):\n"
+      "  OUT          dz: OUT.dzi and OUT_files/LEVEL/COL_ROW.EXT; iiif: OUT/info.json and tiles\n"
+      "  OUT.zip      the same under OUT/ in one stored (not deflated) zip\n"
+      "  --viewer     OUT/ holds index.html, openseadragon/ and the pyramid\n"
+      "Examples:\n"
+      "  tessera pyramid scan.jpg -o scan                      (scan.dzi, scan_files/)\n"
+      "  tessera pyramid scan.jpg -o web/scan --viewer         (open web/scan/index.html)\n"
+      "  tessera pyramid map.png -o map.zip --tile-size 256 --overlap 0 -f png\n"
+      "  tessera pyramid scan.jpg -o iiif/scan --layout iiif --tile-size 256\n");
+  return pyramid;
+}
+
 // The command line as CLI11 sees it; the subcommands' pointers say which one was parsed.
 struct Commands {
   CLI::App* tile;
@@ -367,6 +437,7 @@ struct Commands {
   CLI::App* info;
   CLI::App* demo;
   CLI::App* manifest;
+  CLI::App* pyramid;
 };
 
 Commands add_commands(CLI::App& app, Arguments& a) {
@@ -375,9 +446,10 @@ Commands add_commands(CLI::App& app, Arguments& a) {
   app.footer(
       "Run 'tessera COMMAND --help' for a command's options and examples.\n"
       "Start with: tessera demo");
-  const Commands commands{add_tile_command(app, a),   add_crop_command(app, a),
-                          add_random_command(app, a), add_info_command(app, a),
-                          add_demo_command(app, a),   add_manifest_command(app, a)};
+  const Commands commands{add_tile_command(app, a),           add_crop_command(app, a),
+                          add_random_command(app, a),         add_info_command(app, a),
+                          add_demo_command(app, a),           add_manifest_command(app, a),
+                          add_pyramid_command(app, a.pyramid)};
   add_tune_command(app, a.tune);
   for (CLI::App* command : {commands.tile, commands.crop, commands.random, commands.manifest}) {
     command
@@ -417,6 +489,7 @@ int dispatch(CLI::App& app, const Commands& c, Arguments& a) {
   if (c.random->parsed()) return run_random(a.inputs, a.plan, a.common);
   if (c.info->parsed()) return run_info(a.inputs, a.info_json, a.info_max_pixels);
   if (c.demo->parsed()) return run_demo(a.common);
+  if (c.pyramid->parsed()) return run_pyramid(a.pyramid);
   return run_manifest(a.single, a.plan, a.common);
 }
 
