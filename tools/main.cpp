@@ -34,6 +34,12 @@ Exit codes: 0 all crops written, 1 some images or crops failed (or the output fa
 --json prints one object: images, failed_images, crops, failed (crops), skipped, bytes_out,
   wall_s, decode_s, encode_cpu_s, peak_rss_mb, peak_window_mb, ...)";
 
+constexpr const char* kShardHelp =
+    "Run only task I of N: the jobs whose index (position among the inputs, or among the "
+    "manifest's non-blank lines, from 0) is I modulo N. I/N, auto (a Slurm array task) or "
+    "auto/N (task index from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX). Outputs are named "
+    "NAME-sIIIIofNNNN-000000.tar or DIR/sIIIIofNNNN/";
+
 void add_encode_options(CLI::App& app, EncodeArgs& args) {
   app.add_option(
          "-f,--format", args.format,
@@ -384,6 +390,9 @@ Commands add_commands(CLI::App& app, Arguments& a) {
         ->add_option("--profile", a.profile,
                      "Settings from 'tessera tune' (JSON); flags given here win")
         ->group("Run");
+  }
+  for (CLI::App* command : {commands.tile, commands.random, commands.manifest}) {
+    command->add_option("--shard", a.common.output.shard, kShardHelp)->group("Output");
   }
   return commands;
 }
