@@ -10,6 +10,7 @@
 #include "output.hpp"
 #include "progress.hpp"
 #include "report.hpp"
+#include "shard_index.hpp"
 #include "signals.hpp"
 #include "tessera/engine/demo_image.hpp"
 #include "tessera/engine/file_sinks.hpp"
@@ -339,6 +340,25 @@ int run_manifest(const std::string& manifest, const PlanArgs& plan, const Common
   setup.notes = &notes;
   ManifestSource& lines = **source;
   return run_jobs(lines, *output, common, setup, [&lines] { return lines.bad_lines(); });
+}
+
+int run_index(const std::vector<std::string>& shards, bool verify, const std::string& out) {
+  const ShardIndex index = index_shards(shards, verify);
+  for (const std::string& problem : index.problems)
+    fmt::print(stderr, "tessera index: {}\n", problem);
+  const std::string text = index_json(index).dump(2) + "\n";
+  if (out.empty()) {
+    fmt::print("{}", text);
+  } else if (Status s = write_file_atomically(out, text); !s) {
+    fmt::print(stderr, "tessera index: {}\n", s.error().message);
+    return kExitFailed;
+  }
+  if (!index.problems.empty()) {
+    fmt::print(stderr, "tessera index: {} problem{} in {} shard{}\n", index.problems.size(),
+               index.problems.size() == 1 ? "" : "s", shards.size(), shards.size() == 1 ? "" : "s");
+    return kExitFailed;
+  }
+  return kExitOk;
 }
 
 }  // namespace tessera::cli

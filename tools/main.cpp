@@ -202,6 +202,8 @@ struct Arguments {
   std::vector<std::string> inputs;
   std::string single;
   bool info_json = false;
+  bool verify = false;    // index
+  std::string index_out;  // index
   std::uint64_t info_max_pixels = std::uint64_t{1} << 30;
   std::string profile;
   TuneArgs tune;
@@ -336,6 +338,22 @@ CLI::App* add_demo_command(CLI::App& app, Arguments& a) {
   return demo;
 }
 
+CLI::App* add_index_command(CLI::App& app, Arguments& a) {
+  CLI::App* index = app.add_subcommand(
+      "index", "Write a JSON index of tar shards: each shard's samples and bytes, and totals");
+  index->add_option("SHARD", a.inputs, "Tar shards, e.g. out-s*.tar")->required();
+  index->add_flag("--verify", a.verify,
+                  "Read every shard whole: fail on a member or shard cut short, and on a sample "
+                  "key found twice in any of the shards");
+  index->add_option("-o,--output", a.index_out, "Write the JSON here (default: stdout)");
+  index->footer(
+      "A sample is a run of members with the same key (the name up to the first dot).\n"
+      "Examples:\n"
+      "  tessera index shards/out-*.tar -o shards/index.json\n"
+      "  tessera index --verify out-s*-*.tar     (after a cluster run: exit 1 on any problem)");
+  return index;
+}
+
 CLI::App* add_manifest_command(CLI::App& app, Arguments& a) {
   CLI::App* manifest =
       app.add_subcommand("manifest", "Run the jobs of a JSON-lines file, one image per line");
@@ -373,6 +391,7 @@ struct Commands {
   CLI::App* info;
   CLI::App* demo;
   CLI::App* manifest;
+  CLI::App* index;
 };
 
 Commands add_commands(CLI::App& app, Arguments& a) {
@@ -383,7 +402,8 @@ Commands add_commands(CLI::App& app, Arguments& a) {
       "Start with: tessera demo");
   const Commands commands{add_tile_command(app, a),   add_crop_command(app, a),
                           add_random_command(app, a), add_info_command(app, a),
-                          add_demo_command(app, a),   add_manifest_command(app, a)};
+                          add_demo_command(app, a),   add_manifest_command(app, a),
+                          add_index_command(app, a)};
   add_tune_command(app, a.tune);
   for (CLI::App* command : {commands.tile, commands.crop, commands.random, commands.manifest}) {
     command
@@ -426,6 +446,7 @@ int dispatch(CLI::App& app, const Commands& c, Arguments& a) {
   if (c.random->parsed()) return run_random(a.inputs, a.plan, a.common);
   if (c.info->parsed()) return run_info(a.inputs, a.info_json, a.info_max_pixels);
   if (c.demo->parsed()) return run_demo(a.common);
+  if (c.index->parsed()) return run_index(a.inputs, a.verify, a.index_out);
   return run_manifest(a.single, a.plan, a.common);
 }
 

@@ -37,8 +37,8 @@ Result<std::optional<std::size_t>> number_from(const Environment& environment, c
 
 Result<ShardSpec> checked(std::size_t index, std::size_t count, std::string_view origin) {
   if (count == 0 || count > kMaxShards) {
-    return shard_error(fmt::format("--shard {}: the task count must be 1 to {}", origin,
-                                   kMaxShards));
+    return shard_error(
+        fmt::format("--shard {}: the task count must be 1 to {}", origin, kMaxShards));
   }
   if (index >= count) {
     return shard_error(fmt::format(
@@ -83,9 +83,10 @@ Result<ShardSpec> from_slurm_array(const Environment& environment) {
         "SLURM_ARRAY_TASK_MIN/MAX); pass --shard auto/N");
   }
   if (**id < first) {
-    return shard_error(fmt::format("--shard auto: SLURM_ARRAY_TASK_ID {} is below "
-                                   "SLURM_ARRAY_TASK_MIN {}",
-                                   **id, first));
+    return shard_error(
+        fmt::format("--shard auto: SLURM_ARRAY_TASK_ID {} is below "
+                    "SLURM_ARRAY_TASK_MIN {}",
+                    **id, first));
   }
   return checked(**id - first, *tasks, "auto");
 }

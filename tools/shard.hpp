@@ -19,9 +19,7 @@ struct ShardSpec {
   std::size_t index = 0;
   std::size_t count = 1;
 
-  bool takes(std::size_t dataset_index) const noexcept {
-    return dataset_index % count == index;
-  }
+  bool takes(std::size_t dataset_index) const noexcept { return dataset_index % count == index; }
   // "3/16", as typed and as the run record keeps it.
   std::string text() const;
   // "s0003of0016": what output names carry, at least four digits, zero-padded so that names
