@@ -59,8 +59,7 @@ std::string read_samples(const std::string& path, bool read_data,
   Reader reader(archive_read_new(), &archive_read_free);
   archive_read_support_format_tar(reader.get());
   if (archive_read_open_filename(reader.get(), path.c_str(), kReadBlock) != ARCHIVE_OK) {
-    return fmt::format("{}: cannot be read as tar: {}", path,
-                       archive_error_string(reader.get()));
+    return fmt::format("{}: cannot be read as tar: {}", path, archive_error_string(reader.get()));
   }
   std::vector<char> buffer(kReadBlock);
   std::string current_key;
