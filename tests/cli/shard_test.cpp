@@ -79,7 +79,7 @@ void write_dataset(const TempDir& dir) {
 
 }  // namespace
 
-TEST_CASE("--shard reads I/N, a Slurm array task or an Indexed Job's index", "[shard]") {
+TEST_CASE("the shard option reads I/N, a Slurm array task or an Indexed Job's index", "[shard]") {
   CHECK(shard_text("3/16", {}) == "3/16");
   CHECK(shard_text("0/1", {}) == "0/1");
   CHECK_THAT(shard_text("16/16", {}), Catch::Contains("numbered 0 to 15"));
