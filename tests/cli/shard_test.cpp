@@ -71,8 +71,10 @@ void write_dataset(const TempDir& dir) {
     write_image(dir / path, 48 + 16 * (i % 3), 32 + 16 * (i % 2), png,
                 static_cast<std::uint64_t>(i));
     manifest += fmt::format(R"({{"input": "{}"}})", path) + "\n";
-    if (i == 2) manifest += "\n";                             // no index
-    if (i == 4) manifest += R"({"input": "a/img0.png", "plan": {"tile": "x"}})" "\n";  // bad
+    if (i == 2) manifest += "\n";  // no index
+    if (i == 4)
+      manifest += R"({"input": "a/img0.png", "plan": {"tile": "x"}})"
+                  "\n";  // bad
   }
   write_text(dir.path() / "jobs.jsonl", manifest);
 }
@@ -111,7 +113,8 @@ TEST_CASE("every job belongs to exactly one shard, whatever the count", "[shard]
   for (std::size_t count = 1; count <= 9; ++count) {
     for (std::size_t job = 0; job < 50; ++job) {
       int owners = 0;
-      for (std::size_t index = 0; index < count; ++index) owners += ShardSpec{index, count}.takes(job);
+      for (std::size_t index = 0; index < count; ++index)
+        owners += ShardSpec{index, count}.takes(job);
       CHECK(owners == 1);
     }
   }
@@ -154,9 +157,8 @@ TEST_CASE("the shards of a manifest together equal one run, byte for byte", "[cl
   const auto single = run_tessera(dir, "manifest jobs.jsonl -o one/out.tar " + plan);
   CHECK(single.code == 1);  // the bad line
   for (int task = 0; task < 3; ++task) {
-    const auto run =
-        run_tessera(dir, fmt::format("manifest jobs.jsonl -o many/out.tar --shard {}/3 {}", task,
-                                     plan));
+    const auto run = run_tessera(
+        dir, fmt::format("manifest jobs.jsonl -o many/out.tar --shard {}/3 {}", task, plan));
     CHECK(run.code == (task == 2 ? 1 : 0));  // line index 5 is the bad one: 5 mod 3 = 2
     CHECK(fs::exists(dir.path() / fmt::format("many/out-s{:04}of0003-000000.tar", task)));
   }
@@ -185,8 +187,8 @@ TEST_CASE("the shards of an input list together equal one run", "[cli][shard]") 
   const std::string inputs = "a/img0.png b/img0.png a/img1.png b/img1.png a/img2.png";
   CHECK(run_tessera(dir, "tile " + inputs + " --tile 32 -o one.tar --quiet").code == 0);
   for (int task = 0; task < 2; ++task) {
-    CHECK(run_tessera(dir, fmt::format("tile {} --tile 32 -o many.tar --shard {}/2 --quiet",
-                                       inputs, task))
+    CHECK(run_tessera(
+              dir, fmt::format("tile {} --tile 32 -o many.tar --shard {}/2 --quiet", inputs, task))
               .code == 0);
   }
   CHECK(tar_members(dir.path(), "many-s") == tar_members(dir.path(), "one-"));
