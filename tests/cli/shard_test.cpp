@@ -11,6 +11,7 @@
 #include <string>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
 #include "job_sources.hpp"
@@ -212,4 +213,33 @@ TEST_CASE("a task resumes its own share and refuses another", "[cli][shard]") {
   const auto refused = run_tessera(dir, run + " --resume");
   CHECK(refused.code == 2);
   CHECK_THAT(refused.err, Catch::Contains("shard (\"2/3\" before, \"1/3\" now)"));
+}
+
+TEST_CASE("tessera index counts samples and its verify option finds cut and repeated ones",
+          "[cli][shard]") {
+  TempDir dir;
+  write_dataset(dir);
+  REQUIRE(run_tessera(dir,
+                      "tile a/img0.png b/img1.png --tile 16 -o out.tar --shard-size "
+                      "5samples --quiet")
+              .code == 0);
+  const auto index = run_tessera(dir, "index --verify out-000000.tar out-000001.tar");
+  CHECK(index.code == 0);
+  const auto json = nlohmann::json::parse(index.out);
+  CHECK(json["shards"][0]["samples"] == 5);
+  CHECK(json["shards"][0]["bytes"] == fs::file_size(dir.path() / "out-000000.tar"));
+  CHECK(json["totals"]["samples"] == 10);
+
+  fs::copy_file(dir.path() / "out-000000.tar", dir.path() / "again.tar");
+  const auto twice = run_tessera(dir, "index --verify out-000000.tar again.tar");
+  CHECK(twice.code == 1);
+  CHECK_THAT(twice.err, Catch::Contains("appears 2 times"));
+  CHECK(run_tessera(dir, "index out-000000.tar again.tar").code == 0);  // counts only
+
+  fs::resize_file(dir.path() / "again.tar", fs::file_size(dir.path() / "again.tar") - 1024);
+  const auto cut = run_tessera(dir, "index --verify again.tar");
+  CHECK(cut.code == 1);
+  CHECK_THAT(cut.err, Catch::Contains("cut short"));
+  fs::resize_file(dir.path() / "again.tar", 1500);
+  CHECK(run_tessera(dir, "index again.tar").code == 1);
 }
