@@ -9,6 +9,7 @@ packages=(
   libbenchmark-dev catch2
   libcli11-dev nlohmann-json3-dev libfmt-dev libarchive-dev
   tar python3 time
+  slurm-wlm munge
   clang-format clang-tidy
   libvips-tools chromium
 )

@@ -34,6 +34,7 @@ struct OutputArgs {
   std::string shard_size;     // empty: no limit
   bool resume = false;        // keep outputs of an earlier run and write only the missing ones
   bool overwrite = false;     // replace an output that holds a different run
+  std::string shard;          // empty: the whole dataset; else I/N, auto or auto/N (shard.hpp)
 };
 
 struct RunArgs {

@@ -10,6 +10,7 @@
 #include "output.hpp"
 #include "progress.hpp"
 #include "report.hpp"
+#include "shard_index.hpp"
 #include "signals.hpp"
 #include "tessera/engine/demo_image.hpp"
 #include "tessera/engine/file_sinks.hpp"
@@ -112,6 +113,29 @@ Status check_inputs(const std::vector<std::string>& inputs) {
   return {};
 }
 
+// --shard: the share of the jobs this task runs. Its outputs carry the share in their names,
+// so tasks never write the same file, and its run record keeps it, so --resume continues only
+// the same share.
+struct Share {
+  ShardSpec spec;     // the whole dataset when --shard is not given
+  OutputArgs output;  // -o renamed for the share
+};
+
+Result<Share> share_of(const OutputArgs& output, nlohmann::json& run) {
+  Share share{ShardSpec{}, output};
+  if (output.shard.empty()) return share;
+  auto spec = parse_shard(output.shard, process_environment());
+  if (!spec) return std::move(spec).error();
+  share.spec = *spec;
+  share.output.out = shard_output(output.out, *spec);
+  run["shard"] = spec->text();
+  return share;
+}
+
+std::size_t jobs_in_share(std::size_t jobs, const ShardSpec& shard) {
+  return jobs / shard.count + (shard.index < jobs % shard.count ? 1 : 0);
+}
+
 int run_list(const std::string& command, const std::vector<std::string>& inputs,
              const PlanSpec& plan, const CommonArgs& common, RunSetup setup) {
   if (Status s = check_inputs(inputs); !s) return usage_error(command, s.error().message);
@@ -119,12 +143,17 @@ int run_list(const std::string& command, const std::vector<std::string>& inputs,
     return usage_error(command, s.error().message);
   nlohmann::json run = describe_run(command, describe(plan), common, inputs);
   if (!setup.roi_file.empty()) run["roi_file"] = describe_input(setup.roi_file);
-  auto output = make_output(common.output, setup.default_template, run, inputs.size() > 1);
+  auto share = share_of(common.output, run);
+  if (!share) return usage_error(command, share.error().message);
+  auto output = make_output(share->output, setup.default_template, run, inputs.size() > 1);
   if (!output) return output_error(command, output.error());
   setup.command = command;
-  setup.totals.images = inputs.size();
+  setup.totals.images = jobs_in_share(inputs.size(), share->spec);
+  if (setup.totals.crops > 0)
+    setup.totals.crops = setup.totals.crops / inputs.size() * setup.totals.images;
   InputListSource source(
-      inputs, JobDefaults{plan, common.encode, common.run.skip_blank, common.run.auto_orient});
+      inputs, JobDefaults{plan, common.encode, common.run.skip_blank, common.run.auto_orient},
+      share->spec);
   return run_jobs(source, *output, common, setup);
 }
 
@@ -294,21 +323,42 @@ int run_manifest(const std::string& manifest, const PlanArgs& plan, const Common
   }
   if (Status s = check_encode_args(common.encode); !s)
     return usage_error("manifest", s.error().message);
+  const std::string plan_text = defaults ? describe(*defaults) : std::string("per manifest line");
+  nlohmann::json run = describe_run("manifest", plan_text, common, {manifest});
+  auto share = share_of(common.output, run);
+  if (!share) return usage_error("manifest", share.error().message);
   JobNotes notes;
   auto source = ManifestSource::open(
       manifest, JobDefaults{defaults, common.encode, common.run.skip_blank, common.run.auto_orient},
-      notes);
+      notes, share->spec);
   if (!source) return usage_error("manifest", source.error().message);
-  const std::string plan_text = defaults ? describe(*defaults) : std::string("per manifest line");
-  nlohmann::json run = describe_run("manifest", plan_text, common, {manifest});
   run["manifest_inputs"] = (*source)->describe_inputs();
-  auto output = make_output(common.output, kGridTemplate, run, true);
+  auto output = make_output(share->output, kGridTemplate, run, true);
   if (!output) return output_error("manifest", output.error());
   RunSetup setup;
   setup.command = "manifest";
   setup.notes = &notes;
   ManifestSource& lines = **source;
   return run_jobs(lines, *output, common, setup, [&lines] { return lines.bad_lines(); });
+}
+
+int run_index(const std::vector<std::string>& shards, bool verify, const std::string& out) {
+  const ShardIndex index = index_shards(shards, verify);
+  for (const std::string& problem : index.problems)
+    fmt::print(stderr, "tessera index: {}\n", problem);
+  const std::string text = index_json(index).dump(2) + "\n";
+  if (out.empty()) {
+    fmt::print("{}", text);
+  } else if (Status s = write_file_atomically(out, text); !s) {
+    fmt::print(stderr, "tessera index: {}\n", s.error().message);
+    return kExitFailed;
+  }
+  if (!index.problems.empty()) {
+    fmt::print(stderr, "tessera index: {} problem{} in {} shard{}\n", index.problems.size(),
+               index.problems.size() == 1 ? "" : "s", shards.size(), shards.size() == 1 ? "" : "s");
+    return kExitFailed;
+  }
+  return kExitOk;
 }
 
 }  // namespace tessera::cli

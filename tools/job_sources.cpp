@@ -147,13 +147,19 @@ std::string JobNotes::key_prefix(std::size_t job) const {
   return it == prefixes_.end() ? std::string() : it->second;
 }
 
-InputListSource::InputListSource(std::vector<std::string> inputs, JobDefaults defaults)
-    : inputs_(std::move(inputs)), defaults_(std::move(defaults)) {}
+InputListSource::InputListSource(std::vector<std::string> inputs, JobDefaults defaults,
+                                 ShardSpec shard)
+    : inputs_(std::move(inputs)), defaults_(std::move(defaults)), shard_(shard) {}
 
 std::optional<Job> InputListSource::next() {
-  if (next_ == inputs_.size()) return std::nullopt;
-  const std::string& name = inputs_[next_++];
   Job job;
+  while (next_ < inputs_.size() && !shard_.takes(next_)) {
+    job.passed_over.push_back(PassedOverJob{next_, inputs_[next_]});
+    ++next_;
+  }
+  if (next_ == inputs_.size()) return std::nullopt;
+  job.dataset_index = next_;
+  const std::string& name = inputs_[next_++];
   job.plan = *defaults_.plan;
   job.skip_blank = defaults_.skip_blank;
   job.auto_orient = defaults_.auto_orient;
@@ -222,20 +228,21 @@ nlohmann::json ManifestSource::describe_inputs() const {
 }
 
 Result<std::unique_ptr<ManifestSource>> ManifestSource::open(const std::string& path,
-                                                             JobDefaults defaults,
-                                                             JobNotes& notes) {
+                                                             JobDefaults defaults, JobNotes& notes,
+                                                             ShardSpec shard) {
   auto text = read_text_file(path, "manifest");
   if (!text) return std::move(text).error();
   return std::unique_ptr<ManifestSource>(new ManifestSource(
-      path, std::istringstream(std::move(text).value()), std::move(defaults), notes));
+      path, std::istringstream(std::move(text).value()), std::move(defaults), notes, shard));
 }
 
 ManifestSource::ManifestSource(std::string path, std::istringstream stream, JobDefaults defaults,
-                               JobNotes& notes)
+                               JobNotes& notes, ShardSpec shard)
     : path_(std::move(path)),
       stream_(std::move(stream)),
       defaults_(std::move(defaults)),
-      notes_(notes) {
+      notes_(notes),
+      shard_(shard) {
   directory_ = std::filesystem::path(path_).parent_path().string();
 }
 
@@ -249,16 +256,36 @@ std::optional<Job> ManifestSource::next() {
   while (std::getline(stream_, text)) {
     ++line_number_;
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::size_t dataset_index = dataset_index_++;
+    if (!shard_.takes(dataset_index)) {
+      pass_over(text, dataset_index);
+      continue;
+    }
     auto job = parse_line(text);
     if (!job) {
       ++bad_lines_;
       fmt::print(stderr, "tessera: {}:{}: {}\n", path_, line_number_, job.error().message);
+      pass_over(text, dataset_index);
       continue;
     }
+    job->dataset_index = dataset_index;
+    job->passed_over = std::move(passed_over_);
+    passed_over_.clear();
     notes_.set_line(jobs_++, line_number_);
     return std::move(job).value();
   }
   return std::nullopt;
+}
+
+// Only the line's "input" matters: the stem it takes. A line without one takes none, on
+// every task alike, since this reads nothing but the line.
+void ManifestSource::pass_over(const std::string& text, std::size_t dataset_index) {
+  const json line = json::parse(text, nullptr, false);
+  if (!line.is_object()) return;
+  auto input = line.find("input");
+  if (input == line.end() || !input->is_string() || input->get_ref<const std::string&>().empty())
+    return;
+  passed_over_.push_back(PassedOverJob{dataset_index, resolve(input->get<std::string>())});
 }
 
 Result<Job> ManifestSource::parse_line(const std::string& text) {

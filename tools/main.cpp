@@ -35,6 +35,12 @@ Exit codes: 0 all crops written, 1 some images or crops failed (or the output fa
 --json prints one object: images, failed_images, crops, failed (crops), skipped, bytes_out,
   wall_s, decode_s, encode_cpu_s, peak_rss_mb, peak_window_mb, ...)";
 
+constexpr const char* kShardHelp =
+    "Run only task I of N: the jobs whose index (position among the inputs, or among the "
+    "manifest's non-blank lines, from 0) is I modulo N. I/N, auto (a Slurm array task) or "
+    "auto/N (task index from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX). Outputs are named "
+    "NAME-sIIIIofNNNN-000000.tar or DIR/sIIIIofNNNN/";
+
 void add_encode_options(CLI::App& app, EncodeArgs& args) {
   app.add_option(
          "-f,--format", args.format,
@@ -197,6 +203,8 @@ struct Arguments {
   std::vector<std::string> inputs;
   std::string single;
   bool info_json = false;
+  bool verify = false;    // index
+  std::string index_out;  // index
   std::uint64_t info_max_pixels = std::uint64_t{1} << 30;
   std::string profile;
   TuneArgs tune;
@@ -332,6 +340,22 @@ CLI::App* add_demo_command(CLI::App& app, Arguments& a) {
   return demo;
 }
 
+CLI::App* add_index_command(CLI::App& app, Arguments& a) {
+  CLI::App* index = app.add_subcommand(
+      "index", "Write a JSON index of tar shards: each shard's samples and bytes, and totals");
+  index->add_option("SHARD", a.inputs, "Tar shards, e.g. out-s*.tar")->required();
+  index->add_flag("--verify", a.verify,
+                  "Read every shard whole: fail on a member or shard cut short, and on a sample "
+                  "key found twice in any of the shards");
+  index->add_option("-o,--output", a.index_out, "Write the JSON here (default: stdout)");
+  index->footer(
+      "A sample is a run of members with the same key (the name up to the first dot).\n"
+      "Examples:\n"
+      "  tessera index shards/out-*.tar -o shards/index.json\n"
+      "  tessera index --verify out-s*-*.tar     (after a cluster run: exit 1 on any problem)");
+  return index;
+}
+
 CLI::App* add_manifest_command(CLI::App& app, Arguments& a) {
   CLI::App* manifest =
       app.add_subcommand("manifest", "Run the jobs of a JSON-lines file, one image per line");
@@ -438,6 +462,7 @@ struct Commands {
   CLI::App* demo;
   CLI::App* manifest;
   CLI::App* pyramid;
+  CLI::App* index;
 };
 
 Commands add_commands(CLI::App& app, Arguments& a) {
@@ -449,13 +474,16 @@ Commands add_commands(CLI::App& app, Arguments& a) {
   const Commands commands{add_tile_command(app, a),           add_crop_command(app, a),
                           add_random_command(app, a),         add_info_command(app, a),
                           add_demo_command(app, a),           add_manifest_command(app, a),
-                          add_pyramid_command(app, a.pyramid)};
+                          add_pyramid_command(app, a.pyramid), add_index_command(app, a)};
   add_tune_command(app, a.tune);
   for (CLI::App* command : {commands.tile, commands.crop, commands.random, commands.manifest}) {
     command
         ->add_option("--profile", a.profile,
                      "Settings from 'tessera tune' (JSON); flags given here win")
         ->group("Run");
+  }
+  for (CLI::App* command : {commands.tile, commands.random, commands.manifest}) {
+    command->add_option("--shard", a.common.output.shard, kShardHelp)->group("Output");
   }
   return commands;
 }
@@ -490,6 +518,7 @@ int dispatch(CLI::App& app, const Commands& c, Arguments& a) {
   if (c.info->parsed()) return run_info(a.inputs, a.info_json, a.info_max_pixels);
   if (c.demo->parsed()) return run_demo(a.common);
   if (c.pyramid->parsed()) return run_pyramid(a.pyramid);
+  if (c.index->parsed()) return run_index(a.inputs, a.verify, a.index_out);
   return run_manifest(a.single, a.plan, a.common);
 }
 

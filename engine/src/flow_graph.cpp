@@ -55,8 +55,11 @@ class JobFeeder {
     if (!job) return nullptr;
     auto state = std::make_unique<JobState>();
     state->info.index = jobs_.size();
+    state->info.dataset_index = job->dataset_index;
     state->info.source = job->path.empty() ? job->input.name() : job->path;
-    state->info.stem = stems_.claim(state->info.source, state->info.index);
+    for (const PassedOverJob& other : job->passed_over)
+      stems_.claim(other.source, other.dataset_index);
+    state->info.stem = stems_.claim(state->info.source, state->info.number());
     state->info.plan = describe(job->plan);
     state->job = std::move(*job);
     jobs_.push_back(std::move(state));

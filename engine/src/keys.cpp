@@ -316,7 +316,7 @@ Result<std::string> NameTemplate::expand(const CropResult& crop) const {
     switch (part.field) {
       case Field::kLiteral: path += part.literal; break;
       case Field::kStem: path += stem_of(crop); break;
-      case Field::kJob: path += std::to_string(crop.job == nullptr ? 0 : crop.job->index); break;
+      case Field::kJob: path += std::to_string(crop.job == nullptr ? 0 : crop.job->number()); break;
       case Field::kIndex: path += std::to_string(crop.index); break;
       case Field::kX: path += std::to_string(crop.roi.x); break;
       case Field::kY: path += std::to_string(crop.roi.y); break;

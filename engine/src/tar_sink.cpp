@@ -52,7 +52,7 @@ class TarSink final : public Sink {
   // Read-only after construction, so safe from any thread.
   bool exists(const CropResult& crop) const override {
     if (existing_.empty() || crop.job == nullptr) return false;
-    return existing_.contains(detail::crop_id(crop.job->index, crop.index));
+    return existing_.contains(detail::crop_id(crop.job->number(), crop.index));
   }
 
   Status consume(const CropResult& crop) override {
@@ -109,7 +109,7 @@ class TarSink final : public Sink {
   Result<std::string> unique_key(const CropResult& crop) {
     auto key = detail::sample_key(crop);
     if (!key) return key;
-    const std::size_t job = crop.job == nullptr ? 0 : crop.job->index;
+    const std::size_t job = crop.job == nullptr ? 0 : crop.job->number();
     while (keys_.contains(*key)) *key += fmt::format("_j{}", job);
     keys_.insert(*key);
     return key;

@@ -18,6 +18,13 @@
 
 namespace tessera {
 
+// A job of the dataset that a run leaves to another shard, or a manifest line that is not a
+// job: only its input's name matters here, because it takes a stem (see Job::passed_over).
+struct PassedOverJob {
+  std::size_t dataset_index = 0;
+  std::string source;
+};
+
 struct Job {
   std::string path;  // opened inside the run when `input` is empty
   InputBytes input;  // bytes already in memory (stdin, a caller's buffer)
@@ -27,6 +34,14 @@ struct Job {
   // Plan and cut in the upright image given by the JPEG's EXIF orientation. Off by default:
   // crops are then cut from the pixels as stored, and EXIF orientation is ignored.
   bool auto_orient = false;
+  // For a run that does only part of a dataset (one shard of a manifest, or a manifest with
+  // lines that are not jobs): the job's index in the whole dataset, and the inputs of the
+  // dataset's jobs between the previous job of this run and this one. Names and sample
+  // metadata use the dataset index, and the stems of the passed-over inputs are taken first,
+  // so every output is named as a run of the whole dataset names it. Unset: the job's
+  // position in the run, and nothing passed over.
+  std::optional<std::size_t> dataset_index{};
+  std::vector<PassedOverJob> passed_over{};
 };
 
 // Jobs are pulled one at a time, only when the graph has room, so a manifest of millions of

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,15 +22,22 @@ namespace tessera {
 
 // Where a crop came from: one per job, alive for the whole run.
 struct JobInfo {
-  std::size_t index = 0;  // position of the job in the run
+  std::size_t index = 0;  // position of the job in the run: the order of delivery
   std::string source;     // the input's name (path, or "-" for stdin)
   std::string plan;       // describe(plan spec)
   int image_width = 0;
   int image_height = 0;
   // The input's stem, unique within the run: a stem already used by an earlier job gets
-  // "_j<index>" (docs/ARCHITECTURE.md, Output names). Empty when the job did not come
+  // "_j<dataset_index>" (docs/ARCHITECTURE.md, Output names). Empty when the job did not come
   // through the engine's feeder.
   std::string stem;
+  // The job's index in the whole dataset when the run does only part of it (Job::dataset_index).
+  std::optional<std::size_t> dataset_index{};
+
+  // What names ({job}, "_j<job>") and sample metadata ("job") carry: the dataset index, else
+  // the position in the run. So the outputs of a shard are those of the same jobs in a run of
+  // the whole dataset.
+  std::size_t number() const noexcept { return dataset_index.value_or(index); }
 };
 
 struct CropResult {
