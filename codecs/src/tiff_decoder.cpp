@@ -64,11 +64,11 @@ const char* photometric_name(std::uint16_t photometric) noexcept {
 struct Layout {
   int width = 0;
   int height = 0;
-  int samples = 0;        // per pixel, in the file and in the output
-  int sample_bytes = 1;   // 1 or 2 in the file; always 1 in the output
+  int samples = 0;       // per pixel, in the file and in the output
+  int sample_bytes = 1;  // 1 or 2 in the file; always 1 in the output
   bool tiled = false;
-  int block_width = 0;    // tile width, or the image width for strips
-  int block_height = 0;   // tile height, or rows per strip
+  int block_width = 0;   // tile width, or the image width for strips
+  int block_height = 0;  // tile height, or rows per strip
   PixelFormat format = PixelFormat::kRgb8;
   std::uint16_t compression = COMPRESSION_NONE;
   bool ycbcr_jpeg = false;  // YCbCr stored as JPEG: libjpeg converts it to RGB
@@ -165,20 +165,20 @@ Result<Layout> read_layout(const TiffHandle& handle, const DecodeOptions& option
   } else if (photometric == PHOTOMETRIC_YCBCR) {
     return unsupported(input, "a YCbCr TIFF not compressed as JPEG");
   } else {
-    return unsupported(input, fmt::format("a {} TIFF", photometric_name(photometric)));
+    return unsupported(input, fmt::format("a TIFF of {} pixels", photometric_name(photometric)));
   }
   const auto format = pixel_format_for(colour, samples - colour);
   if (samples < colour || !format) {
-    return unsupported(input, fmt::format("a {} TIFF with {} samples per pixel",
+    return unsupported(input, fmt::format("a TIFF of {} pixels with {} samples per pixel",
                                           photometric_name(photometric), samples));
   }
   if (layout.compression == COMPRESSION_OJPEG) {
     return unsupported(input, "old-style JPEG compression (compression 6)");
   }
   if (TIFFIsCODECConfigured(layout.compression) != 1) {
-    return unsupported(input, fmt::format("compression {} ({}), which this libtiff cannot decode,",
-                                          layout.compression,
-                                          compression_name(layout.compression)));
+    return unsupported(input,
+                       fmt::format("compression {} ({}), which this libtiff cannot decode,",
+                                   layout.compression, compression_name(layout.compression)));
   }
   layout.samples = samples;
   layout.sample_bytes = bits / 8;

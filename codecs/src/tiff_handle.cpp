@@ -28,9 +28,9 @@ tmsize_t read_proc(thandle_t handle, void* buffer, tmsize_t size) noexcept {
   TiffIo& io = io_of(handle);
   if (size < 0) return -1;
   try {
-    auto got = io.input.read_at(
-        io.position, std::span<std::uint8_t>(static_cast<std::uint8_t*>(buffer),
-                                              static_cast<std::size_t>(size)));
+    auto got =
+        io.input.read_at(io.position, std::span<std::uint8_t>(static_cast<std::uint8_t*>(buffer),
+                                                              static_cast<std::size_t>(size)));
     if (!got) {
       if (!io.read_failure) io.read_failure = std::move(got).error();
       return -1;
@@ -127,14 +127,15 @@ Result<TiffHandle> TiffHandle::open(InputBytes input) {
   TIFFOpenOptionsSetMaxSingleMemAlloc(options.get(), std::max(kMinSingleAlloc, file_size));
   // "m": never map; "O": load strip and tile offsets on demand, so a header claiming millions
   // of strips costs nothing until they are read.
-  TIFF* tiff = TIFFClientOpenExt(io->input.name().c_str(), "rmO", io.get(), read_proc, write_proc,
-                                 seek_proc, close_proc, size_proc, map_proc, unmap_proc,
-                                 options.get());
+  TIFF* tiff =
+      TIFFClientOpenExt(io->input.name().c_str(), "rmO", io.get(), read_proc, write_proc, seek_proc,
+                        close_proc, size_proc, map_proc, unmap_proc, options.get());
   if (tiff == nullptr) {
     if (io->read_failure) return *io->read_failure;
-    return Error{ErrorCode::kCorruptData,
-                 fmt::format("{}: not a readable TIFF ({}); check that the file is complete",
-                             io->input.name(), io->errors.empty() ? "no reason given" : io->errors)};
+    return Error{
+        ErrorCode::kCorruptData,
+        fmt::format("{}: not a readable TIFF ({}); check that the file is complete",
+                    io->input.name(), io->errors.empty() ? "no reason given" : io->errors)};
   }
   return TiffHandle(std::move(io), tiff);
 }
