@@ -1,9 +1,9 @@
 // TIFF decoding through libtiff, streamed top to bottom like JPEG and PNG. Strips are read a
 // scanline at a time straight into the caller's rows; tiles are read one row of tiles at a
-// time into a buffer one tile high, from which rows are handed out. Classic TIFF and BigTIFF,
-// every compression libtiff decodes (none, LZW, deflate, JPEG, PackBits, ...), 8- or 16-bit
-// gray, gray+alpha, RGB and RGBA, chunky (interleaved) samples. 16-bit samples keep their high
-// byte, as for PNG. Anything else is refused with a message naming what is not supported.
+// time into a buffer one tile high (tiff_tile_rows.hpp), from which rows are handed out. Classic
+// TIFF and BigTIFF, every compression libtiff decodes (none, LZW, deflate, JPEG, PackBits, ...), 8-
+// or 16-bit gray, gray+alpha, RGB and RGBA, chunky (interleaved) samples. 16-bit samples keep their
+// high byte, as for PNG. Anything else is refused with a message naming what is not supported.
 #include <fmt/format.h>
 #include <tiffio.h>
 
@@ -17,6 +17,7 @@
 
 #include "codec_factories.hpp"
 #include "tiff_handle.hpp"
+#include "tiff_tile_rows.hpp"
 
 namespace tessera::detail {
 namespace {
@@ -243,8 +244,9 @@ void convert_row(const std::uint8_t* src, std::uint8_t* dst, std::size_t samples
 
 class TiffDecoder final : public Decoder {
  public:
-  TiffDecoder(TiffHandle handle, Layout layout, ImageHeader header)
-      : handle_(std::move(handle)), layout_(layout), header_(header) {}
+  TiffDecoder(TiffHandle handle, Layout layout, ImageHeader header,
+              std::unique_ptr<TiffTileRows> tiles)
+      : handle_(std::move(handle)), layout_(layout), header_(header), tiles_(std::move(tiles)) {}
 
   static Result<std::unique_ptr<Decoder>> open(InputBytes input, const DecodeOptions& options);
 
@@ -256,18 +258,13 @@ class TiffDecoder final : public Decoder {
  private:
   Status read_strip_rows(std::uint8_t* dst, std::size_t stride, int rows);
   Status read_tile_rows(std::uint8_t* dst, std::size_t stride, int rows);
-  Status load_tile_row(int row);
   Result<int> fail(Error error);
 
-  TiffHandle handle_;
+  TiffHandle handle_;  // reads the header, and strips
   Layout layout_;
   ImageHeader header_;
-  // Tiles: the current row of tiles, image-wide and one tile high (file samples), its first
-  // image row, and one decoded tile. Strips with 16-bit samples: one scanline.
-  std::unique_ptr<std::uint8_t[]> band_;
-  int band_first_row_ = 0;
-  int band_rows_ = 0;
-  std::unique_ptr<std::uint8_t[]> block_;
+  std::unique_ptr<TiffTileRows> tiles_;       // tiled pages only
+  std::unique_ptr<std::uint8_t[]> scanline_;  // strips of 16-bit samples: one file row
   int rows_read_ = 0;
   std::optional<Error> failure_;
   std::string warnings_;
@@ -290,6 +287,30 @@ Status select_page(const TiffHandle& handle, int page) {
                fmt::format("{}: page {} does not exist; the TIFF has {} page{} (--page counts "
                            "from 0)",
                            handle.input().name(), page, pages, pages == 1 ? "" : "s")};
+}
+
+// Another handle on a page whose layout was checked, for decoding its tiles on other threads.
+Result<TiffHandle> open_tile_handle(const InputBytes& input, int page, bool ycbcr_jpeg) {
+  auto handle = TiffHandle::open(input);
+  if (!handle) return std::move(handle).error();
+  if (Status selected = select_page(*handle, page); !selected) return std::move(selected).error();
+  if (ycbcr_jpeg && TIFFSetField(handle->get(), TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB) != 1) {
+    return handle->error(ErrorCode::kCorruptData, "setting up JPEG colour conversion");
+  }
+  return handle;
+}
+
+std::unique_ptr<TiffTileRows> make_tile_rows(const TiffHandle& handle, const Layout& layout,
+                                             const DecodeOptions& options) {
+  if (!layout.tiled) return nullptr;
+  const TileGeometry geometry{layout.width, layout.height, layout.block_width, layout.block_height,
+                              layout.file_pixel_bytes()};
+  return std::make_unique<TiffTileRows>(
+      geometry,
+      [input = handle.input(), page = options.page, ycbcr = layout.ycbcr_jpeg] {
+        return open_tile_handle(input, page, ycbcr);
+      },
+      options.parallel_for);
 }
 
 Result<std::unique_ptr<Decoder>> TiffDecoder::open(InputBytes input, const DecodeOptions& options) {
@@ -317,8 +338,9 @@ Result<std::unique_ptr<Decoder>> TiffDecoder::open(InputBytes input, const Decod
   header.tiff.compression = compression_name(layout->compression);
   header.tiff.bigtiff = TIFFIsBigTIFF(handle->get()) != 0;
   header.tiff.page = options.page;
+  auto tiles = make_tile_rows(*handle, *layout, options);
   return std::unique_ptr<Decoder>(
-      std::make_unique<TiffDecoder>(std::move(handle).value(), *layout, header));
+      std::make_unique<TiffDecoder>(std::move(handle).value(), *layout, header, std::move(tiles)));
 }
 
 Result<int> TiffDecoder::fail(Error error) {
@@ -340,8 +362,8 @@ Result<int> TiffDecoder::read_rows(std::uint8_t* dst, std::size_t stride, int ma
   if (!read) return fail(read.error());
   rows_read_ += rows;
   if (rows_read_ == header_.height) {
-    band_.reset();
-    block_.reset();
+    if (tiles_) tiles_->release();
+    scanline_.reset();
     // libtiff jumped about the file; make sure every byte came from the version opened.
     if (Status same = handle_.input().check_unchanged(); !same) return fail(same.error());
   }
@@ -351,61 +373,26 @@ Result<int> TiffDecoder::read_rows(std::uint8_t* dst, std::size_t stride, int ma
 // Scanlines go straight into the caller's rows; 16-bit ones pass through one scratch row.
 Status TiffDecoder::read_strip_rows(std::uint8_t* dst, std::size_t stride, int rows) {
   const bool direct = layout_.sample_bytes == 1;
-  if (!direct && !block_) block_.reset(new std::uint8_t[layout_.file_row_bytes()]);
+  if (!direct && !scanline_) scanline_.reset(new std::uint8_t[layout_.file_row_bytes()]);
   for (int i = 0; i < rows; ++i) {
     std::uint8_t* out = dst + static_cast<std::size_t>(i) * stride;
     const auto row = static_cast<std::uint32_t>(rows_read_ + i);
-    if (TIFFReadScanline(handle_.get(), direct ? out : block_.get(), row, 0) != 1) {
+    if (TIFFReadScanline(handle_.get(), direct ? out : scanline_.get(), row, 0) != 1) {
       return handle_.error(ErrorCode::kCorruptData, fmt::format("decoding row {}", row + 1));
     }
-    if (!direct) convert_row(block_.get(), out, layout_.output_row_bytes(), layout_.sample_bytes);
-  }
-  return {};
-}
-
-// Decodes the row of tiles holding image row `row` into band_, tile by tile, left to right.
-Status TiffDecoder::load_tile_row(int row) {
-  const std::size_t tile_row_bytes =
-      static_cast<std::size_t>(layout_.block_width) * layout_.file_pixel_bytes();
-  const std::size_t tile_bytes = tile_row_bytes * static_cast<std::size_t>(layout_.block_height);
-  const std::size_t band_stride = layout_.file_row_bytes();
-  if (!band_) {
-    band_.reset(new std::uint8_t[band_stride * static_cast<std::size_t>(layout_.block_height)]);
-    block_.reset(new std::uint8_t[tile_bytes]);
-  }
-  band_first_row_ = row - row % layout_.block_height;
-  band_rows_ = std::min(layout_.block_height, layout_.height - band_first_row_);
-  for (int x = 0; x < layout_.width; x += layout_.block_width) {
-    const ttile_t tile = TIFFComputeTile(handle_.get(), static_cast<std::uint32_t>(x),
-                                         static_cast<std::uint32_t>(band_first_row_), 0, 0);
-    if (TIFFReadEncodedTile(handle_.get(), tile, block_.get(), static_cast<tmsize_t>(tile_bytes)) <
-        0) {
-      return handle_.error(ErrorCode::kCorruptData,
-                           fmt::format("decoding the tile at ({}, {})", x, band_first_row_));
-    }
-    // The last column of tiles may reach past the image's right edge; that part is dropped.
-    const std::size_t copy_bytes =
-        static_cast<std::size_t>(std::min(layout_.block_width, layout_.width - x)) *
-        layout_.file_pixel_bytes();
-    std::uint8_t* to = band_.get() + static_cast<std::size_t>(x) * layout_.file_pixel_bytes();
-    for (int r = 0; r < band_rows_; ++r) {
-      std::memcpy(to + static_cast<std::size_t>(r) * band_stride,
-                  block_.get() + static_cast<std::size_t>(r) * tile_row_bytes, copy_bytes);
+    if (!direct) {
+      convert_row(scanline_.get(), out, layout_.output_row_bytes(), layout_.sample_bytes);
     }
   }
   return {};
 }
 
 Status TiffDecoder::read_tile_rows(std::uint8_t* dst, std::size_t stride, int rows) {
-  const std::size_t band_stride = layout_.file_row_bytes();
   for (int i = 0; i < rows; ++i) {
     const int row = rows_read_ + i;
-    if (!band_ || row >= band_first_row_ + band_rows_) {
-      if (Status loaded = load_tile_row(row); !loaded) return loaded;
-    }
-    convert_row(band_.get() + static_cast<std::size_t>(row - band_first_row_) * band_stride,
-                dst + static_cast<std::size_t>(i) * stride, layout_.output_row_bytes(),
-                layout_.sample_bytes);
+    if (Status held = tiles_->hold(row); !held) return held;
+    convert_row(tiles_->row(row), dst + static_cast<std::size_t>(i) * stride,
+                layout_.output_row_bytes(), layout_.sample_bytes);
   }
   return {};
 }

@@ -85,7 +85,8 @@ TEST_CASE("a tiled TIFF is cut into crops equal to its pixels, from a file and f
   const OwnedImage image = make_demo_image(150, 110, PixelFormat::kRgb8, 9);
   test::write_tiff(dir / "scan.tif", image, tiled_lzw());
 
-  const auto file = test::run_tessera(dir, "tile scan.tif --tile 64 --edge clip -f png -o out -j 2");
+  const auto file =
+      test::run_tessera(dir, "tile scan.tif --tile 64 --edge clip -f png -o out -j 2");
   INFO(file.err);
   REQUIRE(file.code == 0);
   const auto names = test::output_names(dir.path() / "out");
@@ -104,7 +105,8 @@ TEST_CASE("a tiled TIFF is cut into crops equal to its pixels, from a file and f
   CHECK(test::output_names(dir.path() / "piped").size() == names.size());
   for (const auto& name : names) {  // scan/X_Y.png; stdin's crops are named stdin/X_Y.png
     const std::string crop = std::filesystem::path(name).filename().string();
-    CHECK(test::read_file(dir / ("out/scan/" + crop)) == test::read_file(dir / ("piped/stdin/" + crop)));
+    CHECK(test::read_file(dir / ("out/scan/" + crop)) ==
+          test::read_file(dir / ("piped/stdin/" + crop)));
   }
 }
 
@@ -142,8 +144,7 @@ TEST_CASE("--page chooses the page of a multi-page TIFF and is kept in the run r
                                           "pages"));
 }
 
-TEST_CASE("a bad TIFF fails alone, with libtiff's reason inside tessera's message",
-          "[cli][tiff]") {
+TEST_CASE("a bad TIFF fails alone, with libtiff's reason inside tessera's message", "[cli][tiff]") {
   test::TempDir dir;
   const OwnedImage image = make_demo_image(64, 64, PixelFormat::kRgb8, 3);
   test::write_tiff(dir / "good.tif", image, tiled_lzw());

@@ -11,14 +11,15 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "temp_dir.hpp"
+#include "tessera/codecs/decoder.hpp"
 #include "test_images.hpp"
 #include "test_tiff.hpp"
-#include "tessera/codecs/decoder.hpp"
 
 namespace {
 
@@ -89,12 +90,10 @@ struct Layout {
 };
 
 // Strips of one row, of several rows, one strip for the image; square, tall and oversized tiles.
-constexpr Layout kLayouts[] = {{"strips of 1 row", false, 0, 1},
-                               {"strips of 16 rows", false, 0, 16},
-                               {"one strip", false, 0, 1000},
-                               {"tiles 16x16", true, 16, 16},
-                               {"tiles 32x48", true, 32, 48},
-                               {"tiles larger than the image", true, 128, 128}};
+constexpr Layout kLayouts[] = {
+    {"strips of 1 row", false, 0, 1}, {"strips of 16 rows", false, 0, 16},
+    {"one strip", false, 0, 1000},    {"tiles 16x16", true, 16, 16},
+    {"tiles 32x48", true, 32, 48},    {"tiles larger than the image", true, 128, 128}};
 
 struct Compression {
   const char* name;
@@ -159,8 +158,7 @@ Result<OwnedImage> decode_bytes(const Bytes& bytes, const std::string& name,
 
 }  // namespace
 
-TEST_CASE("TIFF magic bytes are sniffed: classic and BigTIFF, both byte orders",
-          "[codec][tiff]") {
+TEST_CASE("TIFF magic bytes are sniffed: classic and BigTIFF, both byte orders", "[codec][tiff]") {
   const std::uint8_t classic_le[] = {'I', 'I', 42, 0};
   const std::uint8_t classic_be[] = {'M', 'M', 0, 42};
   const std::uint8_t big_le[] = {'I', 'I', 43, 0};
@@ -241,6 +239,30 @@ TEST_CASE("every TIFF layout and compression decodes to libtiff's whole-image pi
   CHECK(files > 100);
 }
 
+TEST_CASE("the tiles of a row decode on several threads to the same pixels", "[codec][tiff]") {
+  test::TempDir dir;
+  const std::string path = dir / "tiles.tif";
+  test::TiffSpec spec;
+  spec.tiled = true;
+  spec.compression = COMPRESSION_JPEG;
+  spec.ycbcr = true;
+  test::write_tiff(path, make_demo_image(200, 90, PixelFormat::kRgb8, 5), spec);
+  const Bytes expected = reference_pixels(path, PixelFormat::kRgb8);
+  // Every piece on its own thread, all at once: the most handles a row can need.
+  DecodeOptions options;
+  int calls = 0;
+  options.parallel_for = [&](int count, const std::function<void(int)>& task) {
+    ++calls;
+    std::vector<std::thread> threads;
+    for (int i = count; i-- > 0;) threads.emplace_back([&task, i] { task(i); });
+    for (std::thread& t : threads) t.join();
+  };
+  auto decoded = decode_in_bands(*InputBytes::open_file(path), 7, options);
+  REQUIRE(decoded.ok());
+  CHECK(decoded->pixels == expected);
+  CHECK(calls == (90 + 15) / 16);
+}
+
 TEST_CASE("TIFF alpha and 16-bit samples decode losslessly", "[codec][tiff]") {
   test::TempDir dir;
   for (const PixelFormat format : {PixelFormat::kGrayAlpha8, PixelFormat::kRgba8}) {
@@ -287,7 +309,8 @@ TEST_CASE("TIFF alpha and 16-bit samples decode losslessly", "[codec][tiff]") {
       Bytes expected;
       for (int y = 0; y < spec.height; ++y) {
         for (int x = 0; x < spec.width; ++x) {
-          for (int c = 0; c < 3; ++c) expected.push_back(static_cast<std::uint8_t>(value(x, y, c) >> 8));
+          for (int c = 0; c < 3; ++c)
+            expected.push_back(static_cast<std::uint8_t>(value(x, y, c) >> 8));
         }
       }
       CHECK(decoded->pixels == expected);
@@ -295,13 +318,13 @@ TEST_CASE("TIFF alpha and 16-bit samples decode losslessly", "[codec][tiff]") {
   }
 }
 
-TEST_CASE("a multi-page TIFF decodes page 0 by default and any page on request",
-          "[codec][tiff]") {
+TEST_CASE("a multi-page TIFF decodes page 0 by default and any page on request", "[codec][tiff]") {
   test::TempDir dir;
   const std::string path = dir / "pages.tif";
   std::vector<OwnedImage> images;
   std::vector<test::TiffPage> pages;
-  for (int i = 0; i < 3; ++i) images.push_back(make_demo_image(30 + 10 * i, 20 + i, PixelFormat::kRgb8, i));
+  for (int i = 0; i < 3; ++i)
+    images.push_back(make_demo_image(30 + 10 * i, 20 + i, PixelFormat::kRgb8, i));
   for (int i = 0; i < 3; ++i) {
     test::TiffSpec spec;
     spec.width = images[i].width;
@@ -356,17 +379,20 @@ TEST_CASE("TIFF layouts tessera does not read are refused, naming what is unsupp
       {"1 bits per sample", {{TIFFTAG_BITSPERSAMPLE, 1, TIFF_SHORT}}},
       {"32 bits per sample", {{TIFFTAG_BITSPERSAMPLE, 32, TIFF_SHORT}}},
       {"signed or floating-point samples", {{TIFFTAG_SAMPLEFORMAT, SAMPLEFORMAT_INT, TIFF_SHORT}}},
-      {"a TIFF of min-is-white gray pixels", {{TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISWHITE, TIFF_SHORT}}},
+      {"a TIFF of min-is-white gray pixels",
+       {{TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISWHITE, TIFF_SHORT}}},
       {"a TIFF of CMYK (separated) pixels",
        {{TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_SEPARATED, TIFF_SHORT},
         {TIFFTAG_SAMPLESPERPIXEL, 4, TIFF_SHORT}}},
-      {"YCbCr TIFF not compressed as JPEG", {{TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_YCBCR, TIFF_SHORT},
-                                             {TIFFTAG_SAMPLESPERPIXEL, 3, TIFF_SHORT}}},
+      {"YCbCr TIFF not compressed as JPEG",
+       {{TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_YCBCR, TIFF_SHORT},
+        {TIFFTAG_SAMPLESPERPIXEL, 3, TIFF_SHORT}}},
       {"one plane per channel",
        {{TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_RGB, TIFF_SHORT},
         {TIFFTAG_SAMPLESPERPIXEL, 3, TIFF_SHORT},
         {TIFFTAG_PLANARCONFIG, PLANARCONFIG_SEPARATE, TIFF_SHORT}}},
-      {"a TIFF of gray pixels with 3 samples per pixel", {{TIFFTAG_SAMPLESPERPIXEL, 3, TIFF_SHORT}}},
+      {"a TIFF of gray pixels with 3 samples per pixel",
+       {{TIFFTAG_SAMPLESPERPIXEL, 3, TIFF_SHORT}}},
       {"a TIFF of RGB pixels with 6 samples per pixel",
        {{TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_RGB, TIFF_SHORT},
         {TIFFTAG_SAMPLESPERPIXEL, 6, TIFF_SHORT}}},
@@ -376,8 +402,8 @@ TEST_CASE("TIFF layouts tessera does not read are refused, naming what is unsupp
     INFO(c.expected);
     std::vector<Tag> tags = gray_strip_tags(8, 8, pixels.size());
     for (const Tag& change : c.changes) {
-      const auto same = std::find_if(tags.begin(), tags.end(),
-                                     [&](const Tag& t) { return t.id == change.id; });
+      const auto same =
+          std::find_if(tags.begin(), tags.end(), [&](const Tag& t) { return t.id == change.id; });
       if (same != tags.end()) {
         *same = change;
       } else {
@@ -405,12 +431,14 @@ TEST_CASE("TIFF layouts tessera does not read are refused, naming what is unsupp
     TIFFSetField(tiff, TIFFTAG_BITSPERSAMPLE, 8);
     TIFFSetField(tiff, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_PALETTE);
     TIFFSetField(tiff, TIFFTAG_COLORMAP, map.data(), map.data(), map.data());
-    for (std::uint32_t y = 0; y < 8; ++y) TIFFWriteScanline(tiff, const_cast<std::uint8_t*>(pixels.data()), y, 0);
+    for (std::uint32_t y = 0; y < 8; ++y)
+      TIFFWriteScanline(tiff, const_cast<std::uint8_t*>(pixels.data()), y, 0);
     TIFFClose(tiff);
     auto palette = decode_in_bands(*InputBytes::open_file(path), 8);
     REQUIRE_FALSE(palette.ok());
     CHECK(palette.error().code == ErrorCode::kUnsupportedFormat);
-    CHECK_THAT(palette.error().message, Catch::Contains("a TIFF of palette pixels is not supported"));
+    CHECK_THAT(palette.error().message,
+               Catch::Contains("a TIFF of palette pixels is not supported"));
   }
   // The hand-made file itself is fine: the changes above are what is refused.
   auto plain = decode_bytes(handmade_tiff(gray_strip_tags(8, 8, pixels.size()), pixels), "ok.tif");
@@ -421,7 +449,8 @@ TEST_CASE("TIFF layouts tessera does not read are refused, naming what is unsupp
 TEST_CASE("hostile TIFF headers are refused before anything is allocated", "[codec][tiff]") {
   const Bytes pixels(64, 1);
   SECTION("an image over the pixel limit") {
-    auto huge = decode_bytes(handmade_tiff(gray_strip_tags(100000, 100000, 64), pixels), "huge.tif");
+    auto huge =
+        decode_bytes(handmade_tiff(gray_strip_tags(100000, 100000, 64), pixels), "huge.tif");
     REQUIRE_FALSE(huge.ok());
     CHECK(huge.error().code == ErrorCode::kTooLarge);
     CHECK_THAT(huge.error().message,
@@ -456,8 +485,8 @@ TEST_CASE("hostile TIFF headers are refused before anything is allocated", "[cod
     CHECK(err.empty());
   }
   SECTION("a million one-row strips cost nothing until read") {
-    auto many = open_decoder(
-        InputBytes::from_vector(handmade_tiff(gray_strip_tags(1, 1'000'000, 64), pixels), "tall.tif"));
+    auto many = open_decoder(InputBytes::from_vector(
+        handmade_tiff(gray_strip_tags(1, 1'000'000, 64), pixels), "tall.tif"));
     REQUIRE(many.ok());
     CHECK((*many)->header().height == 1'000'000);
   }
@@ -475,7 +504,8 @@ TEST_CASE("truncated and corrupt TIFFs fail their decode with a message, never o
   const Bytes whole = test::read_file(path);
   int failed = 0;
   const std::string err = stderr_of([&] {
-    for (std::size_t cut = 0; cut < whole.size(); cut += std::max<std::size_t>(1, whole.size() / 40)) {
+    for (std::size_t cut = 0; cut < whole.size();
+         cut += std::max<std::size_t>(1, whole.size() / 40)) {
       auto decoded = decode_bytes(Bytes(whole.begin(), whole.begin() + cut), "cut.tif");
       if (!decoded.ok()) {
         ++failed;

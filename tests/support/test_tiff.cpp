@@ -31,7 +31,9 @@ void set_tags(TIFF* tiff, const TiffSpec& spec) {
   TIFFSetField(tiff, TIFFTAG_COMPRESSION, spec.compression);
   const bool colour = spec.samples >= 3;
   TIFFSetField(tiff, TIFFTAG_PHOTOMETRIC,
-               !colour ? PHOTOMETRIC_MINISBLACK : spec.ycbcr ? PHOTOMETRIC_YCBCR : PHOTOMETRIC_RGB);
+               !colour      ? PHOTOMETRIC_MINISBLACK
+               : spec.ycbcr ? PHOTOMETRIC_YCBCR
+                            : PHOTOMETRIC_RGB);
   if (spec.samples == 2 || spec.samples == 4) {
     const std::uint16_t alpha[] = {EXTRASAMPLE_UNASSALPHA};
     TIFFSetField(tiff, TIFFTAG_EXTRASAMPLES, 1, alpha);
@@ -111,9 +113,9 @@ void write_tiff(const std::string& path, const OwnedImage& image, TiffSpec spec)
   spec.samples = channel_count(image.format);
   spec.bits = 8;
   const ImageView view = image.view();
-  write_tiff(path, {{spec, [&](int y, std::uint8_t* row) {
-                       std::memcpy(row, view.row(y), view.row_bytes());
-                     }}});
+  write_tiff(
+      path,
+      {{spec, [&](int y, std::uint8_t* row) { std::memcpy(row, view.row(y), view.row_bytes()); }}});
 }
 
 std::vector<std::uint8_t> libtiff_rgba(const std::string& path) {

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 
@@ -62,6 +63,11 @@ struct ImageHeader {
   TiffLayout tiff;  // TIFF only (container == kTiff)
 };
 
+// Runs task(0) .. task(count - 1), perhaps several at once, and returns when all are done.
+// Decoders whose rows come in independent pieces (the tiles of a TIFF) hand them to it; the
+// engine passes its own thread pool, so codecs never start threads of their own.
+using ParallelFor = std::function<void(int count, const std::function<void(int)>& task)>;
+
 struct DecodeOptions {
   // Checked against the header before any pixel memory exists. 2^30 is about a gigapixel.
   std::uint64_t max_pixels = std::uint64_t{1} << 30;
@@ -70,6 +76,8 @@ struct DecodeOptions {
   bool allow_truncated = false;
   // Multi-page formats (TIFF): the page to decode, from 0. Other formats refuse any other page.
   int page = 0;
+  // Empty: pieces are decoded one after another on the calling thread.
+  ParallelFor parallel_for;
 };
 
 class Decoder {
