@@ -50,8 +50,9 @@ def clean(out):
         os.remove(out + ".dzi")
 
 
-def count_files(directory):
-    return sum(len(files) for _, _, files in os.walk(directory))
+def count_tiles(directory):
+    """JPEG files only: each tool also writes a few files of its own (run record, properties)."""
+    return sum(f.endswith(".jpg") for _, _, names in os.walk(directory) for f in names)
 
 
 def make_input(args, scratch):
@@ -100,7 +101,7 @@ def main():
             for name, argv, env in variants(args, tiff, out):
                 clean(out)
                 measured = timed(argv, env, scratch)
-                files[name] = count_files(out if name == "tessera" else out + "_files")
+                files[name] = count_tiles(out if name == "tessera" else out + "_files")
                 if run > 0:
                     samples.setdefault(name, []).append(measured)
                 print(f"  {name} round {run}: {measured[0]:.2f} s wall, {measured[1]:.2f} s CPU, "
@@ -116,7 +117,7 @@ def main():
               f"{size_mib:.0f} MiB) -> {TILE} px JPEG tiles q90 4:2:0, {args.threads} threads, "
               f"median of {args.runs}; load average {load_before:.1f} before, "
               f"{load_after:.1f} after, on {os.cpu_count()} cores")
-        print(f"{'':<12} {'wall s':>8} {'CPU s':>8} {'peak RSS MiB':>13} {'files':>6}")
+        print(f"{'':<12} {'wall s':>8} {'CPU s':>8} {'peak RSS MiB':>13} {'tiles':>6}")
         for name, (wall, cpu, rss) in median.items():
             print(f"{name:<12} {wall:>8.2f} {cpu:>8.2f} {rss:>13.1f} {files[name]:>6}")
         speed = v[0] / t[0]
@@ -126,7 +127,7 @@ def main():
         print(f"memory: tessera peak RSS / vips = {memory:.2f} (goal <= 1: "
               f"{'ok' if memory <= 1 else 'ABOVE GOAL'})")
         if files["tessera"] != files["vips dzsave"]:
-            print(f"FILE COUNTS DIFFER: tessera {files['tessera']}, vips {files['vips dzsave']}")
+            print(f"TILE COUNTS DIFFER: tessera {files['tessera']}, vips {files['vips dzsave']}")
         if max(load_before, load_after) > os.cpu_count():
             print("WARNING: the machine was busier than its core count; wall times include "
                   "waiting for other processes (compare CPU s)")
