@@ -30,7 +30,8 @@ void TiffTileRows::release() noexcept {
 
 Status TiffTileRows::decode_tile_row(int first_row) {
   const std::size_t stride = static_cast<std::size_t>(geometry_.width) * geometry_.pixel_bytes;
-  if (!band_) band_.reset(new std::uint8_t[stride * static_cast<std::size_t>(geometry_.tile_height)]);
+  if (!band_)
+    band_.reset(new std::uint8_t[stride * static_cast<std::size_t>(geometry_.tile_height)]);
   band_rows_ = 0;  // nothing is held while the row is being replaced
   const int columns = (geometry_.width + geometry_.tile_width - 1) / geometry_.tile_width;
   const auto piece = [&](int column) {
@@ -57,11 +58,13 @@ Status TiffTileRows::decode_tile(int column, int first_row) {
   if (!reader) return std::move(reader).error();
   TIFF* tiff = (*reader)->handle.get();
   const int x = column * geometry_.tile_width;
-  const std::size_t tile_stride = static_cast<std::size_t>(geometry_.tile_width) * geometry_.pixel_bytes;
+  const std::size_t tile_stride =
+      static_cast<std::size_t>(geometry_.tile_width) * geometry_.pixel_bytes;
   const std::size_t tile_bytes = tile_stride * static_cast<std::size_t>(geometry_.tile_height);
-  const ttile_t tile =
-      TIFFComputeTile(tiff, static_cast<std::uint32_t>(x), static_cast<std::uint32_t>(first_row), 0, 0);
-  if (TIFFReadEncodedTile(tiff, tile, (*reader)->tile.get(), static_cast<tmsize_t>(tile_bytes)) < 0) {
+  const ttile_t tile = TIFFComputeTile(tiff, static_cast<std::uint32_t>(x),
+                                       static_cast<std::uint32_t>(first_row), 0, 0);
+  if (TIFFReadEncodedTile(tiff, tile, (*reader)->tile.get(), static_cast<tmsize_t>(tile_bytes)) <
+      0) {
     return (*reader)->handle.error(ErrorCode::kCorruptData,
                                    fmt::format("decoding the tile at ({}, {})", x, first_row));
   }
@@ -94,8 +97,8 @@ Result<std::unique_ptr<TiffTileRows::Reader>> TiffTileRows::borrow() {
   const std::size_t tile_bytes = static_cast<std::size_t>(geometry_.tile_width) *
                                  static_cast<std::size_t>(geometry_.tile_height) *
                                  geometry_.pixel_bytes;
-  return std::make_unique<Reader>(
-      Reader{std::move(handle).value(), std::unique_ptr<std::uint8_t[]>(new std::uint8_t[tile_bytes])});
+  return std::make_unique<Reader>(Reader{
+      std::move(handle).value(), std::unique_ptr<std::uint8_t[]>(new std::uint8_t[tile_bytes])});
 }
 
 void TiffTileRows::give_back(std::unique_ptr<Reader> reader) {
