@@ -110,7 +110,7 @@ TEST_CASE("a tiled TIFF is cut into crops equal to its pixels, from a file and f
   }
 }
 
-TEST_CASE("--page chooses the page of a multi-page TIFF and is kept in the run record",
+TEST_CASE("a multi-page TIFF page is chosen with --page and kept in the run record",
           "[cli][tiff]") {
   test::TempDir dir;
   const OwnedImage first = make_demo_image(40, 30, PixelFormat::kGray8, 1);
@@ -170,7 +170,7 @@ TEST_CASE("a bad TIFF fails alone, with libtiff's reason inside tessera's messag
 }
 
 TEST_CASE("a 16384x16384 tiled JPEG TIFF streams in far less memory than it decodes to",
-          "[cli][tiff][memory][slow]") {
+          "[tiff][memory][slow]") {  // runs the binary, but belongs with the slow cases
   test::TempDir dir;
   constexpr int kSide = 16384;
   test::TiffSpec spec;
