@@ -24,21 +24,24 @@ TiffIo& io_of(thandle_t handle) {
   return *static_cast<TiffIo*>(handle);
 }
 
+// A failed read reports 0 bytes, never -1: libtiff 4.5's TIFFReadAndRealloc adds the count to
+// what it has read and clears the rest of its buffer, so -1 would make it write one byte past
+// the end. The failure itself is kept in `read_failure` and becomes the job's error.
 tmsize_t read_proc(thandle_t handle, void* buffer, tmsize_t size) noexcept {
   TiffIo& io = io_of(handle);
-  if (size < 0) return -1;
+  if (size <= 0) return 0;
   try {
     auto got =
         io.input.read_at(io.position, std::span<std::uint8_t>(static_cast<std::uint8_t*>(buffer),
                                                               static_cast<std::size_t>(size)));
     if (!got) {
       if (!io.read_failure) io.read_failure = std::move(got).error();
-      return -1;
+      return 0;
     }
     io.position += *got;
     return static_cast<tmsize_t>(*got);
   } catch (...) {
-    return -1;
+    return 0;
   }
 }
 
