@@ -4,7 +4,8 @@
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
-  libtbb-dev libturbojpeg0-dev libjpeg62-turbo-dev libspng-dev
+  libtbb-dev libturbojpeg0-dev libjpeg62-turbo-dev libspng-dev libtiff-dev
+  libvips-tools
   libopencv-core-dev libopencv-imgcodecs-dev
   libbenchmark-dev catch2
   libcli11-dev nlohmann-json3-dev libfmt-dev libarchive-dev

@@ -324,6 +324,7 @@ EngineOptions engine_options_from(const RunArgs& args) {
   if (args.jobs_in_flight > 0) options.jobs_in_flight = args.jobs_in_flight;
   options.decode.max_pixels = args.max_pixels;
   options.decode.allow_truncated = args.allow_truncated;
+  options.decode.page = args.page;
   options.plan_limits.max_crops = args.max_crops;
   options.plan_limits.max_crop_pixels = args.max_crop_pixels;
   return options;

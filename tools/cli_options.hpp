@@ -48,6 +48,7 @@ struct RunArgs {
   double skip_blank = -1;
   bool allow_truncated = false;
   bool auto_orient = false;
+  int page = 0;  // multi-page inputs (TIFF): the page to read
   bool quiet = false;
   bool json = false;
 };

@@ -174,7 +174,7 @@ std::string yes_no(bool value) {
   return value ? "yes" : "no";
 }
 
-nlohmann::json header_json(const std::string& name, const ImageHeader& h) {
+nlohmann::json common_header_json(const std::string& name, const ImageHeader& h) {
   return {{"input", name},
           {"width", h.width},
           {"height", h.height},
@@ -188,6 +188,30 @@ nlohmann::json header_json(const std::string& name, const ImageHeader& h) {
           {"streamable", h.streamable}};
 }
 
+nlohmann::json header_json(const std::string& name, const ImageHeader& h) {
+  nlohmann::json json = common_header_json(name, h);
+  switch (h.container) {  // no default: a new format decides here what its header adds
+    case ContainerFormat::kTiff: {
+      const TiffLayout& t = h.tiff;
+      json["tiff"] = {{"layout", t.tiled ? "tiles" : "strips"},
+                      {"compression", t.compression},
+                      {"bigtiff", t.bigtiff},
+                      {"page", t.page}};
+      if (t.tiled) {
+        json["tiff"]["tile_width"] = t.block_width;
+        json["tiff"]["tile_height"] = t.block_height;
+      } else {
+        json["tiff"]["rows_per_strip"] = t.block_height;
+      }
+      break;
+    }
+    case ContainerFormat::kJpeg:
+    case ContainerFormat::kPng:
+    case ContainerFormat::kOther: break;
+  }
+  return json;
+}
+
 void print_header(const std::string& name, const ImageHeader& h) {
   fmt::print("{}: {}x{} {}, {} channel{} ({}-bit), decodes to {}", name, h.width, h.height,
              to_string(h.container), h.file_channels, h.file_channels == 1 ? "" : "s", h.bit_depth,
@@ -198,6 +222,16 @@ void print_header(const std::string& name, const ImageHeader& h) {
                  yes_no(h.progressive), yes_no(h.restart_markers));
       break;
     case ContainerFormat::kPng: fmt::print(", interlaced {}", yes_no(h.progressive)); break;
+    case ContainerFormat::kTiff:
+      if (h.tiff.tiled) {
+        fmt::print(", tiles of {}x{}", h.tiff.block_width, h.tiff.block_height);
+      } else {
+        fmt::print(", strips of {} row{}", h.tiff.block_height,
+                   h.tiff.block_height == 1 ? "" : "s");
+      }
+      fmt::print(", compression {}, BigTIFF {}, page {}", h.tiff.compression,
+                 yes_no(h.tiff.bigtiff), h.tiff.page);
+      break;
     case ContainerFormat::kOther: break;
   }
   fmt::print("\n");
@@ -252,10 +286,12 @@ int run_crop(const std::string& input, const PlanArgs& plan, const CommonArgs& c
   return run_list("crop", {input}, PlanSpec(std::move(rois).value()), common, setup);
 }
 
-int run_info(const std::vector<std::string>& inputs, bool json, std::uint64_t max_pixels) {
+int run_info(const std::vector<std::string>& inputs, bool json, std::uint64_t max_pixels,
+             int page) {
   if (Status s = check_inputs(inputs); !s) return usage_error("info", s.error().message);
   DecodeOptions options;
   options.max_pixels = max_pixels;
+  options.page = page;
   nlohmann::json all = nlohmann::json::array();
   int code = kExitOk;
   for (const std::string& name : inputs) {

@@ -154,6 +154,10 @@ void add_run_options(CLI::App& app, RunArgs& args) {
                "tessera cuts "
                "the pixels as stored and ignores EXIF orientation")
       ->group("Run");
+  app.add_option("--page", args.page,
+                 "Multi-page TIFF: the page (image) to read, counted from 0 (default 0)")
+      ->check(CLI::NonNegativeNumber)
+      ->group("Run");
   app.add_flag("--quiet", args.quiet, "No progress and no human summary")->group("Run");
   app.add_flag("--json", args.json, "Print one JSON summary object at the end (stderr when -o -)")
       ->group("Run");
@@ -206,6 +210,7 @@ struct Arguments {
   bool verify = false;    // index
   std::string index_out;  // index
   std::uint64_t info_max_pixels = std::uint64_t{1} << 30;
+  int info_page = 0;
   std::string profile;
   TuneArgs tune;
   PyramidArgs pyramid;
@@ -320,8 +325,11 @@ CLI::App* add_info_command(CLI::App& app, Arguments& a) {
   info->add_option("--max-pixels", a.info_max_pixels,
                    "Report images with more pixels than this as errors")
       ->check(CLI::PositiveNumber);
+  info->add_option("--page", a.info_page, "Multi-page TIFF: the page to describe, from 0")
+      ->check(CLI::NonNegativeNumber);
   info->footer(
-      "Examples:\n  tessera info photo.jpg scan.png\n  tessera info --json *.jpg | jq '.[].width'\n"
+      "Examples:\n  tessera info photo.jpg scan.png slide.tif\n"
+      "  tessera info --json *.jpg | jq '.[].width'\n"
       "Exit code 1 when an input cannot be read.");
   return info;
 }
@@ -515,7 +523,7 @@ int dispatch(CLI::App& app, const Commands& c, Arguments& a) {
   if (c.tile->parsed()) return run_tile(a.inputs, a.plan, a.common);
   if (c.crop->parsed()) return run_crop(a.single, a.plan, a.common);
   if (c.random->parsed()) return run_random(a.inputs, a.plan, a.common);
-  if (c.info->parsed()) return run_info(a.inputs, a.info_json, a.info_max_pixels);
+  if (c.info->parsed()) return run_info(a.inputs, a.info_json, a.info_max_pixels, a.info_page);
   if (c.demo->parsed()) return run_demo(a.common);
   if (c.pyramid->parsed()) return run_pyramid(a.pyramid);
   if (c.index->parsed()) return run_index(a.inputs, a.verify, a.index_out);

@@ -33,6 +33,7 @@ nlohmann::json describe_run(const std::string& command, const std::string& plan,
                        {"png_strategy", e.png_strategy}}},
                      {"skip_blank", common.run.skip_blank},
                      {"auto_orient", common.run.auto_orient},
+                     {"page", common.run.page},
                      {"inputs", nlohmann::json::array()}};
   for (const std::string& input : inputs) run["inputs"].push_back(describe_input(input));
   return run;

@@ -22,6 +22,7 @@
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
+#include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
 
 #include "crop_encoder.hpp"
@@ -252,6 +253,10 @@ RunStats run_graph(JobSource& source, Sink& sink, const EngineOptions& options) 
   resolved.crops_in_flight = settings.crops_in_flight;
   resolved.band_rows = settings.band_rows;
   resolved.jobs_in_flight = settings.jobs_in_flight;
+  // Called from a decode step inside the arena below: its pieces share the run's threads.
+  resolved.decode.parallel_for = [](int count, const std::function<void(int)>& task) {
+    oneapi::tbb::parallel_for(0, count, [&](int i) { task(i); });
+  };
   Run run(sink, resolved, source, tokens, ordered);
   // TBB caps workers at the core count unless told otherwise; -j 8 on 2 cores means 8.
   oneapi::tbb::global_control allow(
