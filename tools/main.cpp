@@ -479,10 +479,14 @@ Commands add_commands(CLI::App& app, Arguments& a) {
   app.footer(
       "Run 'tessera COMMAND --help' for a command's options and examples.\n"
       "Start with: tessera demo");
-  const Commands commands{add_tile_command(app, a),           add_crop_command(app, a),
-                          add_random_command(app, a),         add_info_command(app, a),
-                          add_demo_command(app, a),           add_manifest_command(app, a),
-                          add_pyramid_command(app, a.pyramid), add_index_command(app, a)};
+  const Commands commands{add_tile_command(app, a),
+                          add_crop_command(app, a),
+                          add_random_command(app, a),
+                          add_info_command(app, a),
+                          add_demo_command(app, a),
+                          add_manifest_command(app, a),
+                          add_pyramid_command(app, a.pyramid),
+                          add_index_command(app, a)};
   add_tune_command(app, a.tune);
   for (CLI::App* command : {commands.tile, commands.crop, commands.random, commands.manifest}) {
     command

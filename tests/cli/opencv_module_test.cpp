@@ -80,7 +80,12 @@ TEST_CASE("a missing OpenCV module fails only the inputs that need it, saying wh
                  Catch::Contains("TESSERA_MODULE_PATH"));
   CHECK(std::filesystem::exists(dir.path() / "out/photo/0_0.jpg"));
   CHECK(std::filesystem::exists(dir.path() / "out/scan/0_0.jpg"));
-  CHECK_THAT(run.err, !Catch::Contains("scan.tif"));
+  // Only a coverage warning (40x30 is not a multiple of 16) may name it, never a failure.
+  CHECK_THAT(run.out, Catch::Contains("3 images (2 ok)"));
+  for (std::size_t at = run.err.find("scan.tif"); at != std::string::npos;
+       at = run.err.find("scan.tif", at + 1)) {
+    CHECK(run.err.compare(at, 18, "scan.tif: warning:") == 0);
+  }
 
   test::write_text(dir.path() / "empty/libtessera_opencv.so", "not a shared object");
   const auto broken = test::run_shell(dir, "TESSERA_MODULE_PATH=empty tessera info bird.bmp");
