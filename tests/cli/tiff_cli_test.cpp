@@ -189,15 +189,9 @@ TEST_CASE("a 16384x16384 tiled JPEG TIFF streams in far less memory than it deco
                                         }
                                       }}});
 
-  // The null sink: every tile is cut and encoded, none is kept. AddressSanitizer keeps up to
-  // 256 MiB of freed blocks in quarantine, resident but not tessera's; keep that small.
-#if defined(__SANITIZE_ADDRESS__)
-  const std::string asan = "ASAN_OPTIONS=${ASAN_OPTIONS}:quarantine_size_mb=8 ";
-#else
-  const std::string asan;
-#endif
-  const auto run =
-      test::run_shell(dir, asan + "tessera tile big.tif --tile 256 -j 2 --json --quiet");
+  // The null sink: every tile is cut and encoded, none is kept.
+  const auto run = test::run_shell(
+      dir, test::small_quarantine_prefix() + "tessera tile big.tif --tile 256 -j 2 --json --quiet");
   INFO(run.err);
   REQUIRE(run.code == 0);
   const auto summary = test::last_json_line(run.out);

@@ -78,6 +78,14 @@ std::string memory_cap_prefix(long kilobytes) {
 #endif
 }
 
+std::string small_quarantine_prefix() {
+#if defined(__SANITIZE_ADDRESS__)
+  return "ASAN_OPTIONS=${ASAN_OPTIONS}:quarantine_size_mb=8 ";
+#else
+  return "";
+#endif
+}
+
 std::vector<std::filesystem::path> output_files(const std::filesystem::path& root) {
   std::vector<std::filesystem::path> files;
   if (!std::filesystem::exists(root)) return files;

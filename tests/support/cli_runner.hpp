@@ -41,6 +41,10 @@ bool tessera_bookkeeping(const std::filesystem::path& path);
 // reserves terabytes of address space and cannot start under such a cap.
 std::string memory_cap_prefix(long kilobytes);
 
+// "" normally; under AddressSanitizer, "ASAN_OPTIONS=...:quarantine_size_mb=8 ", since ASan keeps
+// up to 256 MiB of freed blocks resident, and a peak-RSS bound must measure tessera, not that.
+std::string small_quarantine_prefix();
+
 // The files a run wrote under root (none if it does not exist), sorted, without tessera's
 // bookkeeping (locks and run records): as paths, and as names relative to root.
 std::vector<std::filesystem::path> output_files(const std::filesystem::path& root);
