@@ -111,13 +111,16 @@ TEST_CASE("pyramid: a tall image streams with windows far smaller than the image
   TempDir dir;
   constexpr int kWidth = 512, kHeight = 40000;
   write_image(dir / "in.jpg", kWidth, kHeight, EncodeOptions{});
-  const CliOutcome r = run_shell(
-      dir, small_quarantine_prefix() + "tessera pyramid in.jpg -o p.zip --tile-size 256 --json");
+  const CliOutcome r = run_tessera(dir, "pyramid in.jpg -o p.zip --tile-size 256 --json");
   REQUIRE(r.code == 0);
   const auto summary = last_json_line(r.out);
   const double image_mb = double(kWidth) * kHeight * 3 / 1e6;
   CHECK(summary["peak_window_mb"].get<double>() < image_mb / 20);
+  // AddressSanitizer's shadow memory and runtime alone add tens of MiB to the process, so the
+  // whole-process bound holds only without it; the window bound above holds in every build.
+#if !defined(__SANITIZE_ADDRESS__)
   CHECK(summary["peak_rss_mb"].get<double>() < image_mb / 2);
+#endif
 }
 
 }  // namespace tessera::test
