@@ -19,6 +19,7 @@ namespace {
 
 constexpr std::string_view kJpegExtensions[] = {"jpg", "jpeg"};
 constexpr std::string_view kPngExtensions[] = {"png"};
+constexpr std::string_view kRawExtensions[] = {"raw"};
 constexpr std::string_view kOtherExtensions[] = {"tif", "tiff", "bmp", "webp", "pnm", "ppm", "pgm"};
 
 constexpr FormatEntry kJpeg{.name = "jpeg",
@@ -39,6 +40,17 @@ constexpr FormatEntry kPng{.name = "png",
                            .make_encoder = make_png_encoder,
                            .max_encoded_size = png_max_encoded_size,
                            .validate = validate_png};
+// Pixels with no encoding: written for callers that want arrays, never read back (no header
+// says what the bytes are), so it has no container and sniffs nothing.
+constexpr FormatEntry kRaw{.name = "raw",
+                           .extensions = kRawExtensions,
+                           .container = std::nullopt,
+                           .sniff = nullptr,
+                           .open_decoder = nullptr,
+                           .output = OutputFormat::kRaw,
+                           .make_encoder = make_raw_encoder,
+                           .max_encoded_size = raw_max_encoded_size,
+                           .validate = validate_raw};
 // OpenCV reads whatever the rows above do not claim, so it sniffs nothing and comes last.
 constexpr FormatEntry kOther{.name = "other",
                              .extensions = kOtherExtensions,
@@ -52,7 +64,7 @@ constexpr FormatEntry kOther{.name = "other",
 
 // Every row, in sniffing order: the first readable row whose sniff() accepts the bytes reads them,
 // and writable rows list in this order in help text.
-constexpr const FormatEntry* kEntries[] = {&kJpeg, &kPng, &kOther};
+constexpr const FormatEntry* kEntries[] = {&kJpeg, &kPng, &kRaw, &kOther};
 
 // A value outside its enum is a broken invariant, not bad data.
 [[noreturn]] void unknown_format(const char* type) noexcept {
@@ -66,6 +78,7 @@ const FormatEntry& entry_for(OutputFormat format) noexcept {
   switch (format) {
     case OutputFormat::kJpeg: return kJpeg;
     case OutputFormat::kPng: return kPng;
+    case OutputFormat::kRaw: return kRaw;
   }
   unknown_format("OutputFormat");
 }

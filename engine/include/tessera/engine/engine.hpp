@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tessera/codecs/decoder.hpp"
@@ -18,6 +19,9 @@
 
 namespace tessera {
 
+// The name a job of pixels in memory (Job::pixels) goes by in errors and results.
+inline constexpr std::string_view kPixelsName = "<pixels>";
+
 struct Job {
   std::string path;  // opened inside the run when `input` is empty
   InputBytes input;  // bytes already in memory (stdin, a caller's buffer)
@@ -27,6 +31,10 @@ struct Job {
   // Plan and cut in the upright image given by the JPEG's EXIF orientation. Off by default:
   // crops are then cut from the pixels as stored, and EXIF orientation is ignored.
   bool auto_orient = false;
+  // Instead of `path` or `input`: pixels already decoded, in the caller's memory (a NumPy
+  // array). Crops are cut straight from it, with no decoding and no copy into a band window;
+  // the caller keeps the memory alive and unchanged until the run ends.
+  ImageView pixels{};
 };
 
 // Jobs are pulled one at a time, only when the graph has room, so a manifest of millions of

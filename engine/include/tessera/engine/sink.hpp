@@ -30,6 +30,8 @@ struct JobInfo {
   // "_j<index>" (docs/ARCHITECTURE.md, Output names). Empty when the job did not come
   // through the engine's feeder.
   std::string stem;
+  // The decoded pixels crops are cut from; a raw crop's bytes are rows of this format.
+  PixelFormat pixel_format = PixelFormat::kRgb8;
 };
 
 struct CropResult {
