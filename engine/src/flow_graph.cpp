@@ -126,13 +126,38 @@ Result<int> decode_band(JobState& job) {
   return done;
 }
 
+// Releases of crops a holding sink kept: they arrive from any thread, after the deliver step
+// that made them has returned, so they enter the graph at the release node, and the graph
+// counts each hold as outstanding work so that wait_for_all() does not return before it.
+class GraphHeldCrops final : public HeldCrops {
+ public:
+  using Release = flow::multifunction_node<ReleaseMsg, Outputs>;
+  using HeldCrops::HeldCrops;
+  void attach(flow::graph& graph, Release& release) {
+    graph_ = &graph;
+    release_ = &release;
+  }
+
+ private:
+  void keep_run_alive() override { graph_->reserve_wait(); }
+  void send(const ReleaseMsg& msg) noexcept override {
+    flow::graph& graph = *graph_;
+    release_->try_put(msg);  // counted by the graph before the hold's count is dropped
+    graph.release_wait();
+  }
+
+  flow::graph* graph_ = nullptr;
+  Release* release_ = nullptr;
+};
+
 struct Run {
   Run(Sink& output, const EngineOptions& resolved, JobSource& source, int tokens, bool ordered)
       : options(resolved),
         sink(output),
         feeder(source, counters.stop),
         scheduler(SchedulerOptions{tokens, ordered}, counters.stop),
-        delivery(output, counters, ordered, tokens) {}
+        held(tokens),
+        delivery(output, counters, ordered, tokens, output.holds_crops() ? &held : nullptr) {}
 
   // Turns an outside cancellation into the run's stop flag.
   void check_cancel() {
@@ -146,6 +171,7 @@ struct Run {
   RunCounters counters;
   JobFeeder feeder;
   Scheduler scheduler;
+  GraphHeldCrops held;
   Delivery delivery;
   oneapi::tbb::enumerable_thread_specific<CropEncoder> encoders;
   std::atomic<std::uint64_t> encode_ns{0};
@@ -154,7 +180,7 @@ struct Run {
 void run_flow_graph(Run& run, bool ordered_delivery) {
   flow::graph g;
   using Control = flow::multifunction_node<JobState*, Outputs>;
-  using Release = flow::multifunction_node<ReleaseMsg, Outputs>;
+  using Release = GraphHeldCrops::Release;
   using Deliver = flow::multifunction_node<DeliverMsg, std::tuple<ReleaseMsg>>;
 
   // serial; owns opening inputs and planning, so jobs get their index in source order.
@@ -193,6 +219,8 @@ void run_flow_graph(Run& run, bool ordered_delivery) {
                          PortOutlet out(ports, run.feeder);
                          run.scheduler.on_release(msg, out);
                        });
+
+  run.held.attach(g, release_node);
 
   for (auto* control : {&open_node, &decode_node}) {
     flow::make_edge(flow::output_port<0>(*control), encode_node);
