@@ -96,8 +96,9 @@ TEST_CASE("a queue hands over the same crops in the same order as a callback sin
   CHECK(seen == expected);
 }
 
-TEST_CASE("a consumer that holds every buffer stops dispatch; releasing one lets one more through",
-          "[engine][queue]") {
+TEST_CASE(
+    "a consumer that holds every buffer stops dispatch, and each release lets one more through",
+    "[engine][queue]") {
   const Job job = tiled_job(512, 32);  // 256 crops
   EngineOptions options;
   options.threads = 2;
