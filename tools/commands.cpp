@@ -143,20 +143,6 @@ std::string yes_no(bool value) {
   return value ? "yes" : "no";
 }
 
-nlohmann::json header_json(const std::string& name, const ImageHeader& h) {
-  return {{"input", name},
-          {"width", h.width},
-          {"height", h.height},
-          {"format", to_string(h.container)},
-          {"channels", h.file_channels},
-          {"bit_depth", h.bit_depth},
-          {"pixel_format", to_string(h.format)},
-          {"subsampling", to_string(h.subsampling)},
-          {"progressive", h.progressive},
-          {"restart_markers", h.restart_markers},
-          {"streamable", h.streamable}};
-}
-
 void print_header(const std::string& name, const ImageHeader& h) {
   fmt::print("{}: {}x{} {}, {} channel{} ({}-bit), decodes to {}", name, h.width, h.height,
              to_string(h.container), h.file_channels, h.file_channels == 1 ? "" : "s", h.bit_depth,

@@ -114,6 +114,11 @@ Result<PlanSpec> line_plan(const json& line, const std::optional<PlanSpec>& fall
 
 }  // namespace
 
+Result<PlanSpec> plan_from_json(const nlohmann::json& plan) {
+  if (!plan.is_object()) return line_error("a plan must be an object such as {\"tile\": 256}");
+  return line_plan(plan, std::nullopt, [](const std::string& path) { return path; });
+}
+
 ContainerFormat sniff_file(const std::string& path) {
   // InputBytes opens without blocking: a FIFO is refused here and again, with its message,
   // when the job opens.
@@ -176,18 +181,25 @@ Result<std::unique_ptr<ManifestSource>> ManifestSource::open(const std::string& 
                                                              JobNotes& notes) {
   auto text = read_text_file(path, "manifest");
   if (!text) return std::move(text).error();
-  return std::unique_ptr<ManifestSource>(new ManifestSource(
-      path, std::istringstream(std::move(text).value()), std::move(defaults), notes));
+  std::string directory = std::filesystem::path(path).parent_path().string();
+  return std::unique_ptr<ManifestSource>(
+      new ManifestSource(path, std::move(directory), std::istringstream(std::move(text).value()),
+                         std::move(defaults), notes));
 }
 
-ManifestSource::ManifestSource(std::string path, std::istringstream stream, JobDefaults defaults,
-                               JobNotes& notes)
+std::unique_ptr<ManifestSource> ManifestSource::from_text(std::string name, std::string text,
+                                                          JobDefaults defaults, JobNotes& notes) {
+  return std::unique_ptr<ManifestSource>(new ManifestSource(
+      std::move(name), "", std::istringstream(std::move(text)), std::move(defaults), notes));
+}
+
+ManifestSource::ManifestSource(std::string path, std::string directory, std::istringstream stream,
+                               JobDefaults defaults, JobNotes& notes)
     : path_(std::move(path)),
+      directory_(std::move(directory)),
       stream_(std::move(stream)),
       defaults_(std::move(defaults)),
-      notes_(notes) {
-  directory_ = std::filesystem::path(path_).parent_path().string();
-}
+      notes_(notes) {}
 
 std::string ManifestSource::resolve(const std::string& path) const {
   if (path.empty() || path.front() == '/' || directory_.empty()) return path;
@@ -202,7 +214,13 @@ std::optional<Job> ManifestSource::next() {
     auto job = parse_line(text);
     if (!job) {
       ++bad_lines_;
-      fmt::print(stderr, "tessera: {}:{}: {}\n", path_, line_number_, job.error().message);
+      const std::string message =
+          fmt::format("{}:{}: {}", path_, line_number_, job.error().message);
+      if (report_) {
+        report_(message);
+      } else {
+        fmt::print(stderr, "tessera: {}\n", message);
+      }
       continue;
     }
     notes_.set_line(jobs_++, line_number_);
