@@ -125,12 +125,12 @@ void BackgroundRun::run(EngineOptions options, JobSource& jobs, Sink& sink) noex
   } catch (...) {
     stats.fatal = Error{ErrorCode::kInternal, "the run failed with an unknown exception"};
   }
-  {
-    std::lock_guard lock(mutex_);
-    stats_ = std::move(stats);
-    ended_ = true;
-  }
+  // The queue first: once ended_ is seen, the caller may destroy the queue, the sink and
+  // this object, so nothing here may touch them after the notification.
   if (queue_ != nullptr) queue_->close();
+  std::lock_guard lock(mutex_);
+  stats_ = std::move(stats);
+  ended_ = true;
   ended_cv_.notify_all();
 }
 
