@@ -116,7 +116,7 @@ Source Source::from(const py::handle& object) {
     return source;
   }
   source.pixels_ = pixel_view(object, info);
-  source.two_dimensional_ = info.ndim == 2;
+  source.channel_axis_ = info.ndim == 3;
   return source;
 }
 

@@ -29,14 +29,14 @@ class Source {
   Result<std::unique_ptr<Decoder>> open_header(const DecodeOptions& options) const;
   // The path, "<bytes>" or "<pixels>", as errors and results name it.
   std::string name() const;
-  // A 2-D array (HxW): its raw crops come back 2-D as well.
-  bool two_dimensional() const noexcept { return two_dimensional_; }
+  // An HxWx1 array: its raw crops keep the channel axis; other gray crops come back HxW.
+  bool channel_axis() const noexcept { return channel_axis_; }
 
  private:
   std::string path_;
   InputBytes bytes_;
   ImageView pixels_{};
-  bool two_dimensional_ = false;
+  bool channel_axis_ = false;
   std::shared_ptr<pybind11::buffer_info> buffer_;  // the exported buffer, released last
   pybind11::object owner_;
 };

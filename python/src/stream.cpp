@@ -48,14 +48,14 @@ void check_signals(RunCore& core) {
   throw pending;
 }
 
-py::object pixel_array(const QueuedItem& item, bool two_dimensional) {
+py::object pixel_array(const QueuedItem& item, bool channel_axis) {
   const int channels = channel_count(item.pixel_format);
   const auto h = static_cast<py::ssize_t>(item.roi.h), w = static_cast<py::ssize_t>(item.roi.w);
   if (item.bytes.size() != static_cast<std::size_t>(h * w * channels)) {
     raise(Error{ErrorCode::kInternal, fmt::format("raw crop {} holds {} bytes, not {}x{}x{}",
                                                   item.index, item.bytes.size(), w, h, channels)});
   }
-  py::array_t<std::uint8_t> array = channels == 1 && two_dimensional
+  py::array_t<std::uint8_t> array = channels == 1 && !channel_axis
                                         ? py::array_t<std::uint8_t>({h, w})
                                         : py::array_t<std::uint8_t>({h, w, py::ssize_t{channels}});
   std::memcpy(array.mutable_data(), item.bytes.data(), item.bytes.size());
@@ -126,7 +126,7 @@ void stop_all_runs() {
   runs.clear();  // the last owner may be here: a RunCore holds no Python object
 }
 
-Crop take_crop(QueuedItem& item, bool two_dimensional) {
+Crop take_crop(QueuedItem& item, bool channel_axis) {
   Crop crop;
   crop.index = item.index;
   crop.x = item.roi.x;
@@ -137,7 +137,7 @@ Crop take_crop(QueuedItem& item, bool two_dimensional) {
   crop.source = item.job->source;
   crop.format = to_string(item.format);
   if (item.format == OutputFormat::kRaw) {
-    crop.data = pixel_array(item, two_dimensional);
+    crop.data = pixel_array(item, channel_axis);
   } else {
     crop.data = py::bytes(reinterpret_cast<const char*>(item.bytes.data()), item.bytes.size());
   }
@@ -146,7 +146,7 @@ Crop take_crop(QueuedItem& item, bool two_dimensional) {
 }
 
 CropIterator::CropIterator(Source source, Job job, const EngineOptions& options)
-    : source_(std::move(source)), two_dimensional_(source_.two_dimensional()), core_(make_run()) {
+    : source_(std::move(source)), channel_axis_(source_.channel_axis()), core_(make_run()) {
   source_.apply(job);
   auto& jobs = core_->keep(std::make_unique<JobList>(std::vector<Job>{std::move(job)}));
   core_->start(options, jobs, core_->queue(), true);
@@ -172,7 +172,7 @@ Crop CropIterator::next() {
       break;
     }
     switch (item->kind) {
-      case QueuedItem::Kind::kCrop: return take_crop(*item, two_dimensional_);
+      case QueuedItem::Kind::kCrop: return take_crop(*item, channel_axis_);
       case QueuedItem::Kind::kFailure: close(); raise(item->error);
       case QueuedItem::Kind::kWarning: {
         const std::string text = fmt::format("{}: {}", item->source, item->error.message);

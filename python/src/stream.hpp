@@ -73,7 +73,7 @@ struct Crop {
 
 // Copies a queued crop into a Crop (bytes, or an array for raw) and gives its buffer back.
 // Call with the GIL.
-Crop take_crop(QueuedItem& item, bool two_dimensional);
+Crop take_crop(QueuedItem& item, bool channel_axis);
 
 // The iterator crop(), tile() and random() return.
 class CropIterator {
@@ -90,7 +90,7 @@ class CropIterator {
 
  private:
   Source source_;  // the pixels or bytes the run reads: released only after it has ended
-  bool two_dimensional_ = false;
+  bool channel_axis_ = false;
   std::shared_ptr<RunCore> core_;
   bool done_ = false;
 };
