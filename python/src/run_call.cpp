@@ -85,8 +85,7 @@ void feed_callable(RunCore& core, const py::handle& callback) {
     try {
       callback(crop);
     } catch (...) {
-      py::gil_scoped_release nogil;
-      core.stop();  // abort() the run; then the callable's exception goes on
+      without_gil([&] { return core.stop(), true; });  // abort() the run, then rethrow
       throw;
     }
   }

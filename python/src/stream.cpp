@@ -41,10 +41,7 @@ class JobList final : public JobSource {
 void check_signals(RunCore& core) {
   if (PyErr_CheckSignals() == 0) return;
   py::error_already_set pending;
-  {
-    py::gil_scoped_release nogil;
-    core.stop();
-  }
+  without_gil([&] { return core.stop(), true; });
   throw pending;
 }
 
@@ -82,11 +79,7 @@ void RunCore::stop() noexcept {
 std::optional<QueuedItem> RunCore::next_item() {
   for (;;) {
     QueuedItem item;
-    CropQueue::Wait wait;
-    {
-      py::gil_scoped_release nogil;
-      wait = queue_.pop(item, kSignalCheck);
-    }
+    const CropQueue::Wait wait = without_gil([&] { return queue_.pop(item, kSignalCheck); });
     if (wait == CropQueue::Wait::kItem) return item;
     if (wait == CropQueue::Wait::kClosed) return std::nullopt;
     check_signals(*this);
@@ -95,12 +88,7 @@ std::optional<QueuedItem> RunCore::next_item() {
 
 const RunStats& RunCore::wait() {
   for (;;) {
-    bool ended = false;
-    {
-      py::gil_scoped_release nogil;
-      ended = run_->wait_for(kSignalCheck);
-    }
-    if (ended) return run_->stats();
+    if (without_gil([&] { return run_->wait_for(kSignalCheck); })) return run_->stats();
     check_signals(*this);
   }
 }
@@ -121,9 +109,11 @@ void stop_all_runs() {
       if (auto alive = run.lock()) runs.push_back(std::move(alive));
     }
   }
-  py::gil_scoped_release nogil;
-  for (const auto& run : runs) run->stop();
-  runs.clear();  // the last owner may be here: a RunCore holds no Python object
+  without_gil([&] {
+    for (const auto& run : runs) run->stop();
+    runs.clear();  // the last owner may be here: a RunCore holds no Python object
+    return true;
+  });
 }
 
 Crop take_crop(QueuedItem& item, bool channel_axis) {
@@ -158,8 +148,7 @@ CropIterator::~CropIterator() {
 
 void CropIterator::close() {
   done_ = true;
-  py::gil_scoped_release nogil;
-  core_->stop();
+  without_gil([&] { return core_->stop(), true; });
 }
 
 Crop CropIterator::next() {

@@ -55,6 +55,24 @@ class RunCore {
   std::unique_ptr<BackgroundRun> run_;  // last: its thread is joined before the rest goes
 };
 
+// Runs `wait` with the GIL released and takes the GIL back afterwards. Not a scoped guard on
+// purpose: at interpreter exit, a daemon thread that takes the GIL back is ended by
+// pthread_exit, whose unwinding aborts the process when it starts inside a destructor (which
+// is noexcept), as it would in pybind11's gil_scoped_release; here it starts in a plain call.
+template <class F>
+auto without_gil(F&& wait) {
+  PyThreadState* state = PyEval_SaveThread();
+  std::optional<decltype(wait())> result;
+  try {
+    result.emplace(wait());
+  } catch (...) {
+    PyEval_RestoreThread(state);
+    throw;
+  }
+  PyEval_RestoreThread(state);  // outside the try: its pthread_exit must not be caught
+  return std::move(*result);
+}
+
 // A new run, listed until it is destroyed.
 std::shared_ptr<RunCore> make_run();
 // Stops every live run: registered with atexit, so that an abandoned iterator never keeps

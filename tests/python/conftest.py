@@ -34,6 +34,17 @@ def photo_pixels(width, height, channels=3, seed=1):
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
+def large_photo(side, seed=1):
+    """A side x side RGB image made of 512x512 photo-like tiles, each shifted in brightness:
+    quick to make at any size."""
+    base = photo_pixels(512, 512, seed=seed).astype(np.int16)
+    reps = -(-side // 512)
+    image = np.tile(base, (reps, reps, 1))
+    shift = (np.add.outer(np.arange(reps), np.arange(reps)) * 9 % 40 - 20).astype(np.int16)
+    image += np.repeat(np.repeat(shift, 512, 0), 512, 1)[:, :, None]
+    return np.clip(image[:side, :side], 0, 255).astype(np.uint8)
+
+
 def encode_whole(pixels, fmt, **options):
     """The whole array as one encoded image, through tessera itself."""
     height, width = pixels.shape[:2]
