@@ -11,8 +11,11 @@ standard Huffman tables, baseline), with the outputs checked byte-identical:
 
 Each variant runs in a process of its own (peak RSS is GNU time's %M of that process; the wall
 time is measured inside it, around the work only: imports and process start are left out, the
-image file is in the page cache). Reports min/median/max over --runs runs, the speed-up of the
-medians and the RSS ratio.
+image file is in the page cache; each timed run only counts the bytes it gets). The variants run
+in rounds, one run each per round, so that a change in the machine's load falls on all of them.
+A first, untimed run of the loop and of tessera hashes every crop and checks that both give the
+same bytes. Reports min/median/max over --runs rounds, the speed-up of the medians and the RSS
+ratio.
 
   /usr/bin/python3 bench/python/bench_python.py [--runs 5] [--threads 2] [--case 1|2|all]
       [--build build/release] [--work DIR]
@@ -39,48 +42,58 @@ QUALITY = 90
 # ---- the children ------------------------------------------------------------------------
 
 
-def digest(crops):
-    """One hash over every crop's bytes, in plan order."""
-    total = hashlib.sha256()
-    for _, data in sorted(crops):
-        total.update(hashlib.sha256(data).digest())
-    return total.hexdigest()
+class Consumer:
+    """What each variant does with a crop: count its bytes (timed runs), or also hash them
+    (the untimed run that checks both variants give the same crops)."""
+
+    def __init__(self, check):
+        self.check = check
+        self.total = 0
+        self.hashes = []
+
+    def take(self, index, data):
+        self.total += len(data)
+        if self.check:
+            self.hashes.append((index, hashlib.sha256(data).hexdigest()))
+
+    def digest(self):
+        return hashlib.sha256("".join(h for _, h in sorted(self.hashes)).encode()).hexdigest()
 
 
-def child_loop(path, rois):
+def child_loop(path, rois, consumer):
     import cv2
     start = time.perf_counter()
     image = cv2.imread(path)
-    crops = []
     for i, (x, y, w, h) in enumerate(rois):
-        ok, encoded = cv2.imencode(".jpg", image[y:y + h, x:x + w], [cv2.IMWRITE_JPEG_QUALITY, QUALITY])
+        ok, encoded = cv2.imencode(".jpg", image[y:y + h, x:x + w],
+                                   [cv2.IMWRITE_JPEG_QUALITY, QUALITY])
         assert ok
-        crops.append((i, encoded.tobytes()))
-    wall = time.perf_counter() - start
-    return wall, digest(crops)
+        consumer.take(i, encoded.tobytes())
+    return time.perf_counter() - start
 
 
-def child_tessera(path, rois, tile, threads):
+def child_tessera(path, rois, tile, threads, consumer):
     import tessera
     start = time.perf_counter()
-    if tile:
-        crops = [(c.index, c.data) for c in tessera.tile(path, tile, threads=threads, quality=QUALITY)]
-    else:
-        crops = [(c.index, c.data) for c in tessera.crop(path, rois, threads=threads, quality=QUALITY)]
-    wall = time.perf_counter() - start
-    return wall, digest(crops)
+    crops = tessera.tile(path, tile, threads=threads, quality=QUALITY) if tile else \
+        tessera.crop(path, rois, threads=threads, quality=QUALITY)
+    for crop in crops:
+        consumer.take(crop.index, crop.data)
+    return time.perf_counter() - start
 
 
 def child_main(argv):
-    mode, path, plan_file, threads = argv[0], argv[1], argv[2], int(argv[3])
+    mode, check, path, plan_file, threads = argv[0], argv[1] == "check", argv[2], argv[3], int(argv[4])
     with open(plan_file) as f:
         plan = json.load(f)
     rois = [tuple(r) for r in plan["rois"]]
+    consumer = Consumer(check)
     if mode == "loop":
-        wall, hashed = child_loop(path, rois)
+        wall = child_loop(path, rois, consumer)
     else:
-        wall, hashed = child_tessera(path, rois, plan.get("tile"), threads)
-    print(json.dumps({"wall": wall, "digest": hashed}))
+        wall = child_tessera(path, rois, plan.get("tile"), threads, consumer)
+    print(json.dumps({"wall": wall, "bytes": consumer.total,
+                      "digest": consumer.digest() if check else None}))
 
 
 # ---- the parent --------------------------------------------------------------------------
@@ -122,7 +135,7 @@ def timed(argv, env, work):
         return result.stdout, int(f.read().split()[-1]) / 1024.0
 
 
-def run_variant(variant, case, args, env, work):
+def run_variant(variant, case, args, env, work, check=False):
     path, plan_file, csv, _ = case
     if variant == "cli":
         spec = json.load(open(plan_file))
@@ -131,8 +144,8 @@ def run_variant(variant, case, args, env, work):
         out, rss = timed([args.cli, *plan, "-j", str(args.threads), "-q", str(QUALITY), "--json"],
                          env, work)
         return {"wall": json.loads(out)["wall_s"], "digest": None, "rss": rss}
-    out, rss = timed([sys.executable, __file__, "--child", variant, path, plan_file,
-                      str(args.threads)], env, work)
+    out, rss = timed([sys.executable, __file__, "--child", variant,
+                      "check" if check else "time", path, plan_file, str(args.threads)], env, work)
     result = json.loads(out)
     result["rss"] = rss
     return result
@@ -165,13 +178,16 @@ def main():
         case = make_case(number, work, make_photo)
         print(f"\ncase {number}: {os.path.basename(case[0])} "
               f"{CASES[number]['width']}x{CASES[number]['height']}, {case[3]} crops")
-        results = {}
-        for variant in ("loop", "tessera", "cli"):
-            run_variant(variant, case, args, env, work)  # warm the page cache; not counted
-            results[variant] = [run_variant(variant, case, args, env, work) for _ in range(args.runs)]
-        digests = {r["digest"] for v in ("loop", "tessera") for r in results[v]}
+        # Untimed: both give the same crops (and it warms the page cache).
+        digests = {run_variant(v, case, args, env, work, check=True)["digest"]
+                   for v in ("loop", "tessera")}
         if len(digests) != 1:
             sys.exit(f"bench_python: the loop's and tessera's crops differ in case {number}")
+        # Rounds of one run per variant, so that a change in the machine's load falls on all.
+        results = {"loop": [], "tessera": [], "cli": []}
+        for _ in range(args.runs):
+            for variant, runs in results.items():
+                runs.append(run_variant(variant, case, args, env, work))
         median = {v: statistics.median(r["wall"] for r in rs) for v, rs in results.items()}
         rss = {v: statistics.median(r["rss"] for r in rs) for v, rs in results.items()}
         for variant, rs in results.items():

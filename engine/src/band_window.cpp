@@ -64,7 +64,8 @@ BandWindow BandWindow::borrow(const ImageView& image) {
   BandWindow window;
   // The window never writes through base_: rows are only read by crops, and the pixel
   // decoder leaves rows that are already in place untouched.
-  window.base_ = const_cast<std::uint8_t*>(image.data);  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+  window.base_ =
+      const_cast<std::uint8_t*>(image.data);  // NOLINT(cppcoreguidelines-pro-type-const-cast)
   window.stride_ = image.stride;
   window.capacity_ = image.height;
   window.borrowed_ = true;

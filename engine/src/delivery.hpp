@@ -44,8 +44,9 @@ class ReleaseOutlet {
 
 // The crops a holding sink (Sink::holds_crops()) kept past consume(). Such a crop is accounted
 // for and its rows are freed when it is delivered; only its buffer waits, in a slot, until its
-// CropHold is released from whatever thread, and then goes back to the scheduler. The run must not end while a slot is taken: keep_run_alive() and
-// send() tell the graph so. Slots are made once per buffer, never per crop.
+// CropHold is released from whatever thread, and then goes back to the scheduler. The run must not
+// end while a slot is taken: keep_run_alive() and send() tell the graph so. Slots are made once per
+// buffer, never per crop.
 class HeldCrops {
  public:
   explicit HeldCrops(int tokens);
@@ -73,8 +74,7 @@ class HeldCrops {
 class Delivery {
  public:
   // `held` is required when the sink holds crops, and unused otherwise.
-  Delivery(Sink& sink, RunCounters& counters, bool ordered, int tokens,
-           HeldCrops* held = nullptr);
+  Delivery(Sink& sink, RunCounters& counters, bool ordered, int tokens, HeldCrops* held = nullptr);
 
   // Takes one message; calls out.release() for every crop or failure it accounts for.
   // Thread contract: serial when ordered, otherwise any number of threads at once.

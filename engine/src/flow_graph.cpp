@@ -55,7 +55,7 @@ class JobFeeder {
     if (!job) return nullptr;
     auto state = std::make_unique<JobState>();
     state->info.index = jobs_.size();
-    state->info.source = !job->path.empty()              ? job->path
+    state->info.source = !job->path.empty()            ? job->path
                          : job->pixels.data != nullptr ? std::string(kPixelsName)
                                                        : job->input.name();
     state->info.stem = stems_.claim(state->info.source, state->info.index);
