@@ -6,6 +6,8 @@ find_package(TBB REQUIRED)                                  # libtbb-dev
 pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)  # libturbojpeg0-dev
 pkg_check_modules(LIBJPEG REQUIRED IMPORTED_TARGET libjpeg)         # libjpeg62-turbo-dev
 pkg_check_modules(SPNG REQUIRED IMPORTED_TARGET spng)               # libspng-dev
+# 4.5 is the first with per-handle error handlers (TIFFOpenOptionsSetErrorHandlerExtR).
+pkg_check_modules(TIFF REQUIRED IMPORTED_TARGET libtiff-4>=4.5)     # libtiff-dev
 find_package(fmt REQUIRED)                                  # libfmt-dev
 find_package(nlohmann_json REQUIRED)                        # nlohmann-json3-dev
 find_package(CLI11 REQUIRED)                                # libcli11-dev

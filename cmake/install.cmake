@@ -16,6 +16,11 @@ install(DIRECTORY codecs/include/ engine/include/ ${TESSERA_GENERATED_INCLUDE_DI
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 if(TARGET tessera)
   install(TARGETS tessera RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  # OpenSeadragon for `tessera pyramid --viewer`, where the binary looks for it
+  # (../share/tessera/openseadragon), when scripts/setup.sh has installed it into the build tree.
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/build/npm/node_modules/openseadragon/
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/tessera/openseadragon OPTIONAL
+          PATTERN "*.map" EXCLUDE)
 endif()
 install(EXPORT tesseraTargets NAMESPACE tessera:: FILE tesseraTargets.cmake
         DESTINATION ${TESSERA_CMAKE_INSTALL_DIR})

@@ -44,7 +44,8 @@ class CMakeBuild(build_ext):
         configure = [
             "cmake", "-S", str(ROOT), "-B", str(build_dir),
             "-DCMAKE_BUILD_TYPE=Release",
-            f"-DPython_EXECUTABLE={sys.executable}",
+            # The interpreter itself, not a venv's link to it: the build directory outlives venvs.
+            f"-DPython_EXECUTABLE={os.path.realpath(sys.executable)}",
             "-DTESSERA_BUILD_PYTHON=ON",
             "-DTESSERA_BUILD_TESTS=OFF",
             "-DTESSERA_BUILD_BENCH=OFF",
@@ -55,8 +56,7 @@ class CMakeBuild(build_ext):
         if shutil.which("ccache"):
             configure += ["-DCMAKE_C_COMPILER_LAUNCHER=ccache",
                           "-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"]
-        if not (build_dir / "CMakeCache.txt").exists():
-            subprocess.run(configure, check=True)
+        subprocess.run(configure, check=True)  # quick once configured; picks up a new interpreter
         jobs = os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL", str(os.cpu_count() or 1))
         subprocess.run(["cmake", "--build", str(build_dir), "-j", jobs, "--target",
                         "tessera_python", "tessera_opencv_module"], check=True)

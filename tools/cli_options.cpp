@@ -128,13 +128,47 @@ Result<Rgba> parse_fill(const std::string& text) {
   return fill;
 }
 
-Result<EdgePolicy> parse_edge(const std::string& text, bool allow_error) {
+Result<EdgePolicy> parse_edge(const std::string& text, EdgeOf plan) {
+  const bool grid = plan == EdgeOf::kGrid;
   if (text == "drop") return EdgePolicy::kDrop;
   if (text == "pad") return EdgePolicy::kPad;
   if (text == "clip") return EdgePolicy::kClip;
-  if (text == "error" && allow_error) return EdgePolicy::kError;
-  return usage(fmt::format("--edge \"{}\" is not an edge policy; use {}drop, pad or clip", text,
-                           allow_error ? "error, " : ""));
+  if (text == "shift" && grid) return EdgePolicy::kShift;
+  if (text == "error" && !grid) return EdgePolicy::kError;
+  return usage(fmt::format("--edge \"{}\" is not an edge policy for {}; use {}", text,
+                           grid ? "grid tiles" : "ROI lists",
+                           grid ? "drop, pad, clip or shift" : "error, drop, pad or clip"));
+}
+
+namespace {
+
+// One axis of --overlap: pixels, or a percentage of the tile taken as SAHI does,
+// int(ratio * tile), so that "20%" of 512 is 102.
+std::optional<int> overlap_pixels(std::string_view text, int tile) {
+  if (!text.ends_with('%')) return parse_number<int>(text);
+  text.remove_suffix(1);
+  const auto percent = parse_number<double>(text);
+  if (!percent || !(*percent >= 0 && *percent < 100)) return std::nullopt;
+  return static_cast<int>(*percent / 100.0 * tile);
+}
+
+}  // namespace
+
+Result<std::pair<int, int>> parse_overlap(const std::string& text, int tile_width,
+                                          int tile_height) {
+  const auto x = text.find_first_of("xX");
+  const std::string_view first = std::string_view(text).substr(0, x);
+  const std::string_view second =
+      x == std::string::npos ? first : std::string_view(text).substr(x + 1);
+  const auto ox = overlap_pixels(first, tile_width);
+  const auto oy = overlap_pixels(second, tile_height);
+  if (!ox || !oy || *ox < 0 || *oy < 0 || *ox >= tile_width || *oy >= tile_height) {
+    return usage(
+        fmt::format("--overlap \"{}\" must be O or OXxOY pixels, at least 0 and smaller than the "
+                    "tile ({}x{}), or a percentage of the tile below 100, such as 20% or 25%x10%",
+                    text, tile_width, tile_height));
+  }
+  return std::pair{*ox, *oy};
 }
 
 Result<ShardLimit> parse_shard_size(const std::string& text) {
@@ -178,23 +212,13 @@ Result<GridSpec> grid_from(const PlanArgs& args) {
     std::tie(grid.stride_x, grid.stride_y) = *stride;
   }
   if (!args.overlap.empty()) {
-    const auto x = args.overlap.find_first_of("xX");
-    const std::string_view first = std::string_view(args.overlap).substr(0, x);
-    const std::string_view second =
-        x == std::string::npos ? first : std::string_view(args.overlap).substr(x + 1);
-    auto ox = parse_number<int>(first);
-    auto oy = parse_number<int>(second);
-    if (!ox || !oy || *ox < 0 || *oy < 0 || *ox >= grid.tile_width || *oy >= grid.tile_height) {
-      return usage(
-          fmt::format("--overlap \"{}\" must be O or OXxOY pixels, at least 0 and smaller than "
-                      "the tile ({}x{})",
-                      args.overlap, grid.tile_width, grid.tile_height));
-    }
-    grid.stride_x = grid.tile_width - *ox;
-    grid.stride_y = grid.tile_height - *oy;
+    auto overlap = parse_overlap(args.overlap, grid.tile_width, grid.tile_height);
+    if (!overlap) return std::move(overlap).error();
+    grid.stride_x = grid.tile_width - overlap->first;
+    grid.stride_y = grid.tile_height - overlap->second;
   }
   if (!args.edge.empty()) {
-    auto edge = parse_edge(args.edge, false);
+    auto edge = parse_edge(args.edge, EdgeOf::kGrid);
     if (!edge) return std::move(edge).error();
     grid.edge = *edge;
   }
@@ -220,7 +244,7 @@ Result<RoiListSpec> rois_from(const PlanArgs& args) {
   auto rois = load_roi_file(args.rois);
   if (!rois) return std::move(rois).error();
   if (!args.edge.empty()) {
-    auto edge = parse_edge(args.edge, true);
+    auto edge = parse_edge(args.edge, EdgeOf::kRois);
     if (!edge) return std::move(edge).error();
     rois->edge = *edge;
   }
@@ -300,6 +324,7 @@ EngineOptions engine_options_from(const RunArgs& args) {
   if (args.jobs_in_flight > 0) options.jobs_in_flight = args.jobs_in_flight;
   options.decode.max_pixels = args.max_pixels;
   options.decode.allow_truncated = args.allow_truncated;
+  options.decode.page = args.page;
   options.plan_limits.max_crops = args.max_crops;
   options.plan_limits.max_crop_pixels = args.max_crop_pixels;
   return options;

@@ -34,6 +34,7 @@ struct OutputArgs {
   std::string shard_size;     // empty: no limit
   bool resume = false;        // keep outputs of an earlier run and write only the missing ones
   bool overwrite = false;     // replace an output that holds a different run
+  std::string shard;          // empty: the whole dataset; else I/N, auto or auto/N (shard.hpp)
 };
 
 struct RunArgs {
@@ -47,6 +48,7 @@ struct RunArgs {
   double skip_blank = -1;
   bool allow_truncated = false;
   bool auto_orient = false;
+  int page = 0;  // multi-page inputs (TIFF): the page to read
   bool quiet = false;
   bool json = false;
 };
@@ -76,7 +78,11 @@ Result<std::pair<int, int>> parse_dimensions(const std::string& text, const std:
 Result<std::pair<int, int>> parse_size_range(const std::string& text, const std::string& option);
 // "R,G,B" or "R,G,B,A", each 0..255; alpha defaults to 255.
 Result<Rgba> parse_fill(const std::string& text);
-Result<EdgePolicy> parse_edge(const std::string& text, bool allow_error);
+// Grids take drop, pad, clip or shift; ROI lists error, drop, pad or clip.
+enum class EdgeOf : std::uint8_t { kGrid, kRois };
+Result<EdgePolicy> parse_edge(const std::string& text, EdgeOf plan);
+// "O" or "OXxOY" pixels, or percentages of the tile ("20%", "25%x10%"), each below the tile.
+Result<std::pair<int, int>> parse_overlap(const std::string& text, int tile_width, int tile_height);
 
 // Shard limits: a byte size with an optional unit (B, KB/MB/GB/TB = powers of 1000,
 // KiB/MiB/GiB/TiB = powers of 1024), or a sample count written "10000samples" or "10000 samples".

@@ -10,6 +10,7 @@
 #include "output.hpp"
 #include "progress.hpp"
 #include "report.hpp"
+#include "shard_index.hpp"
 #include "signals.hpp"
 #include "tessera/engine/demo_image.hpp"
 #include "tessera/engine/file_sinks.hpp"
@@ -44,6 +45,7 @@ struct RunSetup {
   std::string default_template = kGridTemplate;
   ProgressTotals totals;
   JobNotes* notes = nullptr;       // set by manifest runs
+  std::string roi_file;            // recorded in the run record beside the images
   std::size_t extra_failures = 0;  // e.g. bad manifest lines, counted after the run
 };
 
@@ -111,18 +113,47 @@ Status check_inputs(const std::vector<std::string>& inputs) {
   return {};
 }
 
+// --shard: the share of the jobs this task runs. Its outputs carry the share in their names,
+// so tasks never write the same file, and its run record keeps it, so --resume continues only
+// the same share.
+struct Share {
+  ShardSpec spec;     // the whole dataset when --shard is not given
+  OutputArgs output;  // -o renamed for the share
+};
+
+Result<Share> share_of(const OutputArgs& output, nlohmann::json& run) {
+  Share share{ShardSpec{}, output};
+  if (output.shard.empty()) return share;
+  auto spec = parse_shard(output.shard, process_environment());
+  if (!spec) return std::move(spec).error();
+  share.spec = *spec;
+  share.output.out = shard_output(output.out, *spec);
+  run["shard"] = spec->text();
+  return share;
+}
+
+std::size_t jobs_in_share(std::size_t jobs, const ShardSpec& shard) {
+  return jobs / shard.count + (shard.index < jobs % shard.count ? 1 : 0);
+}
+
 int run_list(const std::string& command, const std::vector<std::string>& inputs,
              const PlanSpec& plan, const CommonArgs& common, RunSetup setup) {
   if (Status s = check_inputs(inputs); !s) return usage_error(command, s.error().message);
   if (Status s = check_encode_args(common.encode); !s)
     return usage_error(command, s.error().message);
-  auto output = make_output(common.output, setup.default_template,
-                            describe_run(command, describe(plan), common, inputs));
+  nlohmann::json run = describe_run(command, describe(plan), common, inputs);
+  if (!setup.roi_file.empty()) run["roi_file"] = describe_input(setup.roi_file);
+  auto share = share_of(common.output, run);
+  if (!share) return usage_error(command, share.error().message);
+  auto output = make_output(share->output, setup.default_template, run, inputs.size() > 1);
   if (!output) return output_error(command, output.error());
   setup.command = command;
-  setup.totals.images = inputs.size();
+  setup.totals.images = jobs_in_share(inputs.size(), share->spec);
+  if (setup.totals.crops > 0)
+    setup.totals.crops = setup.totals.crops / inputs.size() * setup.totals.images;
   InputListSource source(
-      inputs, JobDefaults{plan, common.encode, common.run.skip_blank, common.run.auto_orient});
+      inputs, JobDefaults{plan, common.encode, common.run.skip_blank, common.run.auto_orient},
+      share->spec);
   return run_jobs(source, *output, common, setup);
 }
 
@@ -153,6 +184,16 @@ void print_header(const std::string& name, const ImageHeader& h) {
                  yes_no(h.progressive), yes_no(h.restart_markers));
       break;
     case ContainerFormat::kPng: fmt::print(", interlaced {}", yes_no(h.progressive)); break;
+    case ContainerFormat::kTiff:
+      if (h.tiff.tiled) {
+        fmt::print(", tiles of {}x{}", h.tiff.block_width, h.tiff.block_height);
+      } else {
+        fmt::print(", strips of {} row{}", h.tiff.block_height,
+                   h.tiff.block_height == 1 ? "" : "s");
+      }
+      fmt::print(", compression {}, BigTIFF {}, page {}", h.tiff.compression,
+                 yes_no(h.tiff.bigtiff), h.tiff.page);
+      break;
     case ContainerFormat::kOther: break;
   }
   fmt::print("\n");
@@ -202,14 +243,17 @@ int run_crop(const std::string& input, const PlanArgs& plan, const CommonArgs& c
                                  [](const RoiEntry& e) { return !e.key.empty(); });
   RunSetup setup;
   setup.default_template = keyed ? kKeyTemplate : kGridTemplate;
+  setup.roi_file = plan.rois;
   if (rois->edge != EdgePolicy::kDrop) setup.totals.crops = rois->rois.size();
   return run_list("crop", {input}, PlanSpec(std::move(rois).value()), common, setup);
 }
 
-int run_info(const std::vector<std::string>& inputs, bool json, std::uint64_t max_pixels) {
+int run_info(const std::vector<std::string>& inputs, bool json, std::uint64_t max_pixels,
+             int page) {
   if (Status s = check_inputs(inputs); !s) return usage_error("info", s.error().message);
   DecodeOptions options;
   options.max_pixels = max_pixels;
+  options.page = page;
   nlohmann::json all = nlohmann::json::array();
   int code = kExitOk;
   for (const std::string& name : inputs) {
@@ -236,8 +280,9 @@ int run_info(const std::vector<std::string>& inputs, bool json, std::uint64_t ma
 int run_demo(const CommonArgs& common) {
   if (Status s = check_encode_args(common.encode); !s)
     return usage_error("demo", s.error().message);
-  auto output = make_output(common.output, kGridTemplate,
-                            describe_run("demo", fmt::format("grid {}", kDemoTile), common, {}));
+  auto output =
+      make_output(common.output, kGridTemplate,
+                  describe_run("demo", fmt::format("grid {}", kDemoTile), common, {}), false);
   if (!output) return output_error("demo", output.error());
   auto input = make_demo_input();
   if (!input) {
@@ -276,20 +321,42 @@ int run_manifest(const std::string& manifest, const PlanArgs& plan, const Common
   }
   if (Status s = check_encode_args(common.encode); !s)
     return usage_error("manifest", s.error().message);
+  const std::string plan_text = defaults ? describe(*defaults) : std::string("per manifest line");
+  nlohmann::json run = describe_run("manifest", plan_text, common, {manifest});
+  auto share = share_of(common.output, run);
+  if (!share) return usage_error("manifest", share.error().message);
   JobNotes notes;
   auto source = ManifestSource::open(
       manifest, JobDefaults{defaults, common.encode, common.run.skip_blank, common.run.auto_orient},
-      notes);
+      notes, share->spec);
   if (!source) return usage_error("manifest", source.error().message);
-  const std::string plan_text = defaults ? describe(*defaults) : std::string("per manifest line");
-  auto output = make_output(common.output, kGridTemplate,
-                            describe_run("manifest", plan_text, common, {manifest}));
+  run["manifest_inputs"] = (*source)->describe_inputs();
+  auto output = make_output(share->output, kGridTemplate, run, true);
   if (!output) return output_error("manifest", output.error());
   RunSetup setup;
   setup.command = "manifest";
   setup.notes = &notes;
   ManifestSource& lines = **source;
   return run_jobs(lines, *output, common, setup, [&lines] { return lines.bad_lines(); });
+}
+
+int run_index(const std::vector<std::string>& shards, bool verify, const std::string& out) {
+  const ShardIndex index = index_shards(shards, verify);
+  for (const std::string& problem : index.problems)
+    fmt::print(stderr, "tessera index: {}\n", problem);
+  const std::string text = index_json(index).dump(2) + "\n";
+  if (out.empty()) {
+    fmt::print("{}", text);
+  } else if (Status s = write_file_atomically(out, text); !s) {
+    fmt::print(stderr, "tessera index: {}\n", s.error().message);
+    return kExitFailed;
+  }
+  if (!index.problems.empty()) {
+    fmt::print(stderr, "tessera index: {} problem{} in {} shard{}\n", index.problems.size(),
+               index.problems.size() == 1 ? "" : "s", shards.size(), shards.size() == 1 ? "" : "s");
+    return kExitFailed;
+  }
+  return kExitOk;
 }
 
 }  // namespace tessera::cli

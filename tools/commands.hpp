@@ -21,8 +21,10 @@ int run_tile(const std::vector<std::string>& inputs, const PlanArgs& plan,
 int run_crop(const std::string& input, const PlanArgs& plan, const CommonArgs& common);
 int run_random(const std::vector<std::string>& inputs, const PlanArgs& plan,
                const CommonArgs& common);
-int run_info(const std::vector<std::string>& inputs, bool json, std::uint64_t max_pixels);
+int run_info(const std::vector<std::string>& inputs, bool json, std::uint64_t max_pixels, int page);
 int run_demo(const CommonArgs& common);
+// Writes the JSON index of tar shards to `out` (stdout when empty); `verify` reads them whole.
+int run_index(const std::vector<std::string>& shards, bool verify, const std::string& out);
 int run_manifest(const std::string& manifest, const PlanArgs& plan, const CommonArgs& common);
 
 }  // namespace tessera::cli

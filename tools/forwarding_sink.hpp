@@ -14,6 +14,9 @@ class ForwardingSink : public Sink {
   bool holds_crops() const noexcept override { return inner_.holds_crops(); }
   Status consume(const CropResult& crop) override { return inner_.consume(crop); }
   bool exists(const CropResult& crop) const override { return inner_.exists(crop); }
+  Status check_plan(const JobInfo& job, std::span<const PlannedCrop> crops) const override {
+    return inner_.check_plan(job, crops);
+  }
   void on_failure(const CropFailure& failure) override { inner_.on_failure(failure); }
   void on_warning(const JobInfo& job, std::string_view warning) override {
     inner_.on_warning(job, warning);

@@ -1,5 +1,7 @@
 #include "job_sources.hpp"
 
+#include <sys/stat.h>
+
 #include <array>
 #include <filesystem>
 #include <functional>
@@ -150,13 +152,19 @@ std::string JobNotes::key_prefix(std::size_t job) const {
   return it == prefixes_.end() ? std::string() : it->second;
 }
 
-InputListSource::InputListSource(std::vector<std::string> inputs, JobDefaults defaults)
-    : inputs_(std::move(inputs)), defaults_(std::move(defaults)) {}
+InputListSource::InputListSource(std::vector<std::string> inputs, JobDefaults defaults,
+                                 ShardSpec shard)
+    : inputs_(std::move(inputs)), defaults_(std::move(defaults)), shard_(shard) {}
 
 std::optional<Job> InputListSource::next() {
-  if (next_ == inputs_.size()) return std::nullopt;
-  const std::string& name = inputs_[next_++];
   Job job;
+  while (next_ < inputs_.size() && !shard_.takes(next_)) {
+    job.passed_over.push_back(PassedOverJob{next_, inputs_[next_]});
+    ++next_;
+  }
+  if (next_ == inputs_.size()) return std::nullopt;
+  job.dataset_index = next_;
+  const std::string& name = inputs_[next_++];
   job.plan = *defaults_.plan;
   job.skip_blank = defaults_.skip_blank;
   job.auto_orient = defaults_.auto_orient;
@@ -176,30 +184,79 @@ std::optional<Job> InputListSource::next() {
   return job;
 }
 
+nlohmann::json describe_input(const std::string& path) {
+  nlohmann::json input{{"path", path}};
+  struct stat status {};
+  if (path != "-" && ::stat(path.c_str(), &status) == 0) {
+    input["size"] = static_cast<std::uint64_t>(status.st_size);
+    input["mtime_ns"] =
+        static_cast<std::int64_t>(status.st_mtim.tv_sec) * 1'000'000'000 + status.st_mtim.tv_nsec;
+  }
+  return input;
+}
+
+namespace {
+
+// FNV-1a, 64 bits: fully specified, so a record written by one build compares with another's.
+class Fnv1a {
+ public:
+  void add(std::string_view bytes) {
+    for (unsigned char c : bytes) hash_ = (hash_ ^ c) * 0x100000001b3ULL;
+  }
+  std::string hex() const { return fmt::format("{:016x}", hash_); }
+
+ private:
+  std::uint64_t hash_ = 0xcbf29ce484222325ULL;
+};
+
+}  // namespace
+
+nlohmann::json ManifestSource::describe_inputs() const {
+  Fnv1a digest;
+  std::size_t files = 0;
+  const auto add = [&](const std::string& path) {
+    digest.add(describe_input(resolve(path)).dump());
+    digest.add("\n");
+    ++files;
+  };
+  std::istringstream lines(stream_.str());
+  std::string text;
+  while (std::getline(lines, text)) {
+    const json line = json::parse(text, nullptr, false);
+    if (!line.is_object()) continue;
+    if (auto input = text_of(line, "input")) add(*input);
+    if (auto plan = line.find("plan"); plan != line.end() && plan->is_object()) {
+      if (auto rois = text_of(*plan, "rois")) add(*rois);
+    }
+  }
+  return {{"files", files}, {"digest", digest.hex()}};
+}
+
 Result<std::unique_ptr<ManifestSource>> ManifestSource::open(const std::string& path,
-                                                             JobDefaults defaults,
-                                                             JobNotes& notes) {
+                                                             JobDefaults defaults, JobNotes& notes,
+                                                             ShardSpec shard) {
   auto text = read_text_file(path, "manifest");
   if (!text) return std::move(text).error();
   std::string directory = std::filesystem::path(path).parent_path().string();
   return std::unique_ptr<ManifestSource>(
       new ManifestSource(path, std::move(directory), std::istringstream(std::move(text).value()),
-                         std::move(defaults), notes));
+                         std::move(defaults), notes, shard));
 }
 
 std::unique_ptr<ManifestSource> ManifestSource::from_text(std::string name, std::string text,
                                                           JobDefaults defaults, JobNotes& notes) {
   return std::unique_ptr<ManifestSource>(new ManifestSource(
-      std::move(name), "", std::istringstream(std::move(text)), std::move(defaults), notes));
+      std::move(name), "", std::istringstream(std::move(text)), std::move(defaults), notes, {}));
 }
 
 ManifestSource::ManifestSource(std::string path, std::string directory, std::istringstream stream,
-                               JobDefaults defaults, JobNotes& notes)
+                               JobDefaults defaults, JobNotes& notes, ShardSpec shard)
     : path_(std::move(path)),
       directory_(std::move(directory)),
       stream_(std::move(stream)),
       defaults_(std::move(defaults)),
-      notes_(notes) {}
+      notes_(notes),
+      shard_(shard) {}
 
 std::string ManifestSource::resolve(const std::string& path) const {
   if (path.empty() || path.front() == '/' || directory_.empty()) return path;
@@ -211,6 +268,11 @@ std::optional<Job> ManifestSource::next() {
   while (std::getline(stream_, text)) {
     ++line_number_;
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::size_t dataset_index = dataset_index_++;
+    if (!shard_.takes(dataset_index)) {
+      pass_over(text, dataset_index);
+      continue;
+    }
     auto job = parse_line(text);
     if (!job) {
       ++bad_lines_;
@@ -221,12 +283,27 @@ std::optional<Job> ManifestSource::next() {
       } else {
         fmt::print(stderr, "tessera: {}\n", message);
       }
+      pass_over(text, dataset_index);
       continue;
     }
+    job->dataset_index = dataset_index;
+    job->passed_over = std::move(passed_over_);
+    passed_over_.clear();
     notes_.set_line(jobs_++, line_number_);
     return std::move(job).value();
   }
   return std::nullopt;
+}
+
+// Only the line's "input" matters: the stem it takes. A line without one takes none, on
+// every task alike, since this reads nothing but the line.
+void ManifestSource::pass_over(const std::string& text, std::size_t dataset_index) {
+  const json line = json::parse(text, nullptr, false);
+  if (!line.is_object()) return;
+  auto input = line.find("input");
+  if (input == line.end() || !input->is_string() || input->get_ref<const std::string&>().empty())
+    return;
+  passed_over_.push_back(PassedOverJob{dataset_index, resolve(input->get<std::string>())});
 }
 
 Result<Job> ManifestSource::parse_line(const std::string& text) {

@@ -11,11 +11,14 @@
 #include <optional>
 #include <sstream>
 #include <string>
+
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "cli_options.hpp"
+#include "shard.hpp"
 #include "tessera/engine/engine.hpp"
 
 namespace tessera::cli {
@@ -54,22 +57,36 @@ class JobNotes {
   std::atomic<bool> has_prefix_{false};
 };
 
+// The inputs of a list, each with its position in the list as its dataset index; a shard
+// takes the positions it owns (ShardSpec::takes) and passes the others over unread.
 class InputListSource final : public JobSource {
  public:
-  InputListSource(std::vector<std::string> inputs, JobDefaults defaults);
+  InputListSource(std::vector<std::string> inputs, JobDefaults defaults, ShardSpec shard = {});
   std::optional<Job> next() override;
 
  private:
   std::vector<std::string> inputs_;
   JobDefaults defaults_;
+  ShardSpec shard_;
   std::size_t next_ = 0;
 };
 
+// What a run record says about one input: its path, size and modification time. Size and
+// time stand for the content, since reading every input twice would cost more than the run;
+// stdin has neither, so it is recorded by its name only.
+nlohmann::json describe_input(const std::string& path);
+
+// A manifest's jobs. Every line that is not blank has a dataset index, counted from 0 in file
+// order whether or not the line is a valid job, so the index of a line depends only on the
+// lines before it, never on which of them are valid here: every task of a sharded run counts
+// alike. A shard takes the lines it owns (ShardSpec::takes); a line of another shard is read
+// only for its "input", whose stem it takes (Job::passed_over), as does a line that is not a
+// valid job.
 class ManifestSource final : public JobSource {
  public:
   // Fails when the manifest cannot be opened.
   static Result<std::unique_ptr<ManifestSource>> open(const std::string& path, JobDefaults defaults,
-                                                      JobNotes& notes);
+                                                      JobNotes& notes, ShardSpec shard = {});
   // Manifest lines already in memory; `name` stands for the manifest in messages, and relative
   // paths are relative to the current directory.
   static std::unique_ptr<ManifestSource> from_text(std::string name, std::string text,
@@ -85,10 +102,16 @@ class ManifestSource final : public JobSource {
     report_ = std::move(report);
   }
 
+  // For the run record: the count of the files the lines read (images and ROI files) and a
+  // digest of describe_input() of each, so that --resume notices an image or ROI file that
+  // changed since the first run. Lines that are not jobs are left out; the run reports them.
+  nlohmann::json describe_inputs() const;
+
  private:
   ManifestSource(std::string path, std::string directory, std::istringstream stream,
-                 JobDefaults defaults, JobNotes& notes);
+                 JobDefaults defaults, JobNotes& notes, ShardSpec shard);
   Result<Job> parse_line(const std::string& text);
+  void pass_over(const std::string& text, std::size_t dataset_index);
   std::string resolve(const std::string& path) const;
 
   std::string path_;
@@ -96,7 +119,10 @@ class ManifestSource final : public JobSource {
   std::istringstream stream_;  // the whole manifest, read with a size limit
   JobDefaults defaults_;
   JobNotes& notes_;
+  ShardSpec shard_;
+  std::vector<PassedOverJob> passed_over_;  // since the last job returned
   std::size_t line_number_ = 0;
+  std::size_t dataset_index_ = 0;  // of the next line that is not blank
   std::size_t jobs_ = 0;
   std::size_t bad_lines_ = 0;
   std::function<void(const std::string&)> report_;

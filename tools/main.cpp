@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "output.hpp"
 #include "profile.hpp"
+#include "pyramid_command.hpp"
 #include "signals.hpp"
 #include "tessera/codecs/formats.hpp"
 #include "tessera/version.hpp"
@@ -21,7 +22,9 @@ constexpr const char* kOutputHelp = R"(
 Output (-o):
   (none)        nothing is written: the null sink, only the summary
   DIR           one file per crop under DIR, named by --name (placeholders {stem} {job}
-                {index} {x} {y} {w} {h} {key} {ext})
+                {index} {x} {y} {w} {h} {col} {row} {key} {ext}); a name must tell the
+                inputs apart ({stem} or {job}) and the crops of one image ({index}, {key},
+                {x} and {y}, or {col} and {row})
   NAME.tar      WebDataset shards NAME-000000.tar, NAME-000001.tar, ...; --shard-size
                 starts a new shard at a byte size (500MB, 1GB, 64KiB; KB/MB/GB are powers of
                 1000, KiB/MiB/GiB of 1024; a plain number is bytes) or a sample count
@@ -31,6 +34,12 @@ Exit codes: 0 all crops written, 1 some images or crops failed (or the output fa
   2 usage error, 130 interrupted (completed outputs are kept, partial ones removed).
 --json prints one object: images, failed_images, crops, failed (crops), skipped, bytes_out,
   wall_s, decode_s, encode_cpu_s, peak_rss_mb, peak_window_mb, ...)";
+
+constexpr const char* kShardHelp =
+    "Run only task I of N: the jobs whose index (position among the inputs, or among the "
+    "manifest's non-blank lines, from 0) is I modulo N. I/N, auto (a Slurm array task) or "
+    "auto/N (task index from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX). Outputs are named "
+    "NAME-sIIIIofNNNN-000000.tar or DIR/sIIIIofNNNN/";
 
 void add_encode_options(CLI::App& app, EncodeArgs& args) {
   app.add_option(
@@ -145,6 +154,10 @@ void add_run_options(CLI::App& app, RunArgs& args) {
                "tessera cuts "
                "the pixels as stored and ignores EXIF orientation")
       ->group("Run");
+  app.add_option("--page", args.page,
+                 "Multi-page TIFF: the page (image) to read, counted from 0 (default 0)")
+      ->check(CLI::NonNegativeNumber)
+      ->group("Run");
   app.add_flag("--quiet", args.quiet, "No progress and no human summary")->group("Run");
   app.add_flag("--json", args.json, "Print one JSON summary object at the end (stderr when -o -)")
       ->group("Run");
@@ -162,10 +175,13 @@ void add_grid_options(CLI::App& app, PlanArgs& plan, bool required) {
   app.add_option("--stride", plan.stride, "Step between tiles: S or SXxSY (default: the tile size)")
       ->group("Plan");
   app.add_option("--overlap", plan.overlap,
-                 "Overlap between tiles: O or OXxOY (stride = tile - overlap)")
+                 "Overlap between tiles: O or OXxOY pixels, or a percentage of the tile such as "
+                 "20% (stride = tile - overlap)")
       ->group("Plan");
-  app.add_option("--edge", plan.edge, "Tiles past the edge: drop (default), pad or clip")
-      ->check(CLI::IsMember({"drop", "pad", "clip"}))
+  app.add_option("--edge", plan.edge,
+                 "Tiles past the edge: drop (default), pad, clip, or shift (move the last column "
+                 "and row inward so every tile is full size, as SAHI slices)")
+      ->check(CLI::IsMember({"drop", "pad", "clip", "shift"}))
       ->group("Plan");
   app.add_option("--fill", plan.fill, "Pad colour R,G,B[,A] (default 0,0,0,255)")->group("Plan");
 }
@@ -191,9 +207,13 @@ struct Arguments {
   std::vector<std::string> inputs;
   std::string single;
   bool info_json = false;
+  bool verify = false;    // index
+  std::string index_out;  // index
   std::uint64_t info_max_pixels = std::uint64_t{1} << 30;
+  int info_page = 0;
   std::string profile;
   TuneArgs tune;
+  PyramidArgs pyramid;
 };
 
 void add_tune_command(CLI::App& app, TuneArgs& args) {
@@ -305,8 +325,11 @@ CLI::App* add_info_command(CLI::App& app, Arguments& a) {
   info->add_option("--max-pixels", a.info_max_pixels,
                    "Report images with more pixels than this as errors")
       ->check(CLI::PositiveNumber);
+  info->add_option("--page", a.info_page, "Multi-page TIFF: the page to describe, from 0")
+      ->check(CLI::NonNegativeNumber);
   info->footer(
-      "Examples:\n  tessera info photo.jpg scan.png\n  tessera info --json *.jpg | jq '.[].width'\n"
+      "Examples:\n  tessera info photo.jpg scan.png slide.tif\n"
+      "  tessera info --json *.jpg | jq '.[].width'\n"
       "Exit code 1 when an input cannot be read.");
   return info;
 }
@@ -323,6 +346,22 @@ CLI::App* add_demo_command(CLI::App& app, Arguments& a) {
           "  tessera demo -f png -o demo_tiles/\n") +
       kOutputHelp);
   return demo;
+}
+
+CLI::App* add_index_command(CLI::App& app, Arguments& a) {
+  CLI::App* index = app.add_subcommand(
+      "index", "Write a JSON index of tar shards: each shard's samples and bytes, and totals");
+  index->add_option("SHARD", a.inputs, "Tar shards, e.g. out-s*.tar")->required();
+  index->add_flag("--verify", a.verify,
+                  "Read every shard whole: fail on a member or shard cut short, and on a sample "
+                  "key found twice in any of the shards");
+  index->add_option("-o,--output", a.index_out, "Write the JSON here (default: stdout)");
+  index->footer(
+      "A sample is a run of members with the same key (the name up to the first dot).\n"
+      "Examples:\n"
+      "  tessera index shards/out-*.tar -o shards/index.json\n"
+      "  tessera index --verify out-s*-*.tar     (after a cluster run: exit 1 on any problem)");
+  return index;
 }
 
 CLI::App* add_manifest_command(CLI::App& app, Arguments& a) {
@@ -354,6 +393,74 @@ CLI::App* add_manifest_command(CLI::App& app, Arguments& a) {
   return manifest;
 }
 
+CLI::App* add_pyramid_command(CLI::App& app, PyramidArgs& a) {
+  CLI::App* pyramid = app.add_subcommand(
+      "pyramid", "Write a DeepZoom or IIIF tile pyramid (optionally with a viewer page)");
+  pyramid->add_option("INPUT", a.input, "Image; - reads stdin")->required();
+  pyramid->add_option("-o,--output", a.out, "OUT (a directory pyramid) or OUT.zip")
+      ->required()
+      ->group("Output");
+  pyramid->add_option("--layout", a.layout, "dz (DeepZoom, default) or iiif (IIIF 3.0 level 0)")
+      ->check(CLI::IsMember({"dz", "iiif"}))
+      ->group("Pyramid");
+  pyramid->add_option("--tile-size", a.tile_size, "Tile side (default: 254 dz, 512 iiif)")
+      ->check(CLI::Range(1, 8192))
+      ->group("Pyramid");
+  pyramid
+      ->add_option("--overlap", a.overlap,
+                   "Pixels added on each side of a tile (default: 1 dz, 0 iiif)")
+      ->check(CLI::Range(0, 8192))
+      ->group("Pyramid");
+  pyramid
+      ->add_flag("--viewer", a.viewer,
+                 "Make OUT a directory with index.html, which opens the pyramid with "
+                 "OpenSeadragon (copied beside it), from disk or any static server")
+      ->group("Pyramid");
+  pyramid->add_option("--iiif-id", a.iiif_id, "Base URI of info.json's id (id = BASE/NAME)")
+      ->capture_default_str()
+      ->group("Pyramid");
+  pyramid->add_flag("--overwrite", a.overwrite, "Replace an existing pyramid")->group("Output");
+  add_encode_options(*pyramid, a.encode);
+  pyramid->add_option("-j,--threads", a.run.threads, "Worker threads (default: every core)")
+      ->check(CLI::Range(0, kMaxThreads))
+      ->group("Run");
+  pyramid->add_option("--crops-in-flight", a.run.crops_in_flight, "Tile encode buffers in flight")
+      ->check(CLI::Range(0, kMaxCropsInFlight))
+      ->group("Run");
+  pyramid->add_option("--band-rows", a.run.band_rows, "Rows decoded per step")
+      ->check(CLI::Range(0, kMaxBandRows))
+      ->group("Run");
+  pyramid->add_option("--max-pixels", a.run.max_pixels, "Refuse images with more pixels than this")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str()
+      ->group("Run");
+  pyramid
+      ->add_option("--skip-blank", a.run.skip_blank,
+                   "Do not write tiles whose pixel standard deviation is below T")
+      ->check(CLI::NonNegativeNumber)
+      ->group("Run");
+  pyramid
+      ->add_flag("--allow-truncated", a.run.allow_truncated,
+                 "Accept truncated or damaged JPEGs (the missing part decodes as grey)")
+      ->group("Run");
+  pyramid->add_flag("--quiet", a.run.quiet, "No summary")->group("Run");
+  pyramid->add_flag("--json", a.run.json, "Print one JSON summary object")->group("Run");
+  pyramid->footer(
+      "Levels, tile grid, overlap and file names are those of 'vips dzsave' with the same\n"
+      "--tile-size and --overlap. Each level is the 2x2 mean of the one above, made while the\n"
+      "image streams in: one decode, memory of a few bands per level.\n"
+      "Output (-o):\n"
+      "  OUT          dz: OUT.dzi and OUT_files/LEVEL/COL_ROW.EXT; iiif: OUT/info.json and tiles\n"
+      "  OUT.zip      the same under OUT/ in one stored (not deflated) zip\n"
+      "  --viewer     OUT/ holds index.html, openseadragon/ and the pyramid\n"
+      "Examples:\n"
+      "  tessera pyramid scan.jpg -o scan                      (scan.dzi, scan_files/)\n"
+      "  tessera pyramid scan.jpg -o web/scan --viewer         (open web/scan/index.html)\n"
+      "  tessera pyramid map.png -o map.zip --tile-size 256 --overlap 0 -f png\n"
+      "  tessera pyramid scan.jpg -o iiif/scan --layout iiif --tile-size 256\n");
+  return pyramid;
+}
+
 // The command line as CLI11 sees it; the subcommands' pointers say which one was parsed.
 struct Commands {
   CLI::App* tile;
@@ -362,6 +469,8 @@ struct Commands {
   CLI::App* info;
   CLI::App* demo;
   CLI::App* manifest;
+  CLI::App* pyramid;
+  CLI::App* index;
 };
 
 Commands add_commands(CLI::App& app, Arguments& a) {
@@ -370,15 +479,23 @@ Commands add_commands(CLI::App& app, Arguments& a) {
   app.footer(
       "Run 'tessera COMMAND --help' for a command's options and examples.\n"
       "Start with: tessera demo");
-  const Commands commands{add_tile_command(app, a),   add_crop_command(app, a),
-                          add_random_command(app, a), add_info_command(app, a),
-                          add_demo_command(app, a),   add_manifest_command(app, a)};
+  const Commands commands{add_tile_command(app, a),
+                          add_crop_command(app, a),
+                          add_random_command(app, a),
+                          add_info_command(app, a),
+                          add_demo_command(app, a),
+                          add_manifest_command(app, a),
+                          add_pyramid_command(app, a.pyramid),
+                          add_index_command(app, a)};
   add_tune_command(app, a.tune);
   for (CLI::App* command : {commands.tile, commands.crop, commands.random, commands.manifest}) {
     command
         ->add_option("--profile", a.profile,
                      "Settings from 'tessera tune' (JSON); flags given here win")
         ->group("Run");
+  }
+  for (CLI::App* command : {commands.tile, commands.random, commands.manifest}) {
+    command->add_option("--shard", a.common.output.shard, kShardHelp)->group("Output");
   }
   return commands;
 }
@@ -410,8 +527,10 @@ int dispatch(CLI::App& app, const Commands& c, Arguments& a) {
   if (c.tile->parsed()) return run_tile(a.inputs, a.plan, a.common);
   if (c.crop->parsed()) return run_crop(a.single, a.plan, a.common);
   if (c.random->parsed()) return run_random(a.inputs, a.plan, a.common);
-  if (c.info->parsed()) return run_info(a.inputs, a.info_json, a.info_max_pixels);
+  if (c.info->parsed()) return run_info(a.inputs, a.info_json, a.info_max_pixels, a.info_page);
   if (c.demo->parsed()) return run_demo(a.common);
+  if (c.pyramid->parsed()) return run_pyramid(a.pyramid);
+  if (c.index->parsed()) return run_index(a.inputs, a.verify, a.index_out);
   return run_manifest(a.single, a.plan, a.common);
 }
 

@@ -1,7 +1,5 @@
 #include "output.hpp"
 
-#include <sys/stat.h>
-
 #include <cstdint>
 
 #include <fmt/format.h>
@@ -11,19 +9,6 @@
 namespace tessera::cli {
 
 namespace {
-
-// Size and modification time stand for the content: reading every input twice would cost more
-// than the run. stdin has neither, so a stdin run is recorded by its name only.
-nlohmann::json describe_input(const std::string& path) {
-  nlohmann::json input{{"path", path}};
-  struct stat status {};
-  if (path != "-" && ::stat(path.c_str(), &status) == 0) {
-    input["size"] = static_cast<std::uint64_t>(status.st_size);
-    input["mtime_ns"] =
-        static_cast<std::int64_t>(status.st_mtim.tv_sec) * 1'000'000'000 + status.st_mtim.tv_nsec;
-  }
-  return input;
-}
 
 Error usage(std::string message) {
   return Error{ErrorCode::kInvalidArgument, std::move(message)};
@@ -48,6 +33,7 @@ nlohmann::json describe_run(const std::string& command, const std::string& plan,
                        {"png_strategy", e.png_strategy}}},
                      {"skip_blank", common.run.skip_blank},
                      {"auto_orient", common.run.auto_orient},
+                     {"page", common.run.page},
                      {"inputs", nlohmann::json::array()}};
   for (const std::string& input : inputs) run["inputs"].push_back(describe_input(input));
   return run;
@@ -74,7 +60,7 @@ Status check_output_target(const std::string& out) {
 }
 
 Result<Output> make_output(const OutputArgs& args, const std::string& default_template,
-                           const nlohmann::json& run) {
+                           const nlohmann::json& run, bool several_jobs) {
   Output output;
   if (!args.out.empty()) {
     if (Status s = check_output_target(args.out); !s) return std::move(s).error();
@@ -128,6 +114,7 @@ Result<Output> make_output(const OutputArgs& args, const std::string& default_te
   options.resume = args.resume;
   options.overwrite = args.overwrite;
   options.run = run.dump();
+  options.several_jobs = several_jobs;
   auto sink = make_directory_sink(options);
   if (!sink) return std::move(sink).error();
   output.sink = std::move(sink).value();
@@ -140,11 +127,7 @@ std::string KeyPrefixSink::prefixed_key(const CropResult& crop) const {
       crop.job == nullptr ? std::string() : notes_.key_prefix(crop.job->index);
   if (prefix.empty()) return {};
   if (!crop.key.empty()) return fmt::format("{}_{}", prefix, crop.key);
-  const Roi& r = crop.roi;
-  // The same rule as the sinks' generated keys: a crop that shares its position gets its index.
-  return crop.shares_position
-             ? fmt::format("{}_{}_{}_{}_{}_i{}", prefix, r.x, r.y, r.w, r.h, crop.index)
-             : fmt::format("{}_{}_{}_{}_{}", prefix, r.x, r.y, r.w, r.h);
+  return generated_key(prefix, crop);
 }
 
 Status KeyPrefixSink::consume(const CropResult& crop) {

@@ -27,10 +27,12 @@ nlohmann::json describe_run(const std::string& command, const std::string& plan,
                             const CommonArgs& common, const std::vector<std::string>& inputs);
 
 // `default_template` is the command's directory name template when --name is not given; `run`
-// comes from describe_run(). Errors (a bad template, an invalid shard size, an uncreatable
-// directory, an output that holds another run or is being written) are usage errors.
+// comes from describe_run(); `several_jobs` says the run may have more than one input, so a
+// --name that names no input is refused (DirectorySinkOptions::several_jobs). Errors (a bad
+// template, an invalid shard size, an uncreatable directory, an output that holds another run or is
+// being written) are usage errors.
 Result<Output> make_output(const OutputArgs& args, const std::string& default_template,
-                           const nlohmann::json& run);
+                           const nlohmann::json& run, bool several_jobs);
 
 // -o names a directory, NAME.tar or "-". An empty name, a URL or a compressed archive name
 // (which would otherwise become a directory called "x.tar.gz") is a usage error with a hint.

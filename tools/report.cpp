@@ -38,17 +38,36 @@ void FailureLog::on_failure(const CropFailure& failure) {
 }
 
 void FailureLog::on_warning(const JobInfo& job, std::string_view warning) {
-  {
-    std::lock_guard lock(mutex_);
-    warnings_[job.index] = fmt::format("{}: warning: {}", job.source,
-                                       without_source_prefix(std::string(warning), job.source));
-  }
+  keep_warning(job.index, fmt::format("{}: warning: {}", job.source,
+                                      without_source_prefix(std::string(warning), job.source)));
   ForwardingSink::on_warning(job, warning);
+}
+
+// Keeps the earliest jobs' warnings, although delivery is not always in job order.
+void FailureLog::keep_warning(std::size_t job, std::string text) {
+  std::lock_guard lock(mutex_);
+  if (warnings_kept_ == kMaxWarnings) {
+    const auto last = std::prev(warnings_.end());
+    if (last->first <= job) {
+      ++warnings_dropped_;
+      return;
+    }
+    warnings_dropped_ += last->second.size();
+    warnings_kept_ -= last->second.size();
+    warnings_.erase(last);
+  }
+  ++warnings_kept_;
+  warnings_[job].push_back(std::move(text));
 }
 
 std::size_t FailureLog::print(std::FILE* stream) const {
   std::lock_guard lock(mutex_);
-  for (const auto& [index, text] : warnings_) fmt::print(stream, "tessera: {}\n", text);
+  for (const auto& [index, texts] : warnings_) {
+    for (const std::string& text : texts) fmt::print(stream, "tessera: {}\n", text);
+  }
+  if (warnings_dropped_ > 0) {
+    fmt::print(stream, "tessera: ... and {} more\n", plural(warnings_dropped_, "warning"));
+  }
   for (const auto& [index, job] : jobs_) {
     if (job.crops > 1) {
       fmt::print(stream, "tessera: {}: {} ({} failed)\n", job.source, job.reason,
@@ -153,7 +172,9 @@ void print_json_summary(std::FILE* stream, const RunStats& stats, const SummaryC
   std::fflush(stream);
 }
 
-nlohmann::json header_json(const std::string& name, const ImageHeader& h) {
+namespace {
+
+nlohmann::json common_header_json(const std::string& name, const ImageHeader& h) {
   return {{"input", name},
           {"width", h.width},
           {"height", h.height},
@@ -165,6 +186,32 @@ nlohmann::json header_json(const std::string& name, const ImageHeader& h) {
           {"progressive", h.progressive},
           {"restart_markers", h.restart_markers},
           {"streamable", h.streamable}};
+}
+
+}  // namespace
+
+nlohmann::json header_json(const std::string& name, const ImageHeader& h) {
+  nlohmann::json json = common_header_json(name, h);
+  switch (h.container) {  // no default: a new format decides here what its header adds
+    case ContainerFormat::kTiff: {
+      const TiffLayout& t = h.tiff;
+      json["tiff"] = {{"layout", t.tiled ? "tiles" : "strips"},
+                      {"compression", t.compression},
+                      {"bigtiff", t.bigtiff},
+                      {"page", t.page}};
+      if (t.tiled) {
+        json["tiff"]["tile_width"] = t.block_width;
+        json["tiff"]["tile_height"] = t.block_height;
+      } else {
+        json["tiff"]["rows_per_strip"] = t.block_height;
+      }
+      break;
+    }
+    case ContainerFormat::kJpeg:
+    case ContainerFormat::kPng:
+    case ContainerFormat::kOther: break;
+  }
+  return json;
 }
 
 }  // namespace tessera::cli

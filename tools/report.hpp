@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -21,7 +22,8 @@ class FailureLog final : public ForwardingSink {
   void on_failure(const CropFailure& failure) override;
   void on_warning(const JobInfo& job, std::string_view warning) override;
 
-  // "tessera: FILE: warning: ..." per job decoded with an accepted warning, then
+  // "tessera: FILE: warning: ..." per warning (a plan that leaves part of the image uncovered,
+  // an accepted decode warning), at most kMaxWarnings of them, then
   // "tessera: FILE: reason" once per failed job, in job order; returns how many jobs failed.
   std::size_t print(std::FILE* stream) const;
 
@@ -36,10 +38,17 @@ class FailureLog final : public ForwardingSink {
     std::string reason;
     std::size_t crops = 0;
   };
+  void keep_warning(std::size_t job, std::string text);
+
   const JobNotes& notes_;
   mutable std::mutex mutex_;
   std::map<std::size_t, JobFailure> jobs_;
-  std::map<std::size_t, std::string> warnings_;  // "FILE: warning: ..." by job
+  // "FILE: warning: ..." by job, the first kMaxWarnings in job order; the rest are counted, so
+  // that a manifest whose every image warns neither floods the terminal nor grows memory.
+  static constexpr std::size_t kMaxWarnings = 20;
+  std::map<std::size_t, std::vector<std::string>> warnings_;
+  std::size_t warnings_kept_ = 0;
+  std::size_t warnings_dropped_ = 0;
 };
 
 struct SummaryContext {

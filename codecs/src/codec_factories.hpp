@@ -13,10 +13,12 @@ namespace tessera::detail {
 
 bool sniff_jpeg(std::span<const std::uint8_t> head) noexcept;
 bool sniff_png(std::span<const std::uint8_t> head) noexcept;
+bool sniff_tiff(std::span<const std::uint8_t> head) noexcept;
 
 Result<std::unique_ptr<Decoder>> open_jpeg_decoder(InputBytes input, const DecodeOptions& options);
 Result<std::unique_ptr<Decoder>> open_png_decoder(InputBytes input, const DecodeOptions& options);
-// Whole-image fallback for every other format OpenCV reads (TIFF, WebP, BMP, PNM, ...), through
+Result<std::unique_ptr<Decoder>> open_tiff_decoder(InputBytes input, const DecodeOptions& options);
+// Whole-image fallback for every other format OpenCV reads (WebP, BMP, PNM, ...), through
 // the OpenCV module, which is loaded on the first call (opencv_module.cpp).
 Result<std::unique_ptr<Decoder>> open_opencv_decoder(InputBytes input,
                                                      const DecodeOptions& options);

@@ -264,6 +264,49 @@ Result<std::unique_ptr<ByteSource>> InputBytes::open_source() const {
   return std::unique_ptr<ByteSource>(std::make_unique<FdSource>(origin_, name_));
 }
 
+Result<std::size_t> InputBytes::read_at(std::uint64_t offset, std::span<std::uint8_t> into) const {
+  if (!origin_) return std::size_t{0};
+  if (origin_->fd < 0) {
+    const std::span<const std::uint8_t> bytes = origin_->memory;
+    if (offset >= bytes.size()) return std::size_t{0};
+    const auto count =
+        static_cast<std::size_t>(std::min<std::uint64_t>(into.size(), bytes.size() - offset));
+    std::memcpy(into.data(), bytes.data() + offset, count);
+    return count;
+  }
+  if (origin_->stream) {
+    return Error{
+        ErrorCode::kInvalidArgument,
+        fmt::format("{}: a stream cannot be read at random offsets; read it whole first", name_)};
+  }
+  if (offset >= origin_->size) return std::size_t{0};
+  const auto want =
+      static_cast<std::size_t>(std::min<std::uint64_t>(into.size(), origin_->size - offset));
+  std::size_t have = 0;
+  while (have < want) {
+    auto got = read_some(origin_->fd, into.data() + have, want - have, offset + have, false, name_);
+    if (!got) return std::move(got).error();
+    if (*got == 0) return changed_error(name_, origin_->size, offset + have);
+    have += *got;
+  }
+  return have;
+}
+
+Status InputBytes::check_unchanged() const {
+  if (!origin_ || origin_->fd < 0 || origin_->stream) return {};
+  struct stat st {};
+  if (::fstat(origin_->fd, &st) != 0) return io_error(name_, "cannot stat", errno);
+  if (static_cast<std::uint64_t>(st.st_size) != origin_->size ||
+      !same_time(st.st_mtim, origin_->mtime)) {
+    return Error{ErrorCode::kIo,
+                 fmt::format("{}: the file changed while being read (it had {} bytes when opened "
+                             "and has {} now, or was rewritten); another program truncated or "
+                             "rewrote it, rerun once it is complete",
+                             name_, origin_->size, st.st_size)};
+  }
+  return {};
+}
+
 Result<std::span<const std::uint8_t>> InputBytes::read_all(std::vector<std::uint8_t>& storage,
                                                            std::uint64_t limit) const {
   if (origin_ && origin_->fd < 0) return origin_->memory;

@@ -19,8 +19,9 @@ namespace {
 
 constexpr std::string_view kJpegExtensions[] = {"jpg", "jpeg"};
 constexpr std::string_view kPngExtensions[] = {"png"};
+constexpr std::string_view kTiffExtensions[] = {"tif", "tiff"};
 constexpr std::string_view kRawExtensions[] = {"raw"};
-constexpr std::string_view kOtherExtensions[] = {"tif", "tiff", "bmp", "webp", "pnm", "ppm", "pgm"};
+constexpr std::string_view kOtherExtensions[] = {"bmp", "webp", "pnm", "ppm", "pgm"};
 
 constexpr FormatEntry kJpeg{.name = "jpeg",
                             .extensions = kJpegExtensions,
@@ -40,6 +41,16 @@ constexpr FormatEntry kPng{.name = "png",
                            .make_encoder = make_png_encoder,
                            .max_encoded_size = png_max_encoded_size,
                            .validate = validate_png};
+constexpr FormatEntry kTiff{.name = "tiff",
+                            .extensions = kTiffExtensions,
+                            .container = ContainerFormat::kTiff,
+                            .sniff = sniff_tiff,
+                            .open_decoder = open_tiff_decoder,
+                            .pages = true,
+                            .output = std::nullopt,
+                            .make_encoder = nullptr,
+                            .max_encoded_size = nullptr,
+                            .validate = nullptr};
 // Pixels with no encoding: written for callers that want arrays, never read back (no header
 // says what the bytes are), so it has no container and sniffs nothing.
 constexpr FormatEntry kRaw{.name = "raw",
@@ -64,7 +75,7 @@ constexpr FormatEntry kOther{.name = "other",
 
 // Every row, in sniffing order: the first readable row whose sniff() accepts the bytes reads them,
 // and writable rows list in this order in help text.
-constexpr const FormatEntry* kEntries[] = {&kJpeg, &kPng, &kRaw, &kOther};
+constexpr const FormatEntry* kEntries[] = {&kJpeg, &kPng, &kTiff, &kRaw, &kOther};
 
 // A value outside its enum is a broken invariant, not bad data.
 [[noreturn]] void unknown_format(const char* type) noexcept {
@@ -87,6 +98,7 @@ const FormatEntry& entry_for(ContainerFormat format) noexcept {
   switch (format) {
     case ContainerFormat::kJpeg: return kJpeg;
     case ContainerFormat::kPng: return kPng;
+    case ContainerFormat::kTiff: return kTiff;
     case ContainerFormat::kOther: return kOther;
   }
   unknown_format("ContainerFormat");
@@ -164,11 +176,19 @@ ContainerFormat detect_format(std::span<const std::uint8_t> bytes) noexcept {
 
 Result<std::unique_ptr<Decoder>> open_decoder(InputBytes input, const DecodeOptions& options) {
   if (input.empty()) {
-    return Error{ErrorCode::kUnsupportedFormat,
-                 fmt::format("{}: the file is empty (0 bytes); expected a JPEG, PNG or other image",
-                             input.name())};
+    return Error{
+        ErrorCode::kUnsupportedFormat,
+        fmt::format("{}: the file is empty (0 bytes); expected a JPEG, PNG, TIFF or other image",
+                    input.name())};
   }
-  return detail::entry_for(detect_format(input.head())).open_decoder(std::move(input), options);
+  const detail::FormatEntry& entry = detail::entry_for(detect_format(input.head()));
+  if (options.page != 0 && !entry.pages) {
+    return Error{ErrorCode::kInvalidArgument,
+                 fmt::format("{}: page {} was asked for, but a {} file holds one image; only "
+                             "multi-page formats (TIFF) have pages",
+                             input.name(), options.page, entry.name)};
+  }
+  return entry.open_decoder(std::move(input), options);
 }
 
 // Every writable format's options are checked, whichever is chosen: a wrong PNG level is a

@@ -22,6 +22,7 @@ struct FormatEntry {
   std::optional<ContainerFormat> container;
   bool (*sniff)(std::span<const std::uint8_t> head) noexcept = nullptr;  // null: takes anything
   Result<std::unique_ptr<Decoder>> (*open_decoder)(InputBytes, const DecodeOptions&) = nullptr;
+  bool pages = false;  // a file may hold several images (DecodeOptions::page)
   // Writing; a format tessera cannot write has no output.
   std::optional<OutputFormat> output;
   std::unique_ptr<Encoder> (*make_encoder)() = nullptr;

@@ -99,13 +99,7 @@ CropDone CropEncoder::encode(const CropTask& task, const Sink& sink,
   JobState& job = *task.job;
   const PlannedCrop& crop = job.plan.crops[job.order[task.position]];
   CropDone done{task.job, task.position, task.buffer, 0, false, false, std::nullopt};
-  if (sink.exists(CropResult{&job.info,
-                             crop.index,
-                             crop.roi,
-                             crop.key,
-                             job.job.encode.format,
-                             {},
-                             crop.shares_position})) {
+  if (sink.exists(crop_result(job, crop, {}))) {
     done.resumed = true;
     return done;
   }

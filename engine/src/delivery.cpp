@@ -135,14 +135,8 @@ void Delivery::deliver_crop(CropDone& done, ReleaseOutlet& out) {
     report(CropFailure{&job.info, crop.index, crop.roi, &*done.error});
     note_job_failed(job);
   } else if (!counters_.stop.load(std::memory_order_relaxed)) {
-    const CropResult result{&job.info,
-                            crop.index,
-                            crop.roi,
-                            crop.key,
-                            job.job.encode.format,
-                            {done.buffer->data.get(), done.size},
-                            crop.shares_position,
-                            held_ != nullptr ? &hold : nullptr};
+    CropResult result = crop_result(job, crop, {done.buffer->data.get(), done.size});
+    result.hold = held_ != nullptr ? &hold : nullptr;
     Status status;
     try {
       status = sink_.consume(result);
@@ -181,7 +175,7 @@ void Delivery::fail_remaining(JobState& job, std::size_t from, ReleaseOutlet& ou
 }
 
 void Delivery::warn(JobState& job, const std::string& warning) {
-  counters_.jobs_warned.fetch_add(1);
+  if (!job.warned.exchange(true)) counters_.jobs_warned.fetch_add(1);
   try {
     sink_.on_warning(job.info, warning);
   } catch (...) {

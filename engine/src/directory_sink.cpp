@@ -95,6 +95,10 @@ class DirectorySink final : public Sink {
     return detail::valid_output_file(directory_ + "/" + *relative);
   }
 
+  Status check_plan(const JobInfo& job, std::span<const PlannedCrop> crops) const override {
+    return names_.check_plan(job, crops);
+  }
+
   Status consume(const CropResult& crop) override {
     auto relative = names_.expand(crop);
     if (!relative) return std::move(relative).error();
@@ -145,6 +149,9 @@ Result<std::unique_ptr<Sink>> make_directory_sink(const DirectorySinkOptions& op
   }
   auto names = detail::NameTemplate::parse(options.name_template);
   if (!names) return std::move(names).error();
+  if (options.several_jobs) {
+    if (Status s = names->check_several_jobs(); !s) return std::move(s).error();
+  }
 
   std::error_code error;
   std::filesystem::create_directories(options.directory, error);

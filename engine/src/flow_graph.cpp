@@ -22,6 +22,7 @@
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
+#include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
 
 #include "crop_encoder.hpp"
@@ -55,10 +56,13 @@ class JobFeeder {
     if (!job) return nullptr;
     auto state = std::make_unique<JobState>();
     state->info.index = jobs_.size();
+    state->info.dataset_index = job->dataset_index;
     state->info.source = !job->path.empty()            ? job->path
                          : job->pixels.data != nullptr ? std::string(kPixelsName)
                                                        : job->input.name();
-    state->info.stem = stems_.claim(state->info.source, state->info.index);
+    for (const PassedOverJob& other : job->passed_over)
+      stems_.claim(other.source, other.dataset_index);
+    state->info.stem = stems_.claim(state->info.source, state->info.number());
     state->info.plan = describe(job->plan);
     state->job = std::move(*job);
     jobs_.push_back(std::move(state));
@@ -185,7 +189,7 @@ void run_flow_graph(Run& run, bool ordered_delivery) {
 
   // serial; owns opening inputs and planning, so jobs get their index in source order.
   Control open_node(g, flow::serial, [&](JobState* job, Control::output_ports_type& ports) {
-    open_job(*job, run.options);
+    open_job(*job, run.options, run.sink);
     PortOutlet out(ports, run.feeder);
     run.scheduler.on_opened(job, out);
   });
@@ -279,6 +283,10 @@ RunStats run_graph(JobSource& source, Sink& sink, const EngineOptions& options) 
   resolved.crops_in_flight = settings.crops_in_flight;
   resolved.band_rows = settings.band_rows;
   resolved.jobs_in_flight = settings.jobs_in_flight;
+  // Called from a decode step inside the arena below: its pieces share the run's threads.
+  resolved.decode.parallel_for = [](int count, const std::function<void(int)>& task) {
+    oneapi::tbb::parallel_for(0, count, [&](int i) { task(i); });
+  };
   Run run(sink, resolved, source, tokens, ordered);
   // TBB caps workers at the core count unless told otherwise; -j 8 on 2 cores means 8.
   oneapi::tbb::global_control allow(

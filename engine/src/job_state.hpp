@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <variant>
 #include <vector>
 
@@ -37,6 +38,7 @@ struct JobState {
   int stored_height = 0;
   int orientation = 1;  // EXIF tag applied to crops: 1 unless auto-orient asked for another
   Plan plan;
+  std::string plan_warning;          // coverage_warning(): sent to the sink once the job is open
   std::vector<Roi> stored_rois;      // by plan index, when orientation != 1
   std::vector<std::uint32_t> order;  // plan positions in dispatch order: by bottom row, then index
   std::vector<int> suffix_min_top;   // min first-needed row over order[p..]; INT_MAX past the end
@@ -73,7 +75,16 @@ struct JobState {
   std::optional<Error> failure;
   std::size_t delivered = 0;  // ordered delivery: order positions handed to the sink
   std::atomic<bool> reported_failed{false};
+  std::atomic<bool> warned{false};  // counted once in RunStats::jobs_warned
 };
+
+// What the sink is told about a planned crop of `job`, with its encoded bytes (empty when
+// asking Sink::exists).
+inline CropResult crop_result(const JobState& job, const PlannedCrop& crop,
+                              std::span<const std::uint8_t> bytes) {
+  return CropResult{&job.info, crop.index,           crop.roi, crop.key, job.job.encode.format,
+                    bytes,     crop.shares_position, crop.col, crop.row};
+}
 
 // First and one-past-last image rows a crop needs (a padded crop may reach past the image).
 inline int first_row(const Roi& roi) {
@@ -123,8 +134,9 @@ struct ReleaseMsg {
 // Sorts the plan into dispatch order and derives what the scheduler needs from it.
 void plan_dispatch_order(JobState& job);
 
-// Opens the input, reads the header, plans the crops and creates the band window; on failure
-// sets job.open_error. Never throws for bad input.
-void open_job(JobState& job, const EngineOptions& options);
+// Opens the input, reads the header, plans the crops (checking their names with
+// sink.check_plan) and creates the band window; on failure sets job.open_error. Never throws
+// for bad input.
+void open_job(JobState& job, const EngineOptions& options, const Sink& sink);
 
 }  // namespace tessera::detail

@@ -67,6 +67,14 @@ Result<std::string> checked_key(std::string_view key) {
 }
 
 namespace detail {
+namespace {
+
+std::string generated_key(std::string_view stem, const Roi& r, std::uint32_t index, bool shared) {
+  return shared ? fmt::format("{}_{}_{}_{}_{}_i{}", stem, r.x, r.y, r.w, r.h, index)
+                : fmt::format("{}_{}_{}_{}_{}", stem, r.x, r.y, r.w, r.h);
+}
+
+}  // namespace
 
 std::string stem_of(std::string_view source) {
   if (source == "-") return "stdin";
@@ -90,11 +98,6 @@ std::string StemRegistry::claim(std::string_view source, std::size_t job_index) 
 }
 
 namespace {
-
-std::string generated_key(std::string_view stem, const Roi& r, std::uint32_t index, bool shared) {
-  return shared ? fmt::format("{}_{}_{}_{}_{}_i{}", stem, r.x, r.y, r.w, r.h, index)
-                : fmt::format("{}_{}_{}_{}_{}", stem, r.x, r.y, r.w, r.h);
-}
 
 void mark_shared_positions(std::vector<PlannedCrop>& crops) {
   // Keyed crops count too: a template without {key} names them by position as well.
@@ -142,12 +145,13 @@ Status mark_shared_names(std::vector<PlannedCrop>& crops, std::string_view stem)
 
 Result<std::string> sample_key(const CropResult& crop) {
   if (!crop.key.empty()) return checked_key(crop.key);
-  return generated_key(stem_of(crop), crop.roi, crop.index, crop.shares_position);
+  return tessera::generated_key(stem_of(crop), crop);
 }
 
 namespace {
 
-constexpr std::string_view kAllowedFields = "{stem} {job} {index} {x} {y} {w} {h} {key} {ext}";
+constexpr std::string_view kAllowedFields =
+    "{stem} {job} {index} {x} {y} {w} {h} {col} {row} {key} {ext}";
 
 Status check_whole_template(std::string_view text) {
   if (text.empty())
@@ -204,9 +208,9 @@ Error unknown_placeholder(std::string_view text, std::size_t at) {
 
 Result<NameTemplate> NameTemplate::parse(std::string_view text) {
   static constexpr std::pair<std::string_view, Field> kFields[] = {
-      {"stem", Field::kStem}, {"job", Field::kJob}, {"index", Field::kIndex},
-      {"x", Field::kX},       {"y", Field::kY},     {"w", Field::kW},
-      {"h", Field::kH},       {"key", Field::kKey}, {"ext", Field::kExt},
+      {"stem", Field::kStem}, {"job", Field::kJob}, {"index", Field::kIndex}, {"x", Field::kX},
+      {"y", Field::kY},       {"w", Field::kW},     {"h", Field::kH},         {"col", Field::kCol},
+      {"row", Field::kRow},   {"key", Field::kKey}, {"ext", Field::kExt},
   };
   if (Status s = check_whole_template(text); !s) return std::move(s).error();
   NameTemplate result;
@@ -239,12 +243,51 @@ Result<NameTemplate> NameTemplate::parse(std::string_view text) {
     result.parts_.back().literal += c;
   }
   if (Status s = component.end(); !s) return std::move(s).error();
+  result.text_ = text;
   return result;
 }
 
 bool NameTemplate::has(Field field) const {
   return std::any_of(parts_.begin(), parts_.end(),
                      [&](const Part& part) { return part.field == field; });
+}
+
+bool NameTemplate::names_job() const {
+  return has(Field::kStem) || has(Field::kJob);
+}
+
+bool NameTemplate::names_crop() const {
+  return has(Field::kIndex) || has(Field::kKey) || (has(Field::kX) && has(Field::kY)) ||
+         (has(Field::kCol) && has(Field::kRow));
+}
+
+Status NameTemplate::check_several_jobs() const {
+  if (names_job()) return {};
+  return invalid(fmt::format(
+      "the name template {} names no input, so the crops of one image would overwrite those of "
+      "another; add {{stem}} or {{job}} to --name",
+      quoted(text_)));
+}
+
+Status NameTemplate::check_plan(const JobInfo& job, std::span<const PlannedCrop> crops) const {
+  if (job.index > 0) {
+    if (Status s = check_several_jobs(); !s) return s;
+  }
+  if (crops.size() > 1 && !names_crop()) {
+    return invalid(fmt::format(
+        "the name template {} names no crop, so all {} crops of this image would get one name; "
+        "add {{index}}, {{key}} or {{x}} and {{y}} to --name",
+        quoted(text_), crops.size()));
+  }
+  const bool grid = std::all_of(crops.begin(), crops.end(),
+                                [](const PlannedCrop& crop) { return crop.col >= 0; });
+  if ((has(Field::kCol) || has(Field::kRow)) && !grid) {
+    return invalid(fmt::format(
+        "the name template {} uses {{col}} or {{row}}, which only grid tiles have; use {{x}} and "
+        "{{y}} or {{index}} for ROI lists and random crops",
+        quoted(text_)));
+  }
+  return {};
 }
 
 std::string NameTemplate::suffix_for(const CropResult& crop) const {
@@ -273,12 +316,14 @@ Result<std::string> NameTemplate::expand(const CropResult& crop) const {
     switch (part.field) {
       case Field::kLiteral: path += part.literal; break;
       case Field::kStem: path += stem_of(crop); break;
-      case Field::kJob: path += std::to_string(crop.job == nullptr ? 0 : crop.job->index); break;
+      case Field::kJob: path += std::to_string(crop.job == nullptr ? 0 : crop.job->number()); break;
       case Field::kIndex: path += std::to_string(crop.index); break;
       case Field::kX: path += std::to_string(crop.roi.x); break;
       case Field::kY: path += std::to_string(crop.roi.y); break;
       case Field::kW: path += std::to_string(crop.roi.w); break;
       case Field::kH: path += std::to_string(crop.roi.h); break;
+      case Field::kCol: path += std::to_string(crop.col); break;
+      case Field::kRow: path += std::to_string(crop.row); break;
       case Field::kExt: path += file_extension(crop.format); break;
       case Field::kKey: {
         if (crop.key.empty()) {
@@ -325,4 +370,9 @@ Status check_relative_path(std::string_view path) {
 }
 
 }  // namespace detail
+
+std::string generated_key(std::string_view prefix, const CropResult& crop) {
+  return detail::generated_key(prefix, crop.roi, crop.index, crop.shares_position);
+}
+
 }  // namespace tessera

@@ -45,7 +45,7 @@ Result<std::unique_ptr<Decoder>> open_job_decoder(JobState& job, const EngineOpt
   return open_decoder(*input, options.decode);
 }
 
-Status open_job_or_fail(JobState& job, const EngineOptions& options) {
+Status open_job_or_fail(JobState& job, const EngineOptions& options, const Sink& sink) {
   if (auto valid = validate(job.job.encode); !valid) {
     return Error{valid.error().code, fmt::format("{}: {}", job.info.source, valid.error().message)};
   }
@@ -67,7 +67,14 @@ Status open_job_or_fail(JobState& job, const EngineOptions& options) {
     return Error{plan.error().code, fmt::format("{}: {}", job.info.source, plan.error().message)};
   }
   job.plan = std::move(plan).value();
+  job.plan_warning =
+      coverage_warning(job.job.plan, job.info.image_width, job.info.image_height, job.plan);
   if (Status names = detail::mark_shared_names(job.plan.crops, job.info.stem); !names) {
+    return Error{names.error().code, fmt::format("{}: {}", job.info.source, names.error().message)};
+  }
+  // The sink's own rules for names (e.g. a template that names no crop) fail the job here,
+  // before any of its crops is encoded.
+  if (Status names = sink.check_plan(job.info, job.plan.crops); !names) {
     return Error{names.error().code, fmt::format("{}: {}", job.info.source, names.error().message)};
   }
   job.crop_count = job.plan.crops.size();
@@ -113,8 +120,8 @@ Status open_job_or_fail(JobState& job, const EngineOptions& options) {
 
 }  // namespace
 
-void open_job(JobState& job, const EngineOptions& options) {
-  auto status = open_job_or_fail(job, options);
+void open_job(JobState& job, const EngineOptions& options, const Sink& sink) {
+  auto status = open_job_or_fail(job, options, sink);
   if (!status) job.open_error = std::move(status).error();
 }
 

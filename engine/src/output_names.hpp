@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -52,13 +53,40 @@ class NameTemplate {
   // Rejects unknown placeholders, stray braces, absolute paths and "", "." or ".." components.
   static Result<NameTemplate> parse(std::string_view text);
 
+  // Whether names tell jobs apart ({stem} or {job}), and the crops of one job apart ({index},
+  // {key}, both {col} and {row}, or both {x} and {y}, with "_i<index>" added where positions
+  // repeat).
+  bool names_job() const;
+  bool names_crop() const;
+
+  // Refuses the template for a run of several jobs when it names no job.
+  Status check_several_jobs() const;
+
+  // Refuses a job whose crops this template would give one name: a template that names no job,
+  // for any job but the first of the run, and one that names no crop, for a plan of several
+  // crops; and {col} or {row} for crops that are not grid tiles. The message says what to use.
+  Status check_plan(const JobInfo& job, std::span<const PlannedCrop> crops) const;
+
   // The relative path for one crop. A key that is not a safe name is a kInvalidArgument error.
   // A crop that shares its position gets "_i<index>" before the last component's extension,
   // unless the template has {index} or {key}, which already tell it apart.
   Result<std::string> expand(const CropResult& crop) const;
 
  private:
-  enum class Field : std::uint8_t { kLiteral, kStem, kJob, kIndex, kX, kY, kW, kH, kKey, kExt };
+  enum class Field : std::uint8_t {
+    kLiteral,
+    kStem,
+    kJob,
+    kIndex,
+    kX,
+    kY,
+    kW,
+    kH,
+    kCol,
+    kRow,
+    kKey,
+    kExt
+  };
   struct Part {
     Field field = Field::kLiteral;
     std::string literal;
@@ -66,6 +94,7 @@ class NameTemplate {
   bool has(Field field) const;
   std::string suffix_for(const CropResult& crop) const;
   std::vector<Part> parts_;
+  std::string text_;
 };
 
 // A relative path whose components are all non-empty, not "." or "..", and short enough

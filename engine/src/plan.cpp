@@ -6,7 +6,9 @@
 #include <climits>
 #include <cstdint>
 #include <limits>
+#include <tuple>
 #include <type_traits>
+#include <utility>
 
 namespace tessera {
 namespace {
@@ -49,17 +51,32 @@ Status check_count(std::int64_t count, const PlanLimits& limits, const char* adv
 struct AxisSteps {
   std::int64_t tile = 0;
   std::int64_t stride = 0;
-  std::int64_t all = 0;   // every start position inside the image
-  std::int64_t full = 0;  // those whose tile ends inside the image
+  std::int64_t extent = 0;
+  std::int64_t all = 0;      // every start position inside the image
+  std::int64_t full = 0;     // those whose tile ends inside the image
+  std::int64_t shifted = 0;  // under kShift: the full ones, plus one moved inward if needed
 };
 
+// kShift follows SAHI's get_slice_bboxes (sahi/slicing.py): tiles start at 0, stride,
+// 2*stride, ... as long as the previous tile ends before the image does, and a tile that would
+// reach past the edge moves back to end at it (to 0 when the image is smaller than a tile).
 AxisSteps axis_steps(int tile, int stride, int extent) {
   AxisSteps steps;
   steps.tile = tile;
   steps.stride = stride == 0 ? tile : stride;
+  steps.extent = extent;
   steps.all = (extent + steps.stride - 1) / steps.stride;
   steps.full = steps.tile > extent ? 0 : (extent - steps.tile) / steps.stride + 1;
+  const std::int64_t past_first = std::max<std::int64_t>(0, extent - steps.tile);
+  steps.shifted = 1 + (past_first + steps.stride - 1) / steps.stride;
   return steps;
+}
+
+// Start and size of tile `i` along an axis under kShift.
+std::pair<int, int> shifted_span(const AxisSteps& axis, std::int64_t i) {
+  const std::int64_t last_start = std::max<std::int64_t>(0, axis.extent - axis.tile);
+  return {static_cast<int>(std::min(i * axis.stride, last_start)),
+          static_cast<int>(std::min(axis.tile, axis.extent))};
 }
 
 Status check_grid_step(const char* name, int value, bool zero_allowed) {
@@ -104,12 +121,21 @@ Result<Plan> expand(const GridSpec& spec, int width, int height, const PlanLimit
   const AxisSteps xs = axis_steps(spec.tile_width, spec.stride_x, width);
   const AxisSteps ys = axis_steps(spec.tile_height, spec.stride_y, height);
 
-  const bool full_only = spec.edge == EdgePolicy::kDrop;
   if (spec.edge == EdgePolicy::kError && (xs.full < xs.all || ys.full < ys.all)) {
     return grid_edge_error(xs, ys, width, height);
   }
-  const std::int64_t cols = full_only ? xs.full : xs.all;
-  const std::int64_t rows = full_only ? ys.full : ys.all;
+  const auto count = [&](const AxisSteps& axis) {
+    switch (spec.edge) {
+      case EdgePolicy::kDrop: return axis.full;
+      case EdgePolicy::kShift: return axis.shifted;
+      case EdgePolicy::kError:
+      case EdgePolicy::kPad:
+      case EdgePolicy::kClip: return axis.all;
+    }
+    return axis.all;
+  };
+  const std::int64_t cols = count(xs);
+  const std::int64_t rows = count(ys);
   // Both factors are below 2^31, so the product fits in 64 bits.
   if (auto s = check_count(cols * rows, limits, "use a larger tile or stride"); !s) {
     return std::move(s).error();
@@ -131,9 +157,13 @@ Result<Plan> expand(const GridSpec& spec, int width, int height, const PlanLimit
       if (spec.edge == EdgePolicy::kClip) {
         roi.w = std::min(roi.w, width - roi.x);
         roi.h = std::min(roi.h, height - roi.y);
+      } else if (spec.edge == EdgePolicy::kShift) {
+        std::tie(roi.x, roi.w) = shifted_span(xs, col);
+        std::tie(roi.y, roi.h) = shifted_span(ys, row);
       }
       const auto index = static_cast<std::uint32_t>(plan.crops.size());
-      plan.crops.push_back(PlannedCrop{roi, index, {}, false});
+      plan.crops.push_back(
+          PlannedCrop{roi, index, {}, false, static_cast<int>(col), static_cast<int>(row)});
     }
   }
   return plan;
@@ -186,6 +216,7 @@ Result<RoiOutcome> place_roi(const Roi& roi, std::size_t index, EdgePolicy edge,
   if (inside(e, width, height)) return RoiOutcome{true, roi};
   const std::string image = size_text(width, height);
   if (edge == EdgePolicy::kDrop) return RoiOutcome{false, roi};
+
   if (edge == EdgePolicy::kError) {
     return roi_error(
         ErrorCode::kOutOfBounds, index, roi,
@@ -209,6 +240,10 @@ Result<RoiOutcome> place_roi(const Roi& roi, std::size_t index, EdgePolicy edge,
 // can be matched to the line it came from.
 Result<Plan> expand(const RoiListSpec& spec, int width, int height, const PlanLimits& limits) {
   if (spec.rois.empty()) return invalid("the ROI list is empty; give at least one region");
+  if (spec.edge == EdgePolicy::kShift) {
+    return invalid(
+        "--edge shift applies to grid tiles only; for an ROI list use --edge clip, pad or drop");
+  }
   const auto count = static_cast<std::int64_t>(
       std::min<std::uint64_t>(spec.rois.size(), std::numeric_limits<std::int64_t>::max()));
   if (auto s = check_count(count, limits, "split the ROI list"); !s) return std::move(s).error();
@@ -310,6 +345,48 @@ Result<Plan> expand(const RandomSpec& spec, int width, int height, const PlanLim
   return plan;
 }
 
+// ---- coverage ------------------------------------------------------------------------------
+
+std::string coverage_of(const GridSpec& spec, int width, int height, const Plan& plan) {
+  if (spec.edge != EdgePolicy::kDrop) return {};  // clip, pad and shift reach every edge
+  const std::string image = size_text(width, height);
+  if (plan.crops.empty()) {
+    return fmt::format(
+        "the plan yields no crops: a {}x{} tile does not fit in the {} image, and --edge drop "
+        "leaves out tiles that reach past the edge; use a smaller tile, or --edge clip or --edge "
+        "pad",
+        spec.tile_width, spec.tile_height, image);
+  }
+  const AxisSteps xs = axis_steps(spec.tile_width, spec.stride_x, width);
+  const AxisSteps ys = axis_steps(spec.tile_height, spec.stride_y, height);
+  const std::int64_t right = width - ((xs.full - 1) * xs.stride + xs.tile);
+  const std::int64_t bottom = height - ((ys.full - 1) * ys.stride + ys.tile);
+  if (right == 0 && bottom == 0) return {};
+  std::string missed;
+  if (right > 0) missed = fmt::format("the right {} px", right);
+  if (bottom > 0)
+    missed += fmt::format("{}the bottom {} px", missed.empty() ? "" : " and ", bottom);
+  return fmt::format(
+      "--edge drop leaves {} of the {} image without a tile ({} of {} tiles planned); --edge "
+      "clip or --edge pad covers them",
+      missed, image, plan.crops.size(), xs.all * ys.all);
+}
+
+std::string coverage_of(const RoiListSpec& spec, int width, int height, const Plan& plan) {
+  const std::size_t dropped = spec.rois.size() - plan.crops.size();
+  if (dropped == 0) return {};
+  return fmt::format(
+      "--edge drop left out {} of {} ROIs, which reach past the edge of the {} image{}; --edge "
+      "clip or --edge pad keeps them",
+      dropped, spec.rois.size(), size_text(width, height),
+      plan.crops.empty() ? ", so the plan yields no crops" : "");
+}
+
+// Random crops always lie inside the image, and a count of 0 is refused when planning.
+std::string coverage_of(const RandomSpec&, int, int, const Plan&) {
+  return {};
+}
+
 std::string describe_kind(const GridSpec& s) {
   return fmt::format("grid {}x{} stride {}x{} edge {}", s.tile_width, s.tile_height,
                      s.stride_x == 0 ? s.tile_width : s.stride_x,
@@ -332,6 +409,7 @@ const char* to_string(EdgePolicy policy) noexcept {
     case EdgePolicy::kDrop: return "drop";
     case EdgePolicy::kPad: return "pad";
     case EdgePolicy::kClip: return "clip";
+    case EdgePolicy::kShift: return "shift";
   }
   return "unknown";
 }
@@ -380,6 +458,10 @@ Result<Plan> make_plan(const PlanSpec& spec, int width, int height, const PlanLi
   if (!plan) return plan;
   if (Status s = check_crop_pixels(*plan, spec, limits); !s) return std::move(s).error();
   return plan;
+}
+
+std::string coverage_warning(const PlanSpec& spec, int width, int height, const Plan& plan) {
+  return std::visit([&](const auto& s) { return coverage_of(s, width, height, plan); }, spec);
 }
 
 std::string describe(const PlanSpec& spec) {

@@ -26,6 +26,9 @@ void Scheduler::on_opened(JobState* job, Outlet& out) {
     out.deliver(JobEvent{job, true, 0, job->open_error, {}});
   } else {
     out.deliver(JobEvent{job, false, 0, std::nullopt, {}});
+    if (!job->plan_warning.empty()) {
+      out.deliver(JobEvent{job, false, 0, std::nullopt, job->plan_warning});
+    }
     window_bytes_ += job->window.bytes();
     peak_window_bytes_ = std::max(peak_window_bytes_, window_bytes_);
     peak_window_rows_ = std::max(peak_window_rows_, job->window.capacity());

@@ -77,7 +77,7 @@ std::string sample_metadata(const CropResult& crop) {
   json["h"] = crop.roi.h;
   json["plan"] = crop.job == nullptr ? std::string() : crop.job->plan;
   json["index"] = crop.index;
-  json["job"] = crop.job == nullptr ? std::size_t{0} : crop.job->index;
+  json["job"] = crop.job == nullptr ? std::size_t{0} : crop.job->number();
   // A source path is not guaranteed to be UTF-8; replace rather than throw.
   return json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }

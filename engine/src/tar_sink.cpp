@@ -52,7 +52,7 @@ class TarSink final : public Sink {
   // Read-only after construction, so safe from any thread.
   bool exists(const CropResult& crop) const override {
     if (existing_.empty() || crop.job == nullptr) return false;
-    return existing_.contains(detail::crop_id(crop.job->index, crop.index));
+    return existing_.contains(detail::crop_id(crop.job->number(), crop.index));
   }
 
   Status consume(const CropResult& crop) override {
@@ -100,10 +100,17 @@ class TarSink final : public Sink {
  private:
   bool streaming() const { return base_.empty(); }
 
+  // Keys are unique within a job (mark_shared_names) and generated keys across jobs (unique
+  // stems), but a key can still meet an equal one of an earlier job: one ROI file used for two
+  // images, a manifest key_prefix given twice, an ROI key equal to another image's generated
+  // key. The later sample then gets "_j<job>", as often as needed. consume() runs in delivery
+  // order, so the names are the same on every run; a false positive of the filter only adds a
+  // suffix that was not needed.
   Result<std::string> unique_key(const CropResult& crop) {
     auto key = detail::sample_key(crop);
     if (!key) return key;
-    if (crop.key.empty() && keys_.contains(*key)) *key += "_" + std::to_string(crop.index);
+    const std::size_t job = crop.job == nullptr ? 0 : crop.job->number();
+    while (keys_.contains(*key)) *key += fmt::format("_j{}", job);
     keys_.insert(*key);
     return key;
   }

@@ -119,11 +119,13 @@ py::dict run_jobs(const py::dict& args) {
   if (to_callable) {
     out.description = "a Python callable";
   } else {
-    auto made = cli::make_output(
-        common.output, kGridTemplate,
+    // The record the command line keeps for `tessera manifest`, so either can resume the other.
+    nlohmann::json record =
         cli::describe_run(kCommand, plan_text, common,
                           jobs.manifest.empty() ? std::vector<std::string>{}
-                                                : std::vector<std::string>{jobs.manifest}));
+                                                : std::vector<std::string>{jobs.manifest});
+    record["manifest_inputs"] = jobs.source->describe_inputs();
+    auto made = cli::make_output(common.output, kGridTemplate, record, true);
     if (!made) raise(made.error());
     out = std::move(made).value();
   }

@@ -43,9 +43,28 @@ TEST_CASE("parse_fill and parse_edge", "[options]") {
   CHECK_FALSE(parse_fill("1,2"));
   CHECK_FALSE(parse_fill("1,2,3,4,5"));
   CHECK_FALSE(parse_fill("256,0,0"));
-  CHECK(*parse_edge("pad", false) == EdgePolicy::kPad);
-  CHECK(*parse_edge("error", true) == EdgePolicy::kError);
-  CHECK_FALSE(parse_edge("error", false));
+  CHECK(*parse_edge("pad", EdgeOf::kGrid) == EdgePolicy::kPad);
+  CHECK(*parse_edge("error", EdgeOf::kRois) == EdgePolicy::kError);
+  CHECK_FALSE(parse_edge("error", EdgeOf::kGrid));
+  CHECK(*parse_edge("shift", EdgeOf::kGrid) == EdgePolicy::kShift);
+  auto shift_for_rois = parse_edge("shift", EdgeOf::kRois);
+  REQUIRE_FALSE(shift_for_rois);
+  CHECK_THAT(shift_for_rois.error().message, Catch::Contains("error, drop, pad or clip"));
+}
+
+TEST_CASE("overlap takes pixels or a percentage of the tile, rounded down as SAHI does",
+          "[options]") {
+  CHECK(*parse_overlap("20%", 512, 512) == std::pair{102, 102});
+  CHECK(*parse_overlap("25%x10%", 256, 320) == std::pair{64, 32});
+  CHECK(*parse_overlap("12.5%", 100, 100) == std::pair{12, 12});
+  CHECK(*parse_overlap("16x8", 64, 32) == std::pair{16, 8});
+  CHECK(*parse_overlap("0%", 64, 64) == std::pair{0, 0});
+  for (const char* bad : {"100%", "-5%", "%", "20%%", "abc%", "64", "1e3%"}) {
+    CAPTURE(bad);
+    auto overlap = parse_overlap(bad, 64, 64);
+    REQUIRE_FALSE(overlap);
+    CHECK_THAT(overlap.error().message, Catch::Contains("percentage of the tile"));
+  }
 }
 
 TEST_CASE("grid_from turns --overlap into a stride and refuses both at once", "[options]") {

@@ -113,6 +113,110 @@ TEST_CASE("ROI keys that clash are refused, naming both ROIs", "[cli]") {
   CHECK_FALSE(fs::exists(dir.path() / "g-000000.tar"));
 }
 
+TEST_CASE("a name template that cannot tell crops apart is refused before writing", "[cli]") {
+  TempDir dir;
+  write_scans(dir);
+  // No input in the name: with two inputs, refused before anything is written.
+  auto run = run_tessera(dir, "tile a/scan.jpg b/scan.jpg --tile 32 -o d/ --name {x}_{y}.{ext}");
+  CHECK(run.code == 2);
+  CHECK_THAT(run.err, Catch::Contains("names no input") && Catch::Contains("{stem} or {job}"));
+  CHECK(files_in(dir.path() / "d").empty());
+  // ... and from a manifest, whose number of lines is not known in advance.
+  write_text(dir.path() / "jobs.jsonl", "{\"input\": \"scan.jpg\"}\n");
+  run = run_tessera(dir, "manifest jobs.jsonl --tile 32 -o m/ --name {x}_{y}.{ext}");
+  CHECK(run.code == 2);
+  CHECK_THAT(run.err, Catch::Contains("names no input"));
+  // One input is fine.
+  run = run_tessera(dir, "tile scan.jpg --tile 32 -o one/ --name {x}_{y}.{ext}");
+  CHECK(run.code == 0);
+  CHECK(files_in(dir.path() / "one") == std::vector<std::string>{"0_0.jpg", "32_0.jpg"});
+
+  // No crop in the name: the image's job fails with nothing written.
+  run = run_tessera(dir, "tile scan.jpg --tile 32 -o c/ --name out.{ext}");
+  CHECK(run.code == 1);
+  CHECK_THAT(run.err, Catch::Contains("names no crop, so all 2 crops of this image would get one "
+                                      "name; add {index}, {key} or {x} and {y}"));
+  CHECK(files_in(dir.path() / "c").empty());
+  // A plan of one crop may have a fixed name.
+  write_text(dir.path() / "one.csv", "0,0,10,10\n");
+  run = run_tessera(dir, "crop scan.jpg --rois one.csv -o f/ --name out.{ext}");
+  CHECK(run.code == 0);
+  CHECK(files_in(dir.path() / "f") == std::vector<std::string>{"out.jpg"});
+}
+
+TEST_CASE("SAHI slicing: shifted full-size tiles named by column and row", "[cli]") {
+  TempDir dir;
+  write_image(dir / "odd.jpg", 70, 50, EncodeOptions{});
+  // 32 px tiles, 25% overlap (8 px, stride 24): columns at 0, 24, 38; rows at 0, 18.
+  auto run = run_tessera(
+      dir,
+      "tile odd.jpg --tile 32 --overlap 25% --edge shift -o d/ --name {stem}/{row}_{col}.{ext}");
+  CHECK(run.code == 0);
+  CHECK_THAT(run.err, !Catch::Contains("warning"));
+  CHECK(files_in(dir.path() / "d") == std::vector<std::string>{"odd/0_0.jpg", "odd/0_1.jpg",
+                                                               "odd/0_2.jpg", "odd/1_0.jpg",
+                                                               "odd/1_1.jpg", "odd/1_2.jpg"});
+  run = run_tessera(dir, "tile odd.jpg --tile 32 --overlap 25% --edge shift -o s.tar");
+  CHECK(run.code == 0);
+  const auto names = members(dir, "s-000000.tar");
+  CHECK(std::count(names.begin(), names.end(), "odd_38_18_32_32.jpg") == 1);
+  // {col} and {row} belong to grids: an ROI list with them fails before writing.
+  write_text(dir.path() / "two.csv", "0,0,10,10\n5,5,10,10\n");
+  run =
+      run_tessera(dir, "crop odd.jpg --rois two.csv -o r/ --name {stem}/{col}_{row}_{index}.{ext}");
+  CHECK(run.code == 1);
+  CHECK_THAT(run.err, Catch::Contains("only grid tiles have"));
+  CHECK(files_in(dir.path() / "r").empty());
+  run = run_tessera(dir, "crop odd.jpg --rois two.csv --edge shift -o r/");
+  CHECK(run.code == 2);
+  CHECK_THAT(run.err, Catch::Contains("shift not in"));
+}
+
+TEST_CASE("a key given to two images stays unique in tar output", "[cli]") {
+  TempDir dir;
+  write_scans(dir);
+  write_text(dir.path() / "keys.csv", "0,0,10,10,eye\n10,0,10,10,ear\n");
+  // The same ROI file for two lines, and one key_prefix given twice.
+  write_text(dir.path() / "jobs.jsonl",
+             "{\"input\": \"a/scan.jpg\", \"plan\": {\"rois\": \"keys.csv\"}}\n"
+             "{\"input\": \"b/scan.jpg\", \"plan\": {\"rois\": \"keys.csv\"}}\n"
+             "{\"input\": \"scan.jpg\", \"key_prefix\": \"p\"}\n"
+             "{\"input\": \"scan.jpg\", \"key_prefix\": \"p\"}\n");
+  auto run = run_tessera(dir, "manifest jobs.jsonl --tile 32 -o k.tar");
+  CHECK(run.code == 0);
+  const auto names = members(dir, "k-000000.tar");
+  CHECK(names.size() == (2 + 2 + 2 + 2) * 2);
+  CHECK(all_unique(names));
+  for (const char* name : {"eye.jpg", "eye_j1.jpg", "p_0_0_32_32.jpg", "p_0_0_32_32_j3.jpg"}) {
+    CAPTURE(name);
+    CHECK(std::count(names.begin(), names.end(), name) == 1);
+  }
+}
+
+TEST_CASE("a plan that leaves part of the image uncovered says so", "[cli]") {
+  TempDir dir;
+  write_image(dir / "odd.jpg", 70, 50, EncodeOptions{});
+  auto run = run_tessera(dir, "tile odd.jpg --tile 32 -o d/ --json");
+  CHECK(run.code == 0);
+  CHECK_THAT(run.err, Catch::Contains("odd.jpg: warning: --edge drop leaves the right 6 px and the "
+                                      "bottom 18 px of the 70x50 image without a tile (2 of 6 "
+                                      "tiles planned); --edge clip or --edge pad covers them"));
+  CHECK(last_json_line(run.out)["warned_images"] == 1);
+  run = run_tessera(dir, "tile odd.jpg --tile 32 --edge clip -o c/");
+  CHECK(run.code == 0);
+  CHECK_THAT(run.err, !Catch::Contains("warning"));
+  // Nothing planned at all.
+  run = run_tessera(dir, "tile odd.jpg --tile 64 -o n/");
+  CHECK(run.code == 0);
+  CHECK_THAT(run.err, Catch::Contains("the plan yields no crops: a 64x64 tile does not fit in the "
+                                      "70x50 image"));
+  write_text(dir.path() / "out.csv", "0,0,10,10\n65,0,10,10\n");
+  run = run_tessera(dir, "crop odd.jpg --rois out.csv --edge drop -o r/");
+  CHECK(run.code == 0);
+  CHECK_THAT(run.err, Catch::Contains("--edge drop left out 1 of 2 ROIs, which reach past the edge "
+                                      "of the 70x50 image"));
+}
+
 TEST_CASE("a failed output is reported as a failure", "[cli]") {
   TempDir dir;
   write_scans(dir);

@@ -335,15 +335,16 @@ TEST_CASE("tar byte limit counts the pax header of long keys", "[sink][tar]") {
   CHECK(fs::file_size(tmp.path() / "tight" / "x-000000.tar") == single);
 }
 
-TEST_CASE("tar sink keeps generated keys unique and refuses unsafe keys", "[sink][tar]") {
+TEST_CASE("tar sink keeps keys unique across jobs and refuses unsafe keys", "[sink][tar]") {
   TempDir tmp;
   const JobInfo job{0, "photo.jpg", "random", 100, 100, {}};
+  const JobInfo second{1, "other/photo.jpg", "rois", 100, 100, {}};
   const auto image = payload(10, 1);
   auto sink = tar_sink((tmp.path() / "out.tar").string());
 
   REQUIRE(sink->consume(make_crop(job, 0, {5, 5, 20, 20}, "", image)).ok());
-  REQUIRE(
-      sink->consume(make_crop(job, 1, {5, 5, 20, 20}, "", image)).ok());  // identical random crop
+  // An identical crop that the plan did not mark as sharing its position.
+  REQUIRE(sink->consume(make_crop(job, 1, {5, 5, 20, 20}, "", image)).ok());
   for (const char* bad : {"../../x", "/etc/passwd", "a.b", "has space"}) {
     CAPTURE(bad);
     tessera::Status status = sink->consume(make_crop(job, 2, {}, bad, image));
@@ -351,12 +352,16 @@ TEST_CASE("tar sink keeps generated keys unique and refuses unsafe keys", "[sink
     CHECK(status.error().code == ErrorCode::kInvalidArgument);
   }
   REQUIRE(sink->consume(make_crop(job, 3, {0, 0, 1, 1}, "ok_key", image)).ok());
+  // The same ROI key for another image, and a key equal to an earlier generated one.
+  REQUIRE(sink->consume(make_crop(second, 0, {0, 0, 1, 1}, "ok_key", image)).ok());
+  REQUIRE(sink->consume(make_crop(second, 1, {0, 0, 1, 1}, "photo_5_5_20_20", image)).ok());
   REQUIRE(sink->finish().ok());
 
   CHECK(names_of(read_with_libarchive(tmp.path() / "out-000000.tar")) ==
         std::vector<std::string>{"photo_5_5_20_20.jpg", "photo_5_5_20_20.json",
-                                 "photo_5_5_20_20_1.jpg", "photo_5_5_20_20_1.json", "ok_key.jpg",
-                                 "ok_key.json"});
+                                 "photo_5_5_20_20_j0.jpg", "photo_5_5_20_20_j0.json", "ok_key.jpg",
+                                 "ok_key.json", "ok_key_j1.jpg", "ok_key_j1.json",
+                                 "photo_5_5_20_20_j1.jpg", "photo_5_5_20_20_j1.json"});
   CHECK(directory_listing(tmp.path()) == std::vector<std::string>{"out-000000.tar"});
 }
 

@@ -231,6 +231,36 @@ TEST_CASE("resuming is refused when the plan, codec settings or inputs changed",
   CHECK(tar_members(space, space.path() / "out", "ds") == before);
 }
 
+TEST_CASE("resuming is refused when an image or ROI file named by the command changed",
+          "[faults][cli][outputs]") {
+  struct Case {
+    const char* command;
+    const char* differs;  // the run record field that names the change
+  };
+  for (const Case c : {Case{"tessera crop in.jpg --rois rois.csv -o out/ds.tar", "roi_file"},
+                       Case{"tessera manifest jobs.jsonl -o out/ds.tar", "manifest_inputs"}}) {
+    CAPTURE(c.command);
+    TempDir space;
+    write_input(space);
+    write_text(space.path() / "rois.csv", "0,0,8,8\n8,8,8,8\n");
+    write_text(space.path() / "jobs.jsonl",
+               "{\"input\": \"in.jpg\", \"plan\": {\"rois\": \"rois.csv\"}}\n");
+    REQUIRE(run_shell(space, c.command).code == 0);
+    const auto before = tar_members(space, space.path() / "out", "ds");
+    // Unchanged, the same run resumes.
+    CHECK(run_shell(space, std::string(c.command) + " --resume").code == 0);
+    if (std::string_view(c.differs) == "roi_file") {
+      write_text(space.path() / "rois.csv", "0,0,8,8\n8,8,8,9\n");
+    } else {
+      write_input(space, "in.jpg", 4);
+    }
+    const CliOutcome resumed = run_shell(space, std::string(c.command) + " --resume");
+    CHECK(resumed.code != 0);
+    CHECK_THAT(resumed.err, Catch::Contains(std::string("differs in ") + c.differs));
+    CHECK(tar_members(space, space.path() / "out", "ds") == before);
+  }
+}
+
 TEST_CASE("resuming redoes empty, cut and undecodable outputs instead of trusting them",
           "[faults][cli][outputs]") {
   TempDir space;

@@ -17,9 +17,10 @@ namespace tessera::fuzz {
 inline constexpr std::uint64_t kMaxPixels = std::uint64_t{4} << 20;
 inline constexpr int kBandRows = 16;
 
-inline void decode_in_bands(std::span<const std::uint8_t> bytes) {
+inline void decode_in_bands(std::span<const std::uint8_t> bytes, int page = 0) {
   DecodeOptions options;
   options.max_pixels = kMaxPixels;
+  options.page = page;
   // Truncated input is the most common damage: follow both the strict and the lenient path.
   options.allow_truncated = !bytes.empty() && (bytes.back() & 1) != 0;
   auto decoder = open_decoder(InputBytes::borrow(bytes, "fuzz"), options);

@@ -26,18 +26,23 @@ void wait_until(const std::function<bool()>& done, std::chrono::milliseconds tim
 
 ChildProcess ChildProcess::spawn_tessera(const std::filesystem::path& dir,
                                          const std::vector<std::string>& args) {
-  const std::string binary = TESSERA_CLI;
+  return spawn(dir, TESSERA_CLI, args, ".spawn_out", ".spawn_err");
+}
+
+ChildProcess ChildProcess::spawn(const std::filesystem::path& dir, const std::string& program,
+                                 const std::vector<std::string>& args, const std::string& out,
+                                 const std::string& err) {
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
     if (::chdir(dir.c_str()) != 0) ::_exit(127);
-    if (!std::freopen(".spawn_out", "w", stdout) || !std::freopen(".spawn_err", "w", stderr))
+    if (!std::freopen(out.c_str(), "w", stdout) || !std::freopen(err.c_str(), "w", stderr))
       ::_exit(127);
     std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(binary.c_str()));
+    argv.push_back(const_cast<char*>(program.c_str()));
     for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
     argv.push_back(nullptr);
-    ::execv(binary.c_str(), argv.data());
+    ::execvp(program.c_str(), argv.data());
     ::_exit(127);
   }
   return ChildProcess(pid);

@@ -28,6 +28,11 @@ class ChildProcess {
   // dir/.spawn_out and dir/.spawn_err.
   static ChildProcess spawn_tessera(const std::filesystem::path& dir,
                                     const std::vector<std::string>& args);
+  // Starts `program` (looked up in PATH) with `args` in `dir`, its stdout and stderr going to
+  // the files `out` and `err` (relative to dir).
+  static ChildProcess spawn(const std::filesystem::path& dir, const std::string& program,
+                            const std::vector<std::string>& args, const std::string& out,
+                            const std::string& err);
 
   ChildProcess(ChildProcess&& other) noexcept;
   ChildProcess& operator=(ChildProcess&&) = delete;

@@ -65,7 +65,8 @@ OwnedImage write_image(const std::string& path, int width, int height, const Enc
 bool tessera_bookkeeping(const std::filesystem::path& path) {
   const std::string name = path.filename().string();
   return name == ".tessera.lock" || name == ".tessera-run.json" || name.ends_with(".run.json") ||
-         (name.starts_with(".") && name.ends_with(".tar.lock"));
+         (name.starts_with(".") &&
+          (name.ends_with(".tar.lock") || name.ends_with(".tessera.lock")));
 }
 
 std::string memory_cap_prefix(long kilobytes) {

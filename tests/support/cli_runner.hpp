@@ -33,7 +33,8 @@ OwnedImage write_image(const std::string& path, int width, int height, const Enc
                        std::uint64_t seed = 3);
 
 // Whether `path` is one of tessera's own files beside its outputs, not an output: the lock
-// (".tessera.lock", ".NAME.tar.lock") or the run record (".tessera-run.json", "NAME.run.json").
+// (".tessera.lock", ".NAME.tar.lock", a pyramid's ".NAME.tessera.lock") or the run record
+// (".tessera-run.json", "NAME.run.json").
 bool tessera_bookkeeping(const std::filesystem::path& path);
 
 // "ulimit -v KB; " to cap a child shell's address space, or "" under AddressSanitizer, which

@@ -78,7 +78,7 @@ class ThreadedGraph final : public Outlet, public ReleaseOutlet {
     JobState* job = jobs_[next_job_++].get();
     push([this, job](CropEncoder&) {
       std::lock_guard serial(open_mutex_);
-      open_job(*job, options_);
+      open_job(*job, options_, NullSink{});
       scheduler_.on_opened(job, *this);
     });
   }
@@ -340,7 +340,7 @@ TEST_CASE("unordered delivery of a job's open and failure events from two thread
   jobs.push_back(grid_job(OutputFormat::kJpeg, 64, 64, 16, 1));
   JobState job;
   job.job = std::move(jobs.front());
-  open_job(job, EngineOptions{});
+  open_job(job, EngineOptions{}, NullSink{});
   REQUIRE_FALSE(job.open_error.has_value());
   FailureCount sink;
   RunCounters counters;

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -16,7 +17,7 @@
 
 namespace tessera {
 
-enum class ContainerFormat : std::uint8_t { kJpeg, kPng, kOther };
+enum class ContainerFormat : std::uint8_t { kJpeg, kPng, kTiff, kOther };
 
 // JPEG chroma subsampling as stored in the file (kNotApplicable for other formats).
 enum class ChromaSubsampling : std::uint8_t {
@@ -33,6 +34,17 @@ enum class ChromaSubsampling : std::uint8_t {
 const char* to_string(ContainerFormat format) noexcept;
 const char* to_string(ChromaSubsampling subsampling) noexcept;
 
+// How a TIFF page stores its pixels (what `tessera info` shows); static strings only, so a
+// header stays trivially copyable.
+struct TiffLayout {
+  bool tiled = false;
+  int block_width = 0;           // tiled: the tile width; strips: the image width
+  int block_height = 0;          // tiled: the tile height; strips: rows per strip
+  const char* compression = "";  // "none", "lzw", "deflate", "jpeg", ...
+  bool bigtiff = false;
+  int page = 0;  // the page decoded, from 0
+};
+
 struct ImageHeader {
   int width = 0;
   int height = 0;
@@ -45,10 +57,17 @@ struct ImageHeader {
   bool restart_markers = false;  // JPEG: restart interval present
   bool progressive = false;      // JPEG progressive, or PNG interlaced
   bool streamable = true;        // rows can be decoded in bands, top to bottom
-  // EXIF orientation tag (1..8, 1 = upright) as stored in a JPEG's APP1 segment, else 1.
+  // EXIF orientation tag (1..8, 1 = upright) as stored in a JPEG's APP1 segment or a TIFF's
+  // Orientation tag, else 1.
   // Decoders never apply it: rows come out as stored; the engine maps crops on request.
   int orientation = 1;
+  TiffLayout tiff;  // TIFF only (container == kTiff)
 };
+
+// Runs task(0) .. task(count - 1), perhaps several at once, and returns when all are done.
+// Decoders whose rows come in independent pieces (the tiles of a TIFF) hand them to it; the
+// engine passes its own thread pool, so codecs never start threads of their own.
+using ParallelFor = std::function<void(int count, const std::function<void(int)>& task)>;
 
 struct DecodeOptions {
   // Checked against the header before any pixel memory exists. 2^30 is about a gigapixel.
@@ -56,6 +75,10 @@ struct DecodeOptions {
   // libjpeg fills the rest of a truncated image with grey and only warns; by default that
   // is an error so no dataset silently receives grey patches.
   bool allow_truncated = false;
+  // Multi-page formats (TIFF): the page to decode, from 0. Other formats refuse any other page.
+  int page = 0;
+  // Empty: pieces are decoded one after another on the calling thread.
+  ParallelFor parallel_for;
 };
 
 class Decoder {

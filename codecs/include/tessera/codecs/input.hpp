@@ -64,6 +64,14 @@ class InputBytes {
 
   // A new pass from the first byte. A stream has one pass only; asking again fails.
   Result<std::unique_ptr<ByteSource>> open_source() const;
+  // Random access, for formats whose readers seek (TIFF): reads into `into` from `offset` and
+  // returns how many bytes it read, fewer only at the end. Files use pread(); a file read short
+  // of the size it had when opened fails with "changed while being read". A stream has no
+  // random access and fails; read it whole with read_all() first.
+  Result<std::size_t> read_at(std::uint64_t offset, std::span<std::uint8_t> into) const;
+  // Fails when a file no longer has the size and modification time it had when opened, so a
+  // reader that jumps about can tell that what it read came from one version of the file.
+  Status check_unchanged() const;
   // Every byte, for decoders that need the whole image, or an error past `limit` bytes.
   // Memory inputs give their own bytes; others are read into `storage`.
   Result<std::span<const std::uint8_t>> read_all(std::vector<std::uint8_t>& storage,

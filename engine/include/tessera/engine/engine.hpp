@@ -22,6 +22,13 @@ namespace tessera {
 // The name a job of pixels in memory (Job::pixels) goes by in errors and results.
 inline constexpr std::string_view kPixelsName = "<pixels>";
 
+// A job of the dataset that a run leaves to another shard, or a manifest line that is not a
+// job: only its input's name matters here, because it takes a stem (see Job::passed_over).
+struct PassedOverJob {
+  std::size_t dataset_index = 0;
+  std::string source;
+};
+
 struct Job {
   std::string path;  // opened inside the run when `input` is empty
   InputBytes input;  // bytes already in memory (stdin, a caller's buffer)
@@ -31,6 +38,14 @@ struct Job {
   // Plan and cut in the upright image given by the JPEG's EXIF orientation. Off by default:
   // crops are then cut from the pixels as stored, and EXIF orientation is ignored.
   bool auto_orient = false;
+  // For a run that does only part of a dataset (one shard of a manifest, or a manifest with
+  // lines that are not jobs): the job's index in the whole dataset, and the inputs of the
+  // dataset's jobs between the previous job of this run and this one. Names and sample
+  // metadata use the dataset index, and the stems of the passed-over inputs are taken first,
+  // so every output is named as a run of the whole dataset names it. Unset: the job's
+  // position in the run, and nothing passed over.
+  std::optional<std::size_t> dataset_index{};
+  std::vector<PassedOverJob> passed_over{};
   // Instead of `path` or `input`: pixels already decoded, in the caller's memory (a NumPy
   // array). Crops are cut straight from it, with no decoding and no copy into a band window;
   // the caller keeps the memory alive and unchanged until the run ends.
@@ -85,8 +100,10 @@ EngineSettings resolved_settings(const EngineOptions& options = {});
 struct RunStats {
   std::size_t jobs = 0;
   std::size_t jobs_failed = 0;
-  std::size_t jobs_warned = 0;  // decoded with an accepted warning (Sink::on_warning)
-  std::size_t crops = 0;        // encoded and delivered
+  // With a warning (Sink::on_warning): an accepted decode warning, or a plan that leaves part
+  // of the image without a crop.
+  std::size_t jobs_warned = 0;
+  std::size_t crops = 0;  // encoded and delivered
   std::size_t crops_failed = 0;
   std::size_t crops_skipped = 0;  // below the blank threshold
   std::size_t crops_resumed = 0;  // already in the output (Sink::exists), not encoded again

@@ -17,8 +17,9 @@
 namespace tessera {
 
 // Placeholders in a name template: {stem} (input file name without directory and
-// extension), {job}, {index}, {x}, {y}, {w}, {h}, {key} (the ROI key, or the index when the
-// ROI has none) and {ext} (the output format's file_extension()).
+// extension), {job}, {index}, {x}, {y}, {w}, {h}, {col} and {row} (a grid tile's column and
+// row), {key} (the ROI key, or the index when the ROI has none) and {ext} (the output format's
+// file_extension()).
 struct DirectorySinkOptions {
   std::string directory;
   std::string name_template = "{stem}/{x}_{y}.{ext}";
@@ -34,6 +35,10 @@ struct DirectorySinkOptions {
   std::string run{};
   // Replace a different earlier run instead of refusing to write (its record names its files).
   bool overwrite = false;
+  // The run may have more than one job: a template that names no job ({stem} or {job}) is
+  // refused here, before anything is written. Without it, such a template fails every job
+  // but the first (Sink::check_plan), as does one that names no crop for a plan of several.
+  bool several_jobs = false;
 };
 
 // Checks the template (unknown placeholders, absolute paths) and creates the directory.
@@ -68,5 +73,10 @@ Status write_file_atomically(const std::string& path, std::string_view text);
 // splits the extension at the first dot), nothing outside [A-Za-z0-9_-]. Returns an error for
 // keys such as "../../x" rather than silently rewriting them.
 Result<std::string> checked_key(std::string_view key);
+
+// The key of a crop without a key of its own: "PREFIX_X_Y_W_H", with "_i<index>" when it
+// shares its position with an earlier crop of its job (CropResult::shares_position). The
+// sinks use the job's stem as the prefix.
+std::string generated_key(std::string_view prefix, const CropResult& crop);
 
 }  // namespace tessera

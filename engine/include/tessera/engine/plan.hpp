@@ -31,6 +31,10 @@ enum class EdgePolicy : std::uint8_t {
   kDrop,   // the region is left out of the plan
   kPad,    // the region keeps its size; pixels outside the image take the fill colour
   kClip,   // the region is cut to the image
+  // Grids only, SAHI's slicing: the last column and row of tiles move inward to end at the
+  // image's edge, so every tile keeps its full size and the whole image is covered (a tile
+  // larger than the image is cut to it).
+  kShift,
 };
 
 using Rgba = std::array<std::uint8_t, 4>;
@@ -85,6 +89,10 @@ struct PlannedCrop {
   // An earlier crop of the plan sits at the same position (random crops, repeated ROIs): its
   // output names carry its index so that they stay unique (docs/ARCHITECTURE.md, Output names).
   bool shares_position = false;
+  // Grid tiles only: the tile's column and row in the grid, for {col} and {row} in names;
+  // -1 for other plans.
+  int col = -1;
+  int row = -1;
 };
 
 struct Plan {
@@ -96,6 +104,12 @@ struct Plan {
 // wrong and what to do, e.g. "ROI 17 (x=9000 y=10 w=512 h=512) lies outside the 8192x8192
 // image; use --edge clip or --edge drop".
 Result<Plan> make_plan(const PlanSpec& spec, int width, int height, const PlanLimits& limits = {});
+
+// What a plan made by make_plan(spec, width, height) leaves out, as a warning for the user:
+// with --edge drop, the strips along the right and bottom edges that no grid tile covers, or
+// the ROIs that reach past the edge, and a plan with no crops at all, with the numbers and the
+// edge policies that would cover them. Empty when the plan covers what was asked.
+std::string coverage_warning(const PlanSpec& spec, int width, int height, const Plan& plan);
 
 // A one-line description for metadata, e.g. "grid 256x256 stride 256x256 edge drop".
 std::string describe(const PlanSpec& spec);

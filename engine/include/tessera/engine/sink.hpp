@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -59,15 +60,23 @@ class CropHold {
 
 // Where a crop came from: one per job, alive for the whole run.
 struct JobInfo {
-  std::size_t index = 0;  // position of the job in the run
+  std::size_t index = 0;  // position of the job in the run: the order of delivery
   std::string source;     // the input's name (path, or "-" for stdin)
   std::string plan;       // describe(plan spec)
   int image_width = 0;
   int image_height = 0;
   // The input's stem, unique within the run: a stem already used by an earlier job gets
-  // "_j<index>" (docs/ARCHITECTURE.md, Output names). Empty when the job did not come
+  // "_j<dataset_index>" (docs/ARCHITECTURE.md, Output names). Empty when the job did not come
   // through the engine's feeder.
   std::string stem;
+  // The job's index in the whole dataset when the run does only part of it (Job::dataset_index).
+  std::optional<std::size_t> dataset_index{};
+
+  // What names ({job}, "_j<job>") and sample metadata ("job") carry: the dataset index, else
+  // the position in the run. So the outputs of a shard are those of the same jobs in a run of
+  // the whole dataset.
+  std::size_t number() const noexcept { return dataset_index.value_or(index); }
+
   // The decoded pixels crops are cut from; a raw crop's bytes are rows of this format.
   PixelFormat pixel_format = PixelFormat::kRgb8;
 };
@@ -80,6 +89,8 @@ struct CropResult {
   OutputFormat format = OutputFormat::kJpeg;
   std::span<const std::uint8_t> bytes;
   bool shares_position = false;  // PlannedCrop::shares_position
+  int col = -1;                  // PlannedCrop::col and row: the grid cell, -1 outside grids
+  int row = -1;
   // Only for a sink whose holds_crops() is true: moving from *hold keeps `bytes` (and `job`)
   // valid after consume() returns, until the hold is released. Null for every other sink.
   CropHold* hold = nullptr;
@@ -119,8 +130,16 @@ class Sink {
   // carries everything but the bytes, which are empty. A crop that exists is not encoded.
   virtual bool exists(const CropResult& /*crop*/) const { return false; }
 
-  // A job decoded with a warning it was allowed to pass (for example accepted truncation),
-  // once per job after its decoding ends. Called like consume().
+  // A job's plan, before any of its crops is encoded: a sink whose names cannot tell these
+  // crops apart, or this job's from another's, returns an error that fails the job (nothing
+  // of it is written). Called once per job, in job order, from one thread at a time.
+  virtual Status check_plan(const JobInfo& /*job*/, std::span<const PlannedCrop> /*crops*/) const {
+    return {};
+  }
+
+  // A warning about a job that still runs: its plan leaves part of the image uncovered
+  // (coverage_warning), or its decoding ended with a warning it was allowed to pass (for
+  // example accepted truncation). Called like consume().
   virtual void on_warning(const JobInfo& /*job*/, std::string_view /*warning*/) {}
 
   // A crop or job that failed; the run goes on. Called like consume().
