@@ -10,6 +10,8 @@ packages=(
   libbenchmark-dev catch2
   libcli11-dev nlohmann-json3-dev libfmt-dev libarchive-dev
   tar python3 time
+  python3-dev pybind11-dev python3-numpy python3-pytest python3-opencv
+  python3-venv python3-pip python3-setuptools python3-wheel
   slurm-wlm munge
   clang-format clang-tidy
   libvips-tools chromium

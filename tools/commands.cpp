@@ -174,44 +174,6 @@ std::string yes_no(bool value) {
   return value ? "yes" : "no";
 }
 
-nlohmann::json common_header_json(const std::string& name, const ImageHeader& h) {
-  return {{"input", name},
-          {"width", h.width},
-          {"height", h.height},
-          {"format", to_string(h.container)},
-          {"channels", h.file_channels},
-          {"bit_depth", h.bit_depth},
-          {"pixel_format", to_string(h.format)},
-          {"subsampling", to_string(h.subsampling)},
-          {"progressive", h.progressive},
-          {"restart_markers", h.restart_markers},
-          {"streamable", h.streamable}};
-}
-
-nlohmann::json header_json(const std::string& name, const ImageHeader& h) {
-  nlohmann::json json = common_header_json(name, h);
-  switch (h.container) {  // no default: a new format decides here what its header adds
-    case ContainerFormat::kTiff: {
-      const TiffLayout& t = h.tiff;
-      json["tiff"] = {{"layout", t.tiled ? "tiles" : "strips"},
-                      {"compression", t.compression},
-                      {"bigtiff", t.bigtiff},
-                      {"page", t.page}};
-      if (t.tiled) {
-        json["tiff"]["tile_width"] = t.block_width;
-        json["tiff"]["tile_height"] = t.block_height;
-      } else {
-        json["tiff"]["rows_per_strip"] = t.block_height;
-      }
-      break;
-    }
-    case ContainerFormat::kJpeg:
-    case ContainerFormat::kPng:
-    case ContainerFormat::kOther: break;
-  }
-  return json;
-}
-
 void print_header(const std::string& name, const ImageHeader& h) {
   fmt::print("{}: {}x{} {}, {} channel{} ({}-bit), decodes to {}", name, h.width, h.height,
              to_string(h.container), h.file_channels, h.file_channels == 1 ? "" : "s", h.bit_depth,

@@ -1,5 +1,6 @@
 // A Sink that passes every call to another sink: the base of the CLI's decorators (progress,
-// failure log, key prefixes). It is concurrent exactly when the sink it wraps is.
+// failure log, key prefixes). It is concurrent, and holds crops, exactly when the sink it wraps
+// does.
 #pragma once
 
 #include "tessera/engine/sink.hpp"
@@ -10,6 +11,7 @@ class ForwardingSink : public Sink {
  public:
   explicit ForwardingSink(Sink& inner) : inner_(inner) {}
   bool concurrent() const noexcept override { return inner_.concurrent(); }
+  bool holds_crops() const noexcept override { return inner_.holds_crops(); }
   Status consume(const CropResult& crop) override { return inner_.consume(crop); }
   bool exists(const CropResult& crop) const override { return inner_.exists(crop); }
   Status check_plan(const JobInfo& job, std::span<const PlannedCrop> crops) const override {

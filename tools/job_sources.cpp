@@ -116,6 +116,11 @@ Result<PlanSpec> line_plan(const json& line, const std::optional<PlanSpec>& fall
 
 }  // namespace
 
+Result<PlanSpec> plan_from_json(const nlohmann::json& plan) {
+  if (!plan.is_object()) return line_error("a plan must be an object such as {\"tile\": 256}");
+  return line_plan(plan, std::nullopt, [](const std::string& path) { return path; });
+}
+
 ContainerFormat sniff_file(const std::string& path) {
   // InputBytes opens without blocking: a FIFO is refused here and again, with its message,
   // when the job opens.
@@ -232,19 +237,26 @@ Result<std::unique_ptr<ManifestSource>> ManifestSource::open(const std::string& 
                                                              ShardSpec shard) {
   auto text = read_text_file(path, "manifest");
   if (!text) return std::move(text).error();
-  return std::unique_ptr<ManifestSource>(new ManifestSource(
-      path, std::istringstream(std::move(text).value()), std::move(defaults), notes, shard));
+  std::string directory = std::filesystem::path(path).parent_path().string();
+  return std::unique_ptr<ManifestSource>(
+      new ManifestSource(path, std::move(directory), std::istringstream(std::move(text).value()),
+                         std::move(defaults), notes, shard));
 }
 
-ManifestSource::ManifestSource(std::string path, std::istringstream stream, JobDefaults defaults,
-                               JobNotes& notes, ShardSpec shard)
+std::unique_ptr<ManifestSource> ManifestSource::from_text(std::string name, std::string text,
+                                                          JobDefaults defaults, JobNotes& notes) {
+  return std::unique_ptr<ManifestSource>(new ManifestSource(
+      std::move(name), "", std::istringstream(std::move(text)), std::move(defaults), notes, {}));
+}
+
+ManifestSource::ManifestSource(std::string path, std::string directory, std::istringstream stream,
+                               JobDefaults defaults, JobNotes& notes, ShardSpec shard)
     : path_(std::move(path)),
+      directory_(std::move(directory)),
       stream_(std::move(stream)),
       defaults_(std::move(defaults)),
       notes_(notes),
-      shard_(shard) {
-  directory_ = std::filesystem::path(path_).parent_path().string();
-}
+      shard_(shard) {}
 
 std::string ManifestSource::resolve(const std::string& path) const {
   if (path.empty() || path.front() == '/' || directory_.empty()) return path;
@@ -264,7 +276,13 @@ std::optional<Job> ManifestSource::next() {
     auto job = parse_line(text);
     if (!job) {
       ++bad_lines_;
-      fmt::print(stderr, "tessera: {}:{}: {}\n", path_, line_number_, job.error().message);
+      const std::string message =
+          fmt::format("{}:{}: {}", path_, line_number_, job.error().message);
+      if (report_) {
+        report_(message);
+      } else {
+        fmt::print(stderr, "tessera: {}\n", message);
+      }
       pass_over(text, dataset_index);
       continue;
     }

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -13,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "cli_options.hpp"
 #include "shard.hpp"
@@ -27,6 +30,11 @@ struct JobDefaults {
   double skip_blank = -1;
   bool auto_orient = false;
 };
+
+// A plan written as a manifest line writes it: {"tile": 256, "overlap": 32},
+// {"rois": "file.csv"} or {"random": {"count": 10, "size": "64:128", "seed": 1}}, or the same
+// under "plan". Relative ROI file paths are relative to the current directory.
+Result<PlanSpec> plan_from_json(const nlohmann::json& plan);
 
 // The container format of the first bytes of a file (kOther when it cannot be read).
 ContainerFormat sniff_file(const std::string& path);
@@ -79,10 +87,20 @@ class ManifestSource final : public JobSource {
   // Fails when the manifest cannot be opened.
   static Result<std::unique_ptr<ManifestSource>> open(const std::string& path, JobDefaults defaults,
                                                       JobNotes& notes, ShardSpec shard = {});
+  // Manifest lines already in memory; `name` stands for the manifest in messages, and relative
+  // paths are relative to the current directory.
+  static std::unique_ptr<ManifestSource> from_text(std::string name, std::string text,
+                                                   JobDefaults defaults, JobNotes& notes);
   std::optional<Job> next() override;
 
-  // Lines that were not jobs (bad JSON, bad plan): each was reported on stderr when read.
+  // Lines that were not jobs (bad JSON, bad plan): each was reported when read.
   std::size_t bad_lines() const noexcept { return bad_lines_; }
+
+  // Where a bad line is reported ("MANIFEST:LINE: reason"); stderr by default. Called from
+  // next(), so from whichever thread pulls jobs.
+  void report_bad_lines_to(std::function<void(const std::string&)> report) {
+    report_ = std::move(report);
+  }
 
   // For the run record: the count of the files the lines read (images and ROI files) and a
   // digest of describe_input() of each, so that --resume notices an image or ROI file that
@@ -90,8 +108,8 @@ class ManifestSource final : public JobSource {
   nlohmann::json describe_inputs() const;
 
  private:
-  ManifestSource(std::string path, std::istringstream stream, JobDefaults defaults, JobNotes& notes,
-                 ShardSpec shard);
+  ManifestSource(std::string path, std::string directory, std::istringstream stream,
+                 JobDefaults defaults, JobNotes& notes, ShardSpec shard);
   Result<Job> parse_line(const std::string& text);
   void pass_over(const std::string& text, std::size_t dataset_index);
   std::string resolve(const std::string& path) const;
@@ -107,6 +125,7 @@ class ManifestSource final : public JobSource {
   std::size_t dataset_index_ = 0;  // of the next line that is not blank
   std::size_t jobs_ = 0;
   std::size_t bad_lines_ = 0;
+  std::function<void(const std::string&)> report_;
 };
 
 }  // namespace tessera::cli

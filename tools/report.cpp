@@ -79,6 +79,22 @@ std::size_t FailureLog::print(std::FILE* stream) const {
   return jobs_.size();
 }
 
+nlohmann::json FailureLog::failures_json() const {
+  std::lock_guard lock(mutex_);
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& [index, job] : jobs_) {
+    all.push_back({{"source", job.source}, {"reason", job.reason}, {"crops", job.crops}});
+  }
+  return all;
+}
+
+nlohmann::json FailureLog::warnings_json() const {
+  std::lock_guard lock(mutex_);
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& [index, text] : warnings_) all.push_back(text);
+  return all;
+}
+
 double peak_rss_mb() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -124,8 +140,8 @@ const char* run_status(const RunStats& stats) {
   return "ok";
 }
 
-void print_json_summary(std::FILE* stream, const RunStats& stats, const SummaryContext& context) {
-  const nlohmann::json summary = {
+nlohmann::json json_summary(const RunStats& stats, const SummaryContext& context) {
+  return {
       {"command", context.command},
       {"images", stats.jobs},
       {"failed_images", stats.jobs_failed},
@@ -149,8 +165,53 @@ void print_json_summary(std::FILE* stream, const RunStats& stats, const SummaryC
       {"error", stats.fatal ? nlohmann::json(stats.fatal->message) : nlohmann::json(nullptr)},
       {"status", run_status(stats)},
   };
-  fmt::print(stream, "{}\n", summary.dump());
+}
+
+void print_json_summary(std::FILE* stream, const RunStats& stats, const SummaryContext& context) {
+  fmt::print(stream, "{}\n", json_summary(stats, context).dump());
   std::fflush(stream);
+}
+
+namespace {
+
+nlohmann::json common_header_json(const std::string& name, const ImageHeader& h) {
+  return {{"input", name},
+          {"width", h.width},
+          {"height", h.height},
+          {"format", to_string(h.container)},
+          {"channels", h.file_channels},
+          {"bit_depth", h.bit_depth},
+          {"pixel_format", to_string(h.format)},
+          {"subsampling", to_string(h.subsampling)},
+          {"progressive", h.progressive},
+          {"restart_markers", h.restart_markers},
+          {"streamable", h.streamable}};
+}
+
+}  // namespace
+
+nlohmann::json header_json(const std::string& name, const ImageHeader& h) {
+  nlohmann::json json = common_header_json(name, h);
+  switch (h.container) {  // no default: a new format decides here what its header adds
+    case ContainerFormat::kTiff: {
+      const TiffLayout& t = h.tiff;
+      json["tiff"] = {{"layout", t.tiled ? "tiles" : "strips"},
+                      {"compression", t.compression},
+                      {"bigtiff", t.bigtiff},
+                      {"page", t.page}};
+      if (t.tiled) {
+        json["tiff"]["tile_width"] = t.block_width;
+        json["tiff"]["tile_height"] = t.block_height;
+      } else {
+        json["tiff"]["rows_per_strip"] = t.block_height;
+      }
+      break;
+    }
+    case ContainerFormat::kJpeg:
+    case ContainerFormat::kPng:
+    case ContainerFormat::kOther: break;
+  }
+  return json;
 }
 
 }  // namespace tessera::cli

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "forwarding_sink.hpp"
 #include "job_sources.hpp"
 #include "tessera/engine/engine.hpp"
@@ -24,6 +26,11 @@ class FailureLog final : public ForwardingSink {
   // an accepted decode warning), at most kMaxWarnings of them, then
   // "tessera: FILE: reason" once per failed job, in job order; returns how many jobs failed.
   std::size_t print(std::FILE* stream) const;
+
+  // The same, as data, in job order (the Python module's Stats): {"source", "reason", "crops"}
+  // per failed job, and the "FILE: warning: ..." line per warned job.
+  nlohmann::json failures_json() const;
+  nlohmann::json warnings_json() const;
 
  private:
   struct JobFailure {
@@ -51,6 +58,12 @@ struct SummaryContext {
 };
 
 double peak_rss_mb();
+
+// The --json summary object (also the Python module's Stats).
+nlohmann::json json_summary(const RunStats& stats, const SummaryContext& context);
+
+// What `tessera info --json` prints for one input.
+nlohmann::json header_json(const std::string& name, const ImageHeader& header);
 
 void print_human_summary(std::FILE* stream, const RunStats& stats, const SummaryContext& context);
 void print_json_summary(std::FILE* stream, const RunStats& stats, const SummaryContext& context);

@@ -64,6 +64,7 @@ std::vector<CodecChoice> codec_choices(const EncodeArgs& base, OutputFormat form
   switch (format) {
     case OutputFormat::kJpeg: more = jpeg_choices(base); break;
     case OutputFormat::kPng: more = png_choices(base); break;
+    case OutputFormat::kRaw: break;  // no settings: the pixels themselves
   }
   choices.insert(choices.end(), more.begin(), more.end());
   return choices;
@@ -82,6 +83,7 @@ CodecProfile codec_settings(const EncodeArgs& args, OutputFormat format) {
       all.png_filter = args.png_filter;
       all.png_strategy = args.png_strategy;
       break;
+    case OutputFormat::kRaw: break;
   }
   return all;
 }

@@ -25,12 +25,16 @@ Result<std::unique_ptr<Decoder>> open_opencv_decoder(InputBytes input,
 
 std::unique_ptr<Encoder> make_jpeg_encoder();
 std::unique_ptr<Encoder> make_png_encoder();
+std::unique_ptr<Encoder> make_raw_encoder();
 std::size_t jpeg_max_encoded_size(int width, int height, PixelFormat format,
                                   const EncodeOptions& options);
 std::size_t png_max_encoded_size(int width, int height, PixelFormat format,
                                  const EncodeOptions& options);
+std::size_t raw_max_encoded_size(int width, int height, PixelFormat format,
+                                 const EncodeOptions& options);
 Status validate_jpeg(const EncodeOptions& options);
 Status validate_png(const EncodeOptions& options);
+Status validate_raw(const EncodeOptions& options);
 
 // The pixel-limit check every decoder runs on its header before allocating anything.
 Status check_pixel_limit(const InputBytes& input, const char* format_name, int width, int height,

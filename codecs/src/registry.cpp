@@ -20,6 +20,7 @@ namespace {
 constexpr std::string_view kJpegExtensions[] = {"jpg", "jpeg"};
 constexpr std::string_view kPngExtensions[] = {"png"};
 constexpr std::string_view kTiffExtensions[] = {"tif", "tiff"};
+constexpr std::string_view kRawExtensions[] = {"raw"};
 constexpr std::string_view kOtherExtensions[] = {"bmp", "webp", "pnm", "ppm", "pgm"};
 
 constexpr FormatEntry kJpeg{.name = "jpeg",
@@ -50,6 +51,17 @@ constexpr FormatEntry kTiff{.name = "tiff",
                             .make_encoder = nullptr,
                             .max_encoded_size = nullptr,
                             .validate = nullptr};
+// Pixels with no encoding: written for callers that want arrays, never read back (no header
+// says what the bytes are), so it has no container and sniffs nothing.
+constexpr FormatEntry kRaw{.name = "raw",
+                           .extensions = kRawExtensions,
+                           .container = std::nullopt,
+                           .sniff = nullptr,
+                           .open_decoder = nullptr,
+                           .output = OutputFormat::kRaw,
+                           .make_encoder = make_raw_encoder,
+                           .max_encoded_size = raw_max_encoded_size,
+                           .validate = validate_raw};
 // OpenCV reads whatever the rows above do not claim, so it sniffs nothing and comes last.
 constexpr FormatEntry kOther{.name = "other",
                              .extensions = kOtherExtensions,
@@ -63,7 +75,7 @@ constexpr FormatEntry kOther{.name = "other",
 
 // Every row, in sniffing order: the first readable row whose sniff() accepts the bytes reads them,
 // and writable rows list in this order in help text.
-constexpr const FormatEntry* kEntries[] = {&kJpeg, &kPng, &kTiff, &kOther};
+constexpr const FormatEntry* kEntries[] = {&kJpeg, &kPng, &kTiff, &kRaw, &kOther};
 
 // A value outside its enum is a broken invariant, not bad data.
 [[noreturn]] void unknown_format(const char* type) noexcept {
@@ -77,6 +89,7 @@ const FormatEntry& entry_for(OutputFormat format) noexcept {
   switch (format) {
     case OutputFormat::kJpeg: return kJpeg;
     case OutputFormat::kPng: return kPng;
+    case OutputFormat::kRaw: return kRaw;
   }
   unknown_format("OutputFormat");
 }

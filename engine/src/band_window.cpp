@@ -60,11 +60,24 @@ Result<BandWindow> BandWindow::create(std::size_t row_bytes, int min_capacity) {
   return window;
 }
 
+BandWindow BandWindow::borrow(const ImageView& image) {
+  BandWindow window;
+  // The window never writes through base_: rows are only read by crops, and the pixel
+  // decoder leaves rows that are already in place untouched.
+  window.base_ =
+      const_cast<std::uint8_t*>(image.data);  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+  window.stride_ = image.stride;
+  window.capacity_ = image.height;
+  window.borrowed_ = true;
+  return window;
+}
+
 BandWindow::BandWindow(BandWindow&& other) noexcept
     : base_(std::exchange(other.base_, nullptr)),
       mapped_bytes_(std::exchange(other.mapped_bytes_, 0)),
       stride_(other.stride_),
-      capacity_(other.capacity_) {}
+      capacity_(other.capacity_),
+      borrowed_(other.borrowed_) {}
 
 BandWindow& BandWindow::operator=(BandWindow&& other) noexcept {
   if (this != &other) {
@@ -73,6 +86,7 @@ BandWindow& BandWindow::operator=(BandWindow&& other) noexcept {
     mapped_bytes_ = std::exchange(other.mapped_bytes_, 0);
     stride_ = other.stride_;
     capacity_ = other.capacity_;
+    borrowed_ = other.borrowed_;
   }
   return *this;
 }
@@ -82,7 +96,7 @@ BandWindow::~BandWindow() {
 }
 
 void BandWindow::release() noexcept {
-  if (base_ != nullptr) ::munmap(base_, mapped_bytes_);
+  if (base_ != nullptr && !borrowed_) ::munmap(base_, mapped_bytes_);
   base_ = nullptr;
 }
 

@@ -18,6 +18,9 @@ class BandWindow {
   // A window for rows of `row_bytes` bytes holding at least `min_capacity` rows. The stride is
   // padded so the ring is a whole number of pages.
   static Result<BandWindow> create(std::size_t row_bytes, int min_capacity);
+  // A window over a whole image already in the caller's memory: every row is resident at
+  // once (the capacity is the height), nothing is mapped and nothing is ever written to it.
+  static BandWindow borrow(const ImageView& image);
 
   BandWindow() = default;
   BandWindow(BandWindow&& other) noexcept;
@@ -28,7 +31,10 @@ class BandWindow {
 
   int capacity() const noexcept { return capacity_; }
   std::size_t stride() const noexcept { return stride_; }
-  std::size_t bytes() const noexcept { return static_cast<std::size_t>(capacity_) * stride_; }
+  // Bytes of memory the window holds: none when it borrows the caller's.
+  std::size_t bytes() const noexcept {
+    return borrowed_ ? 0 : static_cast<std::size_t>(capacity_) * stride_;
+  }
 
   // Address of image row y. Rows y .. y + capacity - 1 follow at `stride` intervals.
   std::uint8_t* row(int y) const noexcept {
@@ -49,6 +55,7 @@ class BandWindow {
   std::size_t mapped_bytes_ = 0;  // twice the ring
   std::size_t stride_ = 0;
   int capacity_ = 0;
+  bool borrowed_ = false;
 };
 
 }  // namespace tessera::detail

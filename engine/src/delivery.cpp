@@ -2,8 +2,19 @@
 
 #include <algorithm>
 #include <exception>
+#include <utility>
 
 #include <fmt/format.h>
+
+namespace tessera {
+
+void CropHold::release() noexcept {
+  if (owner_ == nullptr) return;
+  detail::HeldCrops* owner = std::exchange(owner_, nullptr);
+  owner->release(slot_);
+}
+
+}  // namespace tessera
 
 namespace tessera::detail {
 
@@ -18,8 +29,38 @@ std::optional<Error> RunCounters::fatal() const {
   return fatal_;
 }
 
-Delivery::Delivery(Sink& sink, RunCounters& counters, bool ordered, int tokens)
-    : sink_(sink), counters_(counters), ordered_(ordered) {
+HeldCrops::HeldCrops(int tokens) {
+  slots_.reserve(static_cast<std::size_t>(tokens));
+  free_.reserve(static_cast<std::size_t>(tokens));
+}
+
+CropHold HeldCrops::hold(const ReleaseMsg& msg) {
+  keep_run_alive();
+  std::lock_guard lock(mutex_);
+  std::uint32_t slot = 0;
+  if (free_.empty()) {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.push_back(msg);
+  } else {
+    slot = free_.back();
+    free_.pop_back();
+    slots_[slot] = msg;
+  }
+  return CropHold(*this, slot);
+}
+
+void HeldCrops::release(std::uint32_t slot) noexcept {
+  ReleaseMsg msg;
+  {
+    std::lock_guard lock(mutex_);
+    msg = slots_[slot];
+    free_.push_back(slot);  // reserved for every buffer up front: never allocates
+  }
+  send(msg);
+}
+
+Delivery::Delivery(Sink& sink, RunCounters& counters, bool ordered, int tokens, HeldCrops* held)
+    : sink_(sink), counters_(counters), ordered_(ordered), held_(held) {
   waiting_.reserve(static_cast<std::size_t>(tokens));
 }
 
@@ -81,6 +122,11 @@ void Delivery::deliver_crop(CropDone& done, ReleaseOutlet& out) {
   JobState& job = *done.job;
   const PlannedCrop& crop = job.plan.crops[job.order[done.position]];
   const int first = first_row(job.source_roi_at(done.position));
+  // A holding sink may keep the crop's buffer: the buffer then goes back only when the hold is
+  // released (a hold the sink did not take releases at the end of this function). The crop is
+  // accounted for, and its rows freed, now: it is delivered, and a consumer holding crops must
+  // not keep the head of the delivery order from its reserved token.
+  CropHold hold = held_ != nullptr ? held_->hold(ReleaseMsg{&job, done.buffer, -1, 0}) : CropHold();
   if (done.skipped) {
     counters_.crops_skipped.fetch_add(1, std::memory_order_relaxed);
   } else if (done.resumed) {
@@ -89,7 +135,8 @@ void Delivery::deliver_crop(CropDone& done, ReleaseOutlet& out) {
     report(CropFailure{&job.info, crop.index, crop.roi, &*done.error});
     note_job_failed(job);
   } else if (!counters_.stop.load(std::memory_order_relaxed)) {
-    const CropResult result = crop_result(job, crop, {done.buffer->data.get(), done.size});
+    CropResult result = crop_result(job, crop, {done.buffer->data.get(), done.size});
+    result.hold = held_ != nullptr ? &hold : nullptr;
     Status status;
     try {
       status = sink_.consume(result);
@@ -108,7 +155,7 @@ void Delivery::deliver_crop(CropDone& done, ReleaseOutlet& out) {
       counters_.set_fatal(std::move(status).error());
     }
   }
-  out.release(ReleaseMsg{&job, done.buffer, first, 1});
+  out.release(ReleaseMsg{&job, held_ != nullptr ? nullptr : done.buffer, first, 1});
 }
 
 void Delivery::fail_remaining(JobState& job, std::size_t from, ReleaseOutlet& out) {

@@ -42,9 +42,39 @@ class ReleaseOutlet {
   virtual void release(const ReleaseMsg& msg) = 0;
 };
 
+// The crops a holding sink (Sink::holds_crops()) kept past consume(). Such a crop is accounted
+// for and its rows are freed when it is delivered; only its buffer waits, in a slot, until its
+// CropHold is released from whatever thread, and then goes back to the scheduler. The run must not
+// end while a slot is taken: keep_run_alive() and send() tell the graph so. Slots are made once per
+// buffer, never per crop.
+class HeldCrops {
+ public:
+  explicit HeldCrops(int tokens);
+  virtual ~HeldCrops() = default;
+  HeldCrops(const HeldCrops&) = delete;
+  HeldCrops& operator=(const HeldCrops&) = delete;
+
+  CropHold hold(const ReleaseMsg& msg);
+  // Called by CropHold::release(); the last thing it does is send(), after which this object
+  // may already be gone (the run ended).
+  void release(std::uint32_t slot) noexcept;
+
+ protected:
+  // One call per hold, before the hold exists: the run must wait for its release.
+  virtual void keep_run_alive() = 0;
+  // Hands the release to the scheduler, then lets the run end if nothing else remains.
+  virtual void send(const ReleaseMsg& msg) noexcept = 0;
+
+ private:
+  std::mutex mutex_;
+  std::vector<ReleaseMsg> slots_;
+  std::vector<std::uint32_t> free_;
+};
+
 class Delivery {
  public:
-  Delivery(Sink& sink, RunCounters& counters, bool ordered, int tokens);
+  // `held` is required when the sink holds crops, and unused otherwise.
+  Delivery(Sink& sink, RunCounters& counters, bool ordered, int tokens, HeldCrops* held = nullptr);
 
   // Takes one message; calls out.release() for every crop or failure it accounts for.
   // Thread contract: serial when ordered, otherwise any number of threads at once.
@@ -61,6 +91,7 @@ class Delivery {
   Sink& sink_;
   RunCounters& counters_;
   bool ordered_;
+  HeldCrops* held_;  // null unless the sink holds crops
   // Ordered mode only.
   std::vector<JobState*> jobs_;    // by job index, as their open events arrive
   std::size_t head_job_ = 0;       // the job delivery is waiting on

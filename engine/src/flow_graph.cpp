@@ -57,7 +57,9 @@ class JobFeeder {
     auto state = std::make_unique<JobState>();
     state->info.index = jobs_.size();
     state->info.dataset_index = job->dataset_index;
-    state->info.source = job->path.empty() ? job->input.name() : job->path;
+    state->info.source = !job->path.empty()            ? job->path
+                         : job->pixels.data != nullptr ? std::string(kPixelsName)
+                                                       : job->input.name();
     for (const PassedOverJob& other : job->passed_over)
       stems_.claim(other.source, other.dataset_index);
     state->info.stem = stems_.claim(state->info.source, state->info.number());
@@ -128,13 +130,38 @@ Result<int> decode_band(JobState& job) {
   return done;
 }
 
+// Releases of crops a holding sink kept: they arrive from any thread, after the deliver step
+// that made them has returned, so they enter the graph at the release node, and the graph
+// counts each hold as outstanding work so that wait_for_all() does not return before it.
+class GraphHeldCrops final : public HeldCrops {
+ public:
+  using Release = flow::multifunction_node<ReleaseMsg, Outputs>;
+  using HeldCrops::HeldCrops;
+  void attach(flow::graph& graph, Release& release) {
+    graph_ = &graph;
+    release_ = &release;
+  }
+
+ private:
+  void keep_run_alive() override { graph_->reserve_wait(); }
+  void send(const ReleaseMsg& msg) noexcept override {
+    flow::graph& graph = *graph_;
+    release_->try_put(msg);  // counted by the graph before the hold's count is dropped
+    graph.release_wait();
+  }
+
+  flow::graph* graph_ = nullptr;
+  Release* release_ = nullptr;
+};
+
 struct Run {
   Run(Sink& output, const EngineOptions& resolved, JobSource& source, int tokens, bool ordered)
       : options(resolved),
         sink(output),
         feeder(source, counters.stop),
         scheduler(SchedulerOptions{tokens, ordered}, counters.stop),
-        delivery(output, counters, ordered, tokens) {}
+        held(tokens),
+        delivery(output, counters, ordered, tokens, output.holds_crops() ? &held : nullptr) {}
 
   // Turns an outside cancellation into the run's stop flag.
   void check_cancel() {
@@ -148,6 +175,7 @@ struct Run {
   RunCounters counters;
   JobFeeder feeder;
   Scheduler scheduler;
+  GraphHeldCrops held;
   Delivery delivery;
   oneapi::tbb::enumerable_thread_specific<CropEncoder> encoders;
   std::atomic<std::uint64_t> encode_ns{0};
@@ -156,7 +184,7 @@ struct Run {
 void run_flow_graph(Run& run, bool ordered_delivery) {
   flow::graph g;
   using Control = flow::multifunction_node<JobState*, Outputs>;
-  using Release = flow::multifunction_node<ReleaseMsg, Outputs>;
+  using Release = GraphHeldCrops::Release;
   using Deliver = flow::multifunction_node<DeliverMsg, std::tuple<ReleaseMsg>>;
 
   // serial; owns opening inputs and planning, so jobs get their index in source order.
@@ -195,6 +223,8 @@ void run_flow_graph(Run& run, bool ordered_delivery) {
                          PortOutlet out(ports, run.feeder);
                          run.scheduler.on_release(msg, out);
                        });
+
+  run.held.attach(g, release_node);
 
   for (auto* control : {&open_node, &decode_node}) {
     flow::make_edge(flow::output_port<0>(*control), encode_node);

@@ -36,14 +36,20 @@ void plan_dispatch_order(JobState& job) {
 
 namespace {
 
-Status open_job_or_fail(JobState& job, const EngineOptions& options, const Sink& sink) {
+// Pixels in the caller's memory need no input and no decoding; anything else is opened.
+Result<std::unique_ptr<Decoder>> open_job_decoder(JobState& job, const EngineOptions& options) {
+  if (job.job.pixels.data != nullptr) return open_pixels(job.job.pixels, job.info.source);
   auto input = job_input(job.job);
   if (!input) return std::move(input).error();
   job.bytes_in = input->size().value_or(0);  // unknown for a stream
+  return open_decoder(*input, options.decode);
+}
+
+Status open_job_or_fail(JobState& job, const EngineOptions& options, const Sink& sink) {
   if (auto valid = validate(job.job.encode); !valid) {
     return Error{valid.error().code, fmt::format("{}: {}", job.info.source, valid.error().message)};
   }
-  auto decoder = open_decoder(*input, options.decode);
+  auto decoder = open_job_decoder(job, options);
   if (!decoder) return std::move(decoder).error();
   const ImageHeader& header = (*decoder)->header();
   job.stored_width = header.width;
@@ -53,6 +59,7 @@ Status open_job_or_fail(JobState& job, const EngineOptions& options, const Sink&
   job.info.image_width = swap ? header.height : header.width;
   job.info.image_height = swap ? header.width : header.height;
   job.format = header.format;
+  job.info.pixel_format = header.format;
 
   auto plan =
       make_plan(job.job.plan, job.info.image_width, job.info.image_height, options.plan_limits);
@@ -90,10 +97,14 @@ Status open_job_or_fail(JobState& job, const EngineOptions& options, const Sink&
   // A second crop height of slack lets decoding run a whole row of crops ahead while the
   // previous row encodes; with less, decode and encode take turns instead of overlapping.
   // `options` were resolved by run_graph, so band_rows is the run's own, never 0.
-  job.band_rows = header.streamable ? options.band_rows : header.height;
+  // Pixels in the caller's memory are all resident already: one step "decodes" them all.
+  const bool resident = job.job.pixels.data != nullptr;
+  job.band_rows = header.streamable && !resident ? options.band_rows : header.height;
   const int capacity =
       header.streamable ? std::min(header.height, 2 * tallest + job.band_rows) : header.height;
-  if (job.crop_count > 0) {
+  if (job.crop_count > 0 && resident) {
+    job.window = BandWindow::borrow(job.job.pixels);
+  } else if (job.crop_count > 0) {
     const auto row_bytes = static_cast<std::size_t>(header.width) * channel_count(header.format);
     auto window = BandWindow::create(row_bytes, capacity);
     if (!window) {

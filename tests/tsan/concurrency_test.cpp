@@ -3,6 +3,7 @@
 // every access and every lock: oneTBB's own synchronisation is invisible to it on Debian.
 // A small work queue stands in for the graph: each message becomes a task that any worker
 // may run, and a serial node is a mutex around its body, as in flow_graph.cpp.
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -18,6 +19,7 @@
 #include "delivery.hpp"
 #include "scheduler.hpp"
 #include "temp_dir.hpp"
+#include "tessera/engine/crop_queue.hpp"
 #include "tessera/engine/file_sinks.hpp"
 #include "test_images.hpp"
 
@@ -36,7 +38,8 @@ class ThreadedGraph final : public Outlet, public ReleaseOutlet {
       : sink_(sink),
         ordered_(!sink.concurrent()),
         scheduler_(SchedulerOptions{tokens, ordered_}, counters_.stop),
-        delivery_(sink, counters_, ordered_, tokens) {
+        held_(*this, tokens),
+        delivery_(sink, counters_, ordered_, tokens, sink.holds_crops() ? &held_ : nullptr) {
     options_.band_rows = 16;
     for (std::size_t i = 0; i < jobs.size(); ++i) {
       auto state = std::make_unique<JobState>();
@@ -87,6 +90,25 @@ class ThreadedGraph final : public Outlet, public ReleaseOutlet {
 
  private:
   using Task = std::function<void(CropEncoder&)>;
+
+  // As GraphHeldCrops in flow_graph.cpp: a held crop counts as pending work until its hold is
+  // released, from whichever thread, and the release then becomes a task like any other.
+  class Held final : public HeldCrops {
+   public:
+    Held(ThreadedGraph& graph, int tokens) : HeldCrops(tokens), graph_(graph) {}
+
+   private:
+    void keep_run_alive() override {
+      std::lock_guard lock(graph_.queue_mutex_);
+      ++graph_.pending_;
+    }
+    void send(const ReleaseMsg& msg) noexcept override {
+      graph_.release(msg);
+      std::lock_guard lock(graph_.queue_mutex_);
+      if (--graph_.pending_ == 0) graph_.ready_.notify_all();
+    }
+    ThreadedGraph& graph_;
+  };
 
   void push_deliver(DeliverMsg msg) {
     push([this, msg = std::move(msg)](CropEncoder&) mutable {
@@ -142,6 +164,7 @@ class ThreadedGraph final : public Outlet, public ReleaseOutlet {
   EngineOptions options_;
   RunCounters counters_;
   Scheduler scheduler_;
+  Held held_;
   Delivery delivery_;
   std::vector<std::unique_ptr<JobState>> jobs_;
 
@@ -268,6 +291,31 @@ TEST_CASE("directory and tar sinks written through the graph, asked exists() fro
     REQUIRE((*shards)->finish().ok());
     CHECK(tar_graph.counters().crops + tar_graph.counters().crops_resumed == kCrops);
   }
+}
+
+TEST_CASE("a queue's crops are released from the consumer's thread while workers deliver more",
+          "[tsan]") {
+  RecordingSink reference(false);
+  ThreadedGraph ordered(three_jobs(), reference, 3);
+  ordered.run();
+
+  CropQueue queue;
+  ThreadedGraph graph(three_jobs(), queue, 3);
+  std::vector<std::pair<std::size_t, std::uint32_t>> order;
+  std::jthread consumer([&] {
+    QueuedItem item;
+    while (queue.pop(item, std::chrono::seconds(30)) == CropQueue::Wait::kItem) {
+      order.emplace_back(item.job->index, item.index);
+      CHECK(!item.bytes.empty());
+      item.hold.release();  // from this thread, while the workers deliver the next crops
+    }
+  });
+  graph.run();  // returns once every hold has been released
+  queue.close();
+  consumer.join();
+  CHECK(graph.counters().crops == kCrops);
+  CHECK(order == reference.order);
+  for (const auto& job : graph.jobs()) CHECK(job->complete);
 }
 
 namespace {

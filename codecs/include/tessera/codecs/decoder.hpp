@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <string>
 
 #include "tessera/codecs/image_view.hpp"
 #include "tessera/codecs/input.hpp"
@@ -108,5 +109,11 @@ ContainerFormat detect_format(std::span<const std::uint8_t> bytes) noexcept;
 // Reads the header and checks it against the limits. Fails with a message that names the
 // input, for example "photo.jpg: JPEG header claims 65500x65500 pixels, over --max-pixels".
 Result<std::unique_ptr<Decoder>> open_decoder(InputBytes input, const DecodeOptions& options = {});
+
+// Pixels already decoded, in memory the caller keeps alive and unchanged while the decoder is
+// used (a NumPy array, a video frame): the header is the view's size and format (container
+// kOther, since there is no file format), and read_rows() copies rows out of the view, or
+// nothing when asked for the view's own rows. `name` names the pixels in errors.
+Result<std::unique_ptr<Decoder>> open_pixels(const ImageView& pixels, const std::string& name);
 
 }  // namespace tessera

@@ -14,7 +14,8 @@
 
 namespace tessera {
 
-enum class OutputFormat : std::uint8_t { kJpeg, kPng };
+// kRaw is the crop's pixels with no encoding: rows packed top to bottom, channels as decoded.
+enum class OutputFormat : std::uint8_t { kJpeg, kPng, kRaw };
 enum class JpegSubsampling : std::uint8_t { k444, k422, k420, kGray };
 enum class PngFilter : std::uint8_t { kNone, kSub, kUp, kAverage, kPaeth, kAdaptive };
 // zlib's strategies. libspng's own default is kFiltered; libpng (as OpenCV drives it with an
@@ -26,7 +27,7 @@ const char* to_string(OutputFormat format) noexcept;
 const char* to_string(JpegSubsampling subsampling) noexcept;
 const char* to_string(PngFilter filter) noexcept;
 const char* to_string(ZlibStrategy strategy) noexcept;
-const char* file_extension(OutputFormat format) noexcept;  // "jpg" or "png"
+const char* file_extension(OutputFormat format) noexcept;  // "jpg", "png" or "raw"
 
 // Defaults match libjpeg's own behaviour (accurate DCT, standard Huffman tables, baseline),
 // so comparisons with OpenCV or libvips are at equal settings unless changed on purpose.

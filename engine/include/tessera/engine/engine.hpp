@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tessera/codecs/decoder.hpp"
@@ -17,6 +18,9 @@
 #include "tessera/engine/sink.hpp"
 
 namespace tessera {
+
+// The name a job of pixels in memory (Job::pixels) goes by in errors and results.
+inline constexpr std::string_view kPixelsName = "<pixels>";
 
 // A job of the dataset that a run leaves to another shard, or a manifest line that is not a
 // job: only its input's name matters here, because it takes a stem (see Job::passed_over).
@@ -42,6 +46,10 @@ struct Job {
   // position in the run, and nothing passed over.
   std::optional<std::size_t> dataset_index{};
   std::vector<PassedOverJob> passed_over{};
+  // Instead of `path` or `input`: pixels already decoded, in the caller's memory (a NumPy
+  // array). Crops are cut straight from it, with no decoding and no copy into a band window;
+  // the caller keeps the memory alive and unchanged until the run ends.
+  ImageView pixels{};
 };
 
 // Jobs are pulled one at a time, only when the graph has room, so a manifest of millions of

@@ -20,6 +20,44 @@
 
 namespace tessera {
 
+namespace detail {
+class HeldCrops;
+}
+
+// A crop's pooled encode buffer, kept past Sink::consume() by a sink that hands crops to
+// another thread (Sink::holds_crops()). While it is held the run encodes nothing into that
+// buffer: a consumer that falls behind stops dispatch instead of growing memory, and no worker
+// thread ever waits for it. Releasing the hold, or destroying it, from any thread, gives the
+// buffer back to the run, which does not end before every hold is released. Move-only.
+class CropHold {
+ public:
+  CropHold() = default;
+  CropHold(detail::HeldCrops& owner, std::uint32_t slot) noexcept : owner_(&owner), slot_(slot) {}
+  CropHold(CropHold&& other) noexcept : owner_(other.owner_), slot_(other.slot_) {
+    other.owner_ = nullptr;
+  }
+  CropHold& operator=(CropHold&& other) noexcept {
+    if (this != &other) {
+      release();
+      owner_ = other.owner_;
+      slot_ = other.slot_;
+      other.owner_ = nullptr;
+    }
+    return *this;
+  }
+  CropHold(const CropHold&) = delete;
+  CropHold& operator=(const CropHold&) = delete;
+  ~CropHold() { release(); }
+
+  // Gives the buffer back; the crop's bytes are invalid from here on. Idempotent.
+  void release() noexcept;
+  explicit operator bool() const noexcept { return owner_ != nullptr; }
+
+ private:
+  detail::HeldCrops* owner_ = nullptr;
+  std::uint32_t slot_ = 0;
+};
+
 // Where a crop came from: one per job, alive for the whole run.
 struct JobInfo {
   std::size_t index = 0;  // position of the job in the run: the order of delivery
@@ -38,6 +76,9 @@ struct JobInfo {
   // the position in the run. So the outputs of a shard are those of the same jobs in a run of
   // the whole dataset.
   std::size_t number() const noexcept { return dataset_index.value_or(index); }
+
+  // The decoded pixels crops are cut from; a raw crop's bytes are rows of this format.
+  PixelFormat pixel_format = PixelFormat::kRgb8;
 };
 
 struct CropResult {
@@ -50,6 +91,9 @@ struct CropResult {
   bool shares_position = false;  // PlannedCrop::shares_position
   int col = -1;                  // PlannedCrop::col and row: the grid cell, -1 outside grids
   int row = -1;
+  // Only for a sink whose holds_crops() is true: moving from *hold keeps `bytes` (and `job`)
+  // valid after consume() returns, until the hold is released. Null for every other sink.
+  CropHold* hold = nullptr;
 };
 
 // A crop that could not be produced, or (index == kWholeJob) a job that failed before it
@@ -68,6 +112,11 @@ class Sink {
 
   // True if consume() may run on several threads at once.
   virtual bool concurrent() const noexcept { return false; }
+
+  // True if consume() may keep crops past its return through CropResult::hold, to hand them
+  // to another thread. Such a sink must never wait in consume() for a hold to be released,
+  // and must release every hold it keeps (the run ends only after that).
+  virtual bool holds_crops() const noexcept { return false; }
 
   // Takes one crop. A failed Status (or an exception) is fatal: the run stops, and
   // abort() is called so that partial outputs are removed. The one non-fatal code is
