@@ -14,7 +14,7 @@ packages=(
   python3-venv python3-pip python3-setuptools python3-wheel
   slurm-wlm munge
   clang-format clang-tidy
-  libvips-tools chromium
+  chromium
 )
 missing=()
 for p in "${packages[@]}"; do
