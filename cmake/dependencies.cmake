@@ -6,6 +6,9 @@ find_package(TBB REQUIRED)                                  # libtbb-dev
 pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)  # libturbojpeg0-dev
 pkg_check_modules(LIBJPEG REQUIRED IMPORTED_TARGET libjpeg)         # libjpeg62-turbo-dev
 pkg_check_modules(SPNG REQUIRED IMPORTED_TARGET spng)               # libspng-dev
+pkg_check_modules(DEFLATE REQUIRED IMPORTED_TARGET libdeflate)      # libdeflate-dev
+# libpng decodes tessera's PNGs in the tests, as a second reference beside libspng.
+pkg_check_modules(LIBPNG REQUIRED IMPORTED_TARGET libpng16)         # libpng-dev
 # 4.5 is the first with per-handle error handlers (TIFFOpenOptionsSetErrorHandlerExtR).
 pkg_check_modules(TIFF REQUIRED IMPORTED_TARGET libtiff-4>=4.5)     # libtiff-dev
 find_package(fmt REQUIRED)                                  # libfmt-dev

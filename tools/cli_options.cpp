@@ -308,8 +308,8 @@ Result<EncodeOptions> encode_options_from(const EncodeArgs& args, ContainerForma
         parse_into(parse_jpeg_subsampling(args.subsampling), "--subsampling",
                    options.jpeg.subsampling),
         parse_into(parse_png_filter(args.png_filter), "--png-filter", options.png.filter),
-        parse_into(parse_zlib_strategy(args.png_strategy), "--png-strategy",
-                   options.png.strategy)}) {
+        parse_into(parse_zlib_strategy(args.png_strategy), "--png-strategy", options.png.strategy),
+        parse_into(parse_png_encoder(args.png_encoder), "--png-encoder", options.png.encoder)}) {
     if (!s) return std::move(s).error();
   }
   if (Status valid = validate(options); !valid) return std::move(valid).error();

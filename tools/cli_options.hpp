@@ -26,6 +26,7 @@ struct EncodeArgs {
   int png_level = 6;
   std::string png_filter = "all";
   std::string png_strategy = "default";
+  std::string png_encoder = "libdeflate";
 };
 
 struct OutputArgs {

@@ -60,8 +60,9 @@ void add_encode_options(CLI::App& app, EncodeArgs& args) {
   app.add_flag("--fast-dct", args.fast_dct, "JPEG: the fast, less accurate DCT")->group("Encoding");
   app.add_flag("--progressive", args.progressive, "JPEG: progressive")->group("Encoding");
   app.add_flag("--optimize", args.optimize, "JPEG: optimised Huffman tables")->group("Encoding");
-  app.add_option("--png-level", args.png_level, "PNG zlib level 0..9")
-      ->check(CLI::Range(0, 9))
+  app.add_option("--png-level", args.png_level,
+                 "PNG compression level: 0..12 with libdeflate, 0..9 with libspng (zlib's scale)")
+      ->check(CLI::Range(0, 12))
       ->capture_default_str()
       ->group("Encoding");
   app.add_option("--png-filter", args.png_filter,
@@ -70,8 +71,14 @@ void add_encode_options(CLI::App& app, EncodeArgs& args) {
       ->capture_default_str()
       ->group("Encoding");
   app.add_option("--png-strategy", args.png_strategy,
-                 "zlib strategy: " + join_names(zlib_strategy_names()))
+                 "zlib strategy (libspng only): " + join_names(zlib_strategy_names()))
       ->check(CLI::IsMember(zlib_strategy_names()))
+      ->capture_default_str()
+      ->group("Encoding");
+  app.add_option("--png-encoder", args.png_encoder,
+                 "PNG encoder: " + join_names(png_encoder_names()) +
+                     " (the reference; needed for --png-strategy)")
+      ->check(CLI::IsMember(png_encoder_names()))
       ->capture_default_str()
       ->group("Encoding");
 }
@@ -234,15 +241,21 @@ void add_tune_command(CLI::App& app, TuneArgs& args) {
       ->capture_default_str()
       ->group("Run");
   tune->add_flag("--allow-lossy-changes", args.allow_lossy,
-                 "Also try codec settings that change the output (DCT, Huffman, progressive; PNG "
-                 "level, filter, "
-                 "strategy) and report size and PSNR")
+                 "Also try JPEG settings that change the output (DCT, Huffman, progressive) and "
+                 "report PSNR; PNG level, filter and encoder are lossless and always tried")
+      ->group("Run");
+  tune->add_option("--max-size-growth", args.max_size_growth,
+                   "Percent: a codec setting is chosen only if its output is at most this much "
+                   "larger than the defaults'")
+      ->check(CLI::Range(0.0, 1000.0))
+      ->capture_default_str()
       ->group("Run");
   tune->footer(
       "Runs the job into the null sink: defaults first, then one setting at a time (threads,\n"
-      "crops in flight, band rows, jobs in flight), then refines around the best. Each setting "
-      "runs\n"
-      "several times; a setting is chosen only if it beats the defaults by more than the noise.\n"
+      "crops in flight, band rows, jobs in flight; for PNG output also level, filter and\n"
+      "encoder, which are lossless), then refines around the best. Each setting runs several\n"
+      "times; a setting is chosen only if it beats the defaults by more than the noise, and a\n"
+      "codec setting only if its output grows by at most --max-size-growth.\n"
       "Examples:\n"
       "  tessera tune big.jpg --tile 256 --time 60s -o profile.json\n"
       "  tessera tile big.jpg --tile 256 --profile profile.json -o tiles/   (flags given here "

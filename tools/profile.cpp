@@ -88,9 +88,10 @@ Result<CodecProfile> read_codec(const json& root, const std::string& source) {
        {read_bool(*it, "fast_dct", codec.fast_dct, source),
         read_bool(*it, "optimize", codec.optimize, source),
         read_bool(*it, "progressive", codec.progressive, source),
-        read_int(*it, "codec", "png_level", 0, 9, level, source),
+        read_int(*it, "codec", "png_level", 0, 12, level, source),
         read_choice(*it, "png_filter", png_filter_names(), codec.png_filter, source),
-        read_choice(*it, "png_strategy", zlib_strategy_names(), codec.png_strategy, source)}) {
+        read_choice(*it, "png_strategy", zlib_strategy_names(), codec.png_strategy, source),
+        read_choice(*it, "png_encoder", png_encoder_names(), codec.png_encoder, source)}) {
     if (!s) return std::move(s).error();
   }
   if (level >= 0) codec.png_level = level;
@@ -171,6 +172,7 @@ nlohmann::ordered_json codec_json(const CodecProfile& codec) {
   if (codec.png_level) out["png_level"] = *codec.png_level;
   if (codec.png_filter) out["png_filter"] = *codec.png_filter;
   if (codec.png_strategy) out["png_strategy"] = *codec.png_strategy;
+  if (codec.png_encoder) out["png_encoder"] = *codec.png_encoder;
   return out;
 }
 
@@ -194,6 +196,7 @@ std::vector<std::string> apply_profile(const Profile& profile, CommonArgs& args,
   apply_codec("png_filter", "--png-filter", codec.png_filter, encode.png_filter, given, lines);
   apply_codec("png_strategy", "--png-strategy", codec.png_strategy, encode.png_strategy, given,
               lines);
+  apply_codec("png_encoder", "--png-encoder", codec.png_encoder, encode.png_encoder, given, lines);
   return lines;
 }
 

@@ -32,8 +32,10 @@ struct CodecProfile {
   std::optional<int> png_level;
   std::optional<std::string> png_filter;    // a name from png_filter_names()
   std::optional<std::string> png_strategy;  // a name from zlib_strategy_names()
+  std::optional<std::string> png_encoder;   // a name from png_encoder_names()
   bool empty() const noexcept {
-    return !fast_dct && !optimize && !progressive && !png_level && !png_filter && !png_strategy;
+    return !fast_dct && !optimize && !progressive && !png_level && !png_filter && !png_strategy &&
+           !png_encoder;
   }
 };
 

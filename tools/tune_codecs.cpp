@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "tessera/codecs/formats.hpp"
 
 namespace tessera::cli {
@@ -21,9 +23,21 @@ std::vector<CodecChoice> jpeg_choices(const EncodeArgs& base) {
   return {dct, huffman, progressive};
 }
 
+// Every PNG setting is lossless, so these are tried by default. Levels from fast to slow,
+// where both encoders' levels mean the same thing (zlib's scale); libdeflate's 10..12 are too
+// slow for a speed search.
 std::vector<CodecChoice> png_choices(const EncodeArgs& base) {
   std::vector<CodecChoice> choices;
-  for (int level : {1, 3, 9}) {
+  const bool libspng = base.png_encoder == to_string(PngEncoderLibrary::kLibspng);
+  for (const std::string& encoder : png_encoder_names()) {
+    if (encoder == base.png_encoder) continue;
+    CodecChoice c{fmt::format("PNG encoder {}", encoder), {}};
+    c.change.png_encoder = encoder;
+    c.change.png_strategy = to_string(ZlibStrategy::kDefault);  // libdeflate has no strategies
+    c.change.png_level = std::min(base.png_level, 9);           // libspng stops at 9
+    choices.push_back(c);
+  }
+  for (int level : {1, 2, 3, 4, 9}) {
     if (level == base.png_level) continue;
     CodecChoice c{fmt::format("PNG level {}", level), {}};
     c.change.png_level = level;
@@ -36,7 +50,7 @@ std::vector<CodecChoice> png_choices(const EncodeArgs& base) {
     choices.push_back(c);
   }
   for (const std::string& strategy : zlib_strategy_names()) {
-    if (strategy == base.png_strategy) continue;
+    if (!libspng || strategy == base.png_strategy) continue;
     CodecChoice c{fmt::format("zlib strategy {}", strategy), {}};
     c.change.png_strategy = strategy;
     choices.push_back(c);
@@ -53,16 +67,38 @@ EncodeArgs with_codec(EncodeArgs args, const CodecProfile& change) {
   if (change.png_level) args.png_level = *change.png_level;
   if (change.png_filter) args.png_filter = *change.png_filter;
   if (change.png_strategy) args.png_strategy = *change.png_strategy;
+  if (change.png_encoder) args.png_encoder = *change.png_encoder;
   return args;
+}
+
+bool overlaps(const CodecProfile& a, const CodecProfile& b) {
+  return (a.fast_dct && b.fast_dct) || (a.optimize && b.optimize) ||
+         (a.progressive && b.progressive) || (a.png_level && b.png_level) ||
+         (a.png_filter && b.png_filter) || (a.png_strategy && b.png_strategy) ||
+         (a.png_encoder && b.png_encoder);
+}
+
+CodecChoice combined(const CodecChoice& first, const CodecChoice& second) {
+  CodecChoice both{first.label + " + " + second.label, first.change};
+  const CodecProfile& b = second.change;
+  CodecProfile& c = both.change;
+  for (auto member : {&CodecProfile::fast_dct, &CodecProfile::optimize, &CodecProfile::progressive})
+    if (b.*member) c.*member = b.*member;
+  if (b.png_level) c.png_level = b.png_level;
+  for (auto member :
+       {&CodecProfile::png_filter, &CodecProfile::png_strategy, &CodecProfile::png_encoder})
+    if (b.*member) c.*member = b.*member;
+  return both;
 }
 
 std::vector<CodecChoice> codec_choices(const EncodeArgs& base, OutputFormat format,
                                        bool allow_lossy) {
   std::vector<CodecChoice> choices{{"", {}}};
-  if (!allow_lossy) return choices;
   std::vector<CodecChoice> more;
   switch (format) {
-    case OutputFormat::kJpeg: more = jpeg_choices(base); break;
+    case OutputFormat::kJpeg:
+      if (allow_lossy) more = jpeg_choices(base);
+      break;
     case OutputFormat::kPng: more = png_choices(base); break;
     case OutputFormat::kRaw: break;  // no settings: the pixels themselves
   }
@@ -82,6 +118,7 @@ CodecProfile codec_settings(const EncodeArgs& args, OutputFormat format) {
       all.png_level = args.png_level;
       all.png_filter = args.png_filter;
       all.png_strategy = args.png_strategy;
+      all.png_encoder = args.png_encoder;
       break;
     case OutputFormat::kRaw: break;
   }

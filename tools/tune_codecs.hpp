@@ -20,8 +20,15 @@ struct CodecChoice {
 EncodeArgs with_codec(EncodeArgs args, const CodecProfile& change);
 
 // One change at a time, around the user's own settings. The first entry is "no change".
+// Lossless settings (PNG's) are always offered; lossy ones (JPEG's) only when allowed.
 std::vector<CodecChoice> codec_choices(const EncodeArgs& base, OutputFormat format,
                                        bool allow_lossy);
+
+// Whether two changes set any of the same settings.
+bool overlaps(const CodecProfile& a, const CodecProfile& b);
+
+// Both changes at once (`second` wins where they overlap), labelled "A + B".
+CodecChoice combined(const CodecChoice& first, const CodecChoice& second);
 
 // Every setting of the format that tune may change, as `args` has them: a profile then records
 // what the chosen run used, not only what differs.

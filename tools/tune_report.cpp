@@ -1,5 +1,6 @@
 #include "tune_report.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -80,28 +81,36 @@ void print_table(std::FILE* out, const Report& report) {
              "tessera tune: {}; {} runs per setting; sink: null (its concurrency is fixed, not "
              "searched)\n",
              report.plan, tuner.repeats());
-  fmt::print(out, "  {:<30} {:>7} {:>6} {:>5} {:>4} {:>10} {:>19} {:>7} {:>8} {:>8}", "setting",
-             "threads", "crops", "band", "jobs", "median ms", "min..max ms", "MAD ms", "MP/s",
-             "vs def");
-  if (lossy) fmt::print(out, " {:>9} {:>9}", "size MB", "PSNR dB");
+  fmt::print(out, "  {:<36} {:>7} {:>6} {:>5} {:>4} {:>10} {:>19} {:>7} {:>8} {:>8} {:>9} {:>8}",
+             "setting", "threads", "crops", "band", "jobs", "median ms", "min..max ms", "MAD ms",
+             "MP/s", "vs def", "size MB", "vs def");
+  if (lossy) fmt::print(out, " {:>9}", "PSNR dB");
   fmt::print(out, "\n");
   for (const Candidate& c : tuner.candidates()) {
     const char mark = &c == &best ? '*' : ' ';
     const double gain = 100.0 * (defaults.timing.median / c.timing.median - 1.0);
+    const double growth =
+        100.0 * (static_cast<double>(c.bytes_out) /
+                     static_cast<double>(std::max<std::uint64_t>(1, defaults.bytes_out)) -
+                 1.0);
     fmt::print(out,
-               "{} {:<30} {:>7} {:>6} {:>5} {:>4} {:>10.1f} {:>9.1f}..{:<8.1f} {:>7.1f} {:>8.1f} "
-               "{:>+7.1f}%",
+               "{} {:<36} {:>7} {:>6} {:>5} {:>4} {:>10.1f} {:>9.1f}..{:<8.1f} {:>7.1f} {:>8.1f} "
+               "{:>+7.1f}% {:>9.3f} {:>+7.1f}%",
                mark, c.label, c.engine.threads, c.engine.crops_in_flight, c.engine.band_rows,
                c.engine.jobs_in_flight, kMilli * c.timing.median, kMilli * c.timing.min,
-               kMilli * c.timing.max, kMilli * c.timing.mad, c.mp_per_s(), gain);
-    if (lossy) {
-      fmt::print(out, " {:>9.3f} {:>9}", static_cast<double>(c.bytes_out) / kMega,
-                 psnr_text(report.psnr[c.codec]));
-    }
+               kMilli * c.timing.max, kMilli * c.timing.mad, c.mp_per_s(), gain,
+               static_cast<double>(c.bytes_out) / kMega, growth);
+    if (lossy) fmt::print(out, " {:>9}", psnr_text(report.psnr[c.codec]));
     fmt::print(out, "\n");
   }
   if (tuner.out_of_budget())
     fmt::print(out, "  (the time budget ended the search; a longer --time tries more)\n");
+  if (tuner.codecs().size() > 1) {
+    fmt::print(out,
+               "  (a codec setting is chosen only if its output is at most {:g}% larger; "
+               "--max-size-growth)\n",
+               tuner.max_size_growth());
+  }
   fmt::print(out, "tessera tune: {}\n", verdict(tuner));
 }
 
@@ -117,7 +126,7 @@ json profile_json(const Report& report, double load_at_start) {
       {"engine", engine_json({best.engine.threads, best.engine.crops_in_flight,
                               best.engine.band_rows, best.engine.jobs_in_flight})},
   };
-  if (!report.psnr.empty())
+  if (tuner.codecs().size() > 1)
     profile["codec"] = codec_json(codec_settings(
         with_codec(report.encode, tuner.codecs()[best.codec].change), report.format));
   profile["measured"] = {{"verdict", verdict(tuner)},
@@ -128,6 +137,9 @@ json profile_json(const Report& report, double load_at_start) {
                          {"budget_s", tuner.budget_s()},
                          {"elapsed_s", tuner.elapsed_s()},
                          {"noise_s", noise_between(defaults.timing, best.timing)},
+                         {"max_size_growth_percent", tuner.max_size_growth()},
+                         {"defaults_bytes_out", defaults.bytes_out},
+                         {"chosen_bytes_out", best.bytes_out},
                          {"defaults_median_s", defaults.timing.median},
                          {"chosen_median_s", best.timing.median},
                          {"speedup", defaults.timing.median / best.timing.median},

@@ -55,7 +55,8 @@ Tuner::Tuner(const TuneArgs& args, PlanSpec plan, double budget_s, OutputFormat 
       max_threads_(std::max(2 * resolved_settings().threads, defaults_.threads)),
       codecs_(codec_choices(args.common.encode, format, args.allow_lossy)),
       verbose_(!args.common.run.quiet),
-      repeats_(kRepeats) {}
+      repeats_(kRepeats),
+      max_size_growth_(args.max_size_growth) {}
 
 double Tuner::elapsed_s() const {
   return std::chrono::duration<double>(Clock::now() - start_).count();
@@ -105,7 +106,7 @@ Status Tuner::coarse_sweep() {
   return {};
 }
 
-// Each setting at its best value from the sweep, together.
+// Each engine setting at its best value from the sweep, together.
 Status Tuner::combine() {
   EngineSettings best = defaults_;
   const Candidate* threads =
@@ -145,11 +146,24 @@ Status Tuner::refine() {
   return {};
 }
 
-// The best engine settings and the best codec setting, together.
+// The two best codec changes that touch different settings (a PNG level and a filter), together;
+// then the best codec setting with the best engine settings.
 Status Tuner::combine_codec() {
+  const Candidate* first = best_where([](const Candidate& c) { return c.codec != 0; });
+  if (first == nullptr) return {};
+  const std::size_t first_codec = first->codec;
+  const Candidate* second = best_where([&](const Candidate& c) {
+    return c.codec != 0 && c.engine == defaults_ &&
+           !overlaps(codecs_[c.codec].change, codecs_[first_codec].change);
+  });
+  if (second != nullptr) {
+    codecs_.push_back(combined(codecs_[first_codec], codecs_[second->codec]));
+    if (Status st = try_candidate(codecs_.back().label, defaults_, codecs_.size() - 1); !st)
+      return st;
+  }
   const Candidate* codec = best_where([](const Candidate& c) { return c.codec != 0; });
   const EngineSettings engine = best_engine();
-  if (codec == nullptr || engine == defaults_) return {};
+  if (engine == defaults_) return {};
   return try_candidate(fmt::format("best engine, {}", codecs_[codec->codec].label), engine,
                        codec->codec);
 }
@@ -169,10 +183,19 @@ const Candidate& Tuner::chosen() const {
   const Candidate& defaults = candidates_.front();
   const Candidate* best = &defaults;
   for (const Candidate& c : candidates_) {
-    if (clearly_faster(c.timing, defaults.timing) && c.timing.median < best->timing.median)
+    if (clearly_faster(c.timing, defaults.timing) && small_enough(c) &&
+        c.timing.median < best->timing.median)
       best = &c;
   }
   return *best;
+}
+
+// Engine settings never change the bytes; a codec setting may, and a faster one that makes the
+// output much larger is a trade the user did not ask for.
+bool Tuner::small_enough(const Candidate& c) const {
+  const double limit =
+      static_cast<double>(candidates_.front().bytes_out) * (1.0 + max_size_growth_ / 100.0);
+  return static_cast<double>(c.bytes_out) <= limit;
 }
 
 bool Tuner::only(const Candidate& c, int EngineSettings::*member) const {
@@ -195,7 +218,8 @@ template <class Match>
 const Candidate* Tuner::best_where(Match match) const {
   const Candidate* best = nullptr;
   for (const Candidate& c : candidates_) {
-    if (!match(c) || !clearly_faster(c.timing, candidates_.front().timing)) continue;
+    if (!match(c) || !small_enough(c) || !clearly_faster(c.timing, candidates_.front().timing))
+      continue;
     if (best == nullptr || c.timing.median < best->timing.median) best = &c;
   }
   return best;

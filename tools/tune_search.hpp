@@ -48,7 +48,8 @@ class Tuner {
   Status combine_codec();
   Status remeasure_defaults();
 
-  // The fastest candidate that beats the defaults by more than the noise; else the defaults.
+  // The fastest candidate that beats the defaults by more than the noise and whose output is
+  // at most --max-size-growth larger than theirs; else the defaults.
   const Candidate& chosen() const;
 
   // The defaults first, then every setting measured, in order.
@@ -57,6 +58,7 @@ class Tuner {
   const EngineSettings& defaults() const { return defaults_; }
   double elapsed_s() const;
   bool out_of_budget() const { return out_of_budget_; }
+  double max_size_growth() const { return max_size_growth_; }
   int repeats() const { return repeats_; }
   double budget_s() const { return budget_s_; }
 
@@ -71,6 +73,7 @@ class Tuner {
   static std::string refine_label(const EngineSettings& centre, const EngineSettings& s);
   std::vector<EngineSettings> neighbours(const EngineSettings& centre, double factor) const;
   const Candidate* find(const EngineSettings& engine, std::size_t codec) const;
+  bool small_enough(const Candidate& c) const;
   Status try_candidate(std::string label, const EngineSettings& engine, std::size_t codec);
   Status measure(Candidate& c, int repeats);
   Result<double> run_once(const EngineSettings& s, std::size_t codec, RunStats* out);
@@ -85,6 +88,7 @@ class Tuner {
   bool verbose_;
   int repeats_;
   bool out_of_budget_ = false;
+  double max_size_growth_;  // percent
   std::vector<Candidate> candidates_;
 };
 

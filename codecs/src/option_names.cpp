@@ -15,6 +15,8 @@ constexpr PngFilter kFilters[] = {PngFilter::kNone,    PngFilter::kSub,   PngFil
 constexpr ZlibStrategy kStrategies[] = {ZlibStrategy::kDefault, ZlibStrategy::kFiltered,
                                         ZlibStrategy::kHuffmanOnly, ZlibStrategy::kRle,
                                         ZlibStrategy::kFixed};
+constexpr PngEncoderLibrary kPngEncoders[] = {PngEncoderLibrary::kLibdeflate,
+                                              PngEncoderLibrary::kLibspng};
 
 template <class E, std::size_t N>
 std::vector<std::string> names_of(const E (&values)[N]) {
@@ -107,6 +109,14 @@ const char* to_string(ZlibStrategy strategy) noexcept {
   return "unknown";
 }
 
+const char* to_string(PngEncoderLibrary library) noexcept {
+  switch (library) {
+    case PngEncoderLibrary::kLibdeflate: return "libdeflate";
+    case PngEncoderLibrary::kLibspng: return "libspng";
+  }
+  return "unknown";
+}
+
 Result<JpegSubsampling> parse_jpeg_subsampling(std::string_view name) {
   return parse_name(name, kSubsamplings, "a JPEG subsampling");
 }
@@ -115,6 +125,9 @@ Result<PngFilter> parse_png_filter(std::string_view name) {
 }
 Result<ZlibStrategy> parse_zlib_strategy(std::string_view name) {
   return parse_name(name, kStrategies, "a zlib strategy");
+}
+Result<PngEncoderLibrary> parse_png_encoder(std::string_view name) {
+  return parse_name(name, kPngEncoders, "a PNG encoder");
 }
 
 std::vector<std::string> jpeg_subsampling_names() {
@@ -125,6 +138,10 @@ std::vector<std::string> png_filter_names() {
 }
 std::vector<std::string> zlib_strategy_names() {
   return names_of(kStrategies);
+}
+
+std::vector<std::string> png_encoder_names() {
+  return names_of(kPngEncoders);
 }
 
 std::string join_names(const std::vector<std::string>& names) {

@@ -146,11 +146,13 @@ cli::EncodeArgs encode_args(const py::dict& args) {
   e.png_level = get<int>(args, "png_level");
   e.png_filter = get<std::string>(args, "png_filter");
   e.png_strategy = get<std::string>(args, "png_strategy");
+  e.png_encoder = get<std::string>(args, "png_encoder");
   // The codecs' own parsers, under the keyword's name; the ranges are checked below.
   if (!e.format.empty()) check_name("format", parse_output_format(e.format));
   check_name("subsampling", parse_jpeg_subsampling(e.subsampling));
   check_name("png_filter", parse_png_filter(e.png_filter));
   check_name("png_strategy", parse_zlib_strategy(e.png_strategy));
+  check_name("png_encoder", parse_png_encoder(e.png_encoder));
   encode_options(e, ContainerFormat::kJpeg);
   return e;
 }
@@ -290,6 +292,7 @@ py::dict defaults() {
   d["png_level"] = e.png_level;
   d["png_filter"] = e.png_filter;
   d["png_strategy"] = e.png_strategy;
+  d["png_encoder"] = e.png_encoder;
   d["threads"] = r.threads;
   d["crops_in_flight"] = r.crops_in_flight;
   d["max_pixels"] = r.max_pixels;

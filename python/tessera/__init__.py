@@ -36,8 +36,8 @@ _OPTIONS_DOC = """
     Codec options (as the command line's -f, -q, --subsampling, ...): format ("jpeg", "png"
     or "raw"; None keeps the input's own format, or JPEG), quality, subsampling ("444",
     "422", "420", "gray"), fast_dct, progressive, optimize, png_level, png_filter,
-    png_strategy. format="raw" yields each crop as a uint8 NumPy array (HxW or HxWxC) with no
-    encoding at all.
+    png_strategy, png_encoder ("libdeflate" or "libspng"). format="raw" yields each crop as a
+    uint8 NumPy array (HxW or HxWxC) with no encoding at all.
 
     Run options: threads (0: every core), crops_in_flight (encode buffers, which bound memory;
     0: 4 per thread), skip_blank (skip crops whose pixel standard deviation is below it),
@@ -56,7 +56,8 @@ _OPTIONS_DOC = """
 def crop(src, rois, *, edge="error", fill=(0, 0, 0), format=None, quality=_D["quality"],
          subsampling=_D["subsampling"], fast_dct=_D["fast_dct"],
          progressive=_D["progressive"], optimize=_D["optimize"], png_level=_D["png_level"],
-         png_filter=_D["png_filter"], png_strategy=_D["png_strategy"], threads=_D["threads"],
+         png_filter=_D["png_filter"], png_strategy=_D["png_strategy"],
+         png_encoder=_D["png_encoder"], threads=_D["threads"],
          crops_in_flight=_D["crops_in_flight"], skip_blank=None,
          auto_orient=_D["auto_orient"], max_pixels=_D["max_pixels"],
          allow_truncated=_D["allow_truncated"]):
@@ -73,7 +74,8 @@ def crop(src, rois, *, edge="error", fill=(0, 0, 0), format=None, quality=_D["qu
 def tile(src, tile, overlap=0, stride=None, edge="drop", fill=(0, 0, 0), *, format=None,
          quality=_D["quality"], subsampling=_D["subsampling"], fast_dct=_D["fast_dct"],
          progressive=_D["progressive"], optimize=_D["optimize"], png_level=_D["png_level"],
-         png_filter=_D["png_filter"], png_strategy=_D["png_strategy"], threads=_D["threads"],
+         png_filter=_D["png_filter"], png_strategy=_D["png_strategy"],
+         png_encoder=_D["png_encoder"], threads=_D["threads"],
          crops_in_flight=_D["crops_in_flight"], skip_blank=None,
          auto_orient=_D["auto_orient"], max_pixels=_D["max_pixels"],
          allow_truncated=_D["allow_truncated"]):
@@ -91,6 +93,7 @@ def random(src, count, size, seed=0, *, format=None, quality=_D["quality"],
            subsampling=_D["subsampling"], fast_dct=_D["fast_dct"],
            progressive=_D["progressive"], optimize=_D["optimize"], png_level=_D["png_level"],
            png_filter=_D["png_filter"], png_strategy=_D["png_strategy"],
+           png_encoder=_D["png_encoder"],
            threads=_D["threads"], crops_in_flight=_D["crops_in_flight"], skip_blank=None,
            auto_orient=_D["auto_orient"], max_pixels=_D["max_pixels"],
            allow_truncated=_D["allow_truncated"]):
@@ -130,7 +133,8 @@ def run(jobs, output=None, *, plan=None, name=None, shard_size=None, resume=Fals
         overwrite=False, format=None, quality=_D["quality"], subsampling=_D["subsampling"],
         fast_dct=_D["fast_dct"], progressive=_D["progressive"], optimize=_D["optimize"],
         png_level=_D["png_level"], png_filter=_D["png_filter"],
-        png_strategy=_D["png_strategy"], threads=_D["threads"],
+        png_strategy=_D["png_strategy"], png_encoder=_D["png_encoder"],
+        threads=_D["threads"],
         crops_in_flight=_D["crops_in_flight"], skip_blank=None,
         auto_orient=_D["auto_orient"], max_pixels=_D["max_pixels"],
         allow_truncated=_D["allow_truncated"]):

@@ -15,6 +15,7 @@ Format = Literal["jpeg", "jpg", "png", "raw"]
 Subsampling = Literal["444", "422", "420", "gray"]
 PngFilter = Literal["none", "sub", "up", "avg", "paeth", "all"]
 PngStrategy = Literal["default", "filtered", "huffman", "rle", "fixed"]
+PngEncoder = Literal["libdeflate", "libspng"]
 
 class Error(Exception):
     """An image, input or output tessera could not use; the message says which and why."""
@@ -91,6 +92,7 @@ def crop(
     png_level: int = 6,
     png_filter: PngFilter = "all",
     png_strategy: PngStrategy = "default",
+    png_encoder: PngEncoder = "libdeflate",
     threads: int = 0,
     crops_in_flight: int = 0,
     skip_blank: float | None = None,
@@ -115,6 +117,7 @@ def tile(
     png_level: int = 6,
     png_filter: PngFilter = "all",
     png_strategy: PngStrategy = "default",
+    png_encoder: PngEncoder = "libdeflate",
     threads: int = 0,
     crops_in_flight: int = 0,
     skip_blank: float | None = None,
@@ -137,6 +140,7 @@ def random(
     png_level: int = 6,
     png_filter: PngFilter = "all",
     png_strategy: PngStrategy = "default",
+    png_encoder: PngEncoder = "libdeflate",
     threads: int = 0,
     crops_in_flight: int = 0,
     skip_blank: float | None = None,
@@ -162,6 +166,7 @@ def run(
     png_level: int = 6,
     png_filter: PngFilter = "all",
     png_strategy: PngStrategy = "default",
+    png_encoder: PngEncoder = "libdeflate",
     threads: int = 0,
     crops_in_flight: int = 0,
     skip_blank: float | None = None,

@@ -1,7 +1,9 @@
 // `tessera tune` and `--profile`, run through the built binary as a user would: the profile
-// it writes, what tile/crop/random do with a profile, bad profiles, and the lossy-codec report.
+// it writes, what tile/crop/random do with a profile, bad profiles, the PNG settings it tries
+// by default, and the lossy-codec report.
 // Nothing here looks at how fast anything ran: timings depend on the machine.
 #include <filesystem>
+#include <set>
 #include <string>
 
 #include <fmt/format.h>
@@ -63,7 +65,7 @@ TEST_CASE("tune writes a profile in range that tile accepts, and -j overrides it
   CHECK(tune.out.find("median ms") != std::string::npos);
   CHECK(tune.out.find("sink: null") != std::string::npos);
   CHECK(tune.out.find("PSNR") == std::string::npos);
-  CHECK(tune.out.find("size MB") == std::string::npos);
+  CHECK(tune.out.find("size MB") != std::string::npos);  // bytes always stand next to time
 
   const json profile = read_json(dir / "profile.json");
   CHECK(profile.at("tessera_profile") == 1);
@@ -163,7 +165,7 @@ TEST_CASE("a bad profile is a usage error that names the file", "[cli][tune]") {
       {"negative.json", R"({"tessera_profile": 1, "engine": {"threads": -1}})"},
       {"text.json", R"({"tessera_profile": 1, "engine": {"band_rows": "many"}})"},
       {"filter.json", R"({"tessera_profile": 1, "engine": {}, "codec": {"png_filter": "best"}})"},
-      {"level.json", R"({"tessera_profile": 1, "engine": {}, "codec": {"png_level": 12}})"},
+      {"level.json", R"({"tessera_profile": 1, "engine": {}, "codec": {"png_level": 13}})"},
       {"truncated.json", R"({"tessera_profile": 1, "engine": {"threads": 2)"},
   };
   for (const auto& [name, text] : kBad) {
@@ -231,6 +233,41 @@ TEST_CASE("tune --allow-lossy-changes reports size and PSNR for codec settings",
     const json profile = read_json(dir / "p.json");
     CHECK(profile.at("codec").at("png_level").get<int>() >= 0);
     for (const json& c : profile.at("measured").at("candidates")) CHECK(c.at("lossless") == true);
+  }
+}
+
+TEST_CASE("tune tries PNG level, filter and encoder by default and keeps the size in bounds",
+          "[cli][tune]") {
+  TempDir dir;
+  write_photo(dir / "in.png", 256, 192, OutputFormat::kPng);
+  for (const int growth : {10, 0}) {
+    const CliOutcome tune = run_tessera(
+        dir, fmt::format("tune in.png --tile 64 --time 8s --max-size-growth {} -o p.json", growth));
+    INFO(tune.err);
+    REQUIRE(tune.code == 0);
+    CHECK(tune.out.find("size MB") != std::string::npos);  // bytes next to time
+    CHECK(tune.out.find("PSNR dB") == std::string::npos);  // lossless: nothing to measure
+    const json profile = read_json(dir / "p.json");
+    const json& codec = profile.at("codec");
+    CHECK(codec.at("png_encoder").is_string());
+    CHECK(codec.at("png_filter").is_string());
+    CHECK(codec.at("png_level").is_number_integer());
+    const json& measured = profile.at("measured");
+    std::set<std::string> codecs;
+    for (const json& c : measured.at("candidates")) {
+      codecs.insert(c.at("codec").get<std::string>());
+      CHECK(c.at("bytes_out").get<std::uint64_t>() > 0);
+    }
+    CHECK(codecs.count("PNG level 1") == 1);
+    CHECK(codecs.count("PNG filter none") == 1);
+    CHECK(codecs.count("PNG encoder libspng") == 1);
+    // Whatever it chose is no more than --max-size-growth larger than the defaults.
+    const auto defaults_bytes = measured.at("defaults_bytes_out").get<double>();
+    CHECK(measured.at("chosen_bytes_out").get<double>() <= defaults_bytes * (1 + growth / 100.0));
+    // The profile runs, and writes PNGs.
+    const CliOutcome tile = run_tessera(dir, "tile in.png --tile 64 --profile p.json -o out");
+    INFO(tile.err);
+    CHECK(tile.code == 0);
   }
 }
 

@@ -1,4 +1,5 @@
-// PNG encoder and decoder: lossless round trips of strided crops, every option, the worst-case
+// PNG decoder, and the libspng encoder (the reference; the libdeflate one has
+// deflate_png_test.cpp): lossless round trips of strided crops, every option, the worst-case
 // size bound, short buffers, truncated files and the pixel limit.
 #include <algorithm>
 #include <cstring>
@@ -31,6 +32,7 @@ EncodeOptions png_options(int level = 6, PngFilter filter = PngFilter::kAdaptive
   options.png.compression_level = level;
   options.png.filter = filter;
   options.png.strategy = strategy;
+  options.png.encoder = PngEncoderLibrary::kLibspng;
   return options;
 }
 

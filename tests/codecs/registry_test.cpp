@@ -154,10 +154,11 @@ TEST_CASE("options of every writable format are validated, whichever is chosen",
           "[codec][registry]") {
   EncodeOptions options;
   options.format = OutputFormat::kJpeg;
-  options.png.compression_level = 10;
+  options.png.compression_level = 13;
   Status bad = validate(options);
   REQUIRE_FALSE(bad.ok());
-  CHECK(bad.error().message == "PNG compression level 10 is out of range; use 0..9");
+  CHECK(bad.error().message ==
+        "PNG compression level 13 is out of range for libdeflate; use 0..12");
   options = EncodeOptions{};
   options.format = OutputFormat::kPng;
   options.jpeg.quality = 0;

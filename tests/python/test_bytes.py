@@ -23,7 +23,9 @@ SETTINGS = [
     {"format": "png"},
     {"quality": 75, "subsampling": "444", "progressive": True, "optimize": True},
     {"fast_dct": True, "subsampling": "gray"},
-    {"format": "png", "png_level": 1, "png_filter": "paeth", "png_strategy": "rle"},
+    {"format": "png", "png_level": 1, "png_filter": "paeth", "png_strategy": "rle",
+     "png_encoder": "libspng"},
+    {"format": "png", "png_level": 11, "png_filter": "up"},
 ]
 
 
@@ -31,7 +33,8 @@ def cli_flags(settings):
     flags = []
     for name, value in settings.items():
         flag = {"format": "-f", "png_level": "--png-level", "png_filter": "--png-filter",
-                "png_strategy": "--png-strategy", "fast_dct": "--fast-dct"}.get(
+                "png_strategy": "--png-strategy", "png_encoder": "--png-encoder",
+                "fast_dct": "--fast-dct"}.get(
                     name, "--" + name)
         flags += [flag] if value is True else [flag, str(value)]
     return flags

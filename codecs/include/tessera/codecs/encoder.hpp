@@ -21,12 +21,18 @@ enum class PngFilter : std::uint8_t { kNone, kSub, kUp, kAverage, kPaeth, kAdapt
 // zlib's strategies. libspng's own default is kFiltered; libpng (as OpenCV drives it with an
 // explicit level) uses kDefault, so tessera names the choice instead of inheriting one.
 enum class ZlibStrategy : std::uint8_t { kDefault, kFiltered, kHuffmanOnly, kRle, kFixed };
+// The library that writes a PNG. Both give the same pixels; they differ in speed and size.
+// kLibdeflate filters rows itself and compresses the whole crop in one libdeflate call (levels
+// 0..12, no strategies); kLibspng streams rows through libspng and zlib (levels 0..9, every
+// strategy) and is the reference.
+enum class PngEncoderLibrary : std::uint8_t { kLibdeflate, kLibspng };
 
 const char* to_string(OutputFormat format) noexcept;
 // Option values as the command line spells them: "420", "paeth", "all", "huffman", ...
 const char* to_string(JpegSubsampling subsampling) noexcept;
 const char* to_string(PngFilter filter) noexcept;
 const char* to_string(ZlibStrategy strategy) noexcept;
+const char* to_string(PngEncoderLibrary library) noexcept;
 const char* file_extension(OutputFormat format) noexcept;  // "jpg", "png" or "raw"
 
 // Defaults match libjpeg's own behaviour (accurate DCT, standard Huffman tables, baseline),
@@ -40,9 +46,12 @@ struct JpegOptions {
 };
 
 struct PngOptions {
-  int compression_level = 6;  // 0..9
+  // libdeflate 0..12, libspng (zlib) 0..9. Levels 1..9 of libdeflate follow zlib's scale:
+  // libdeflate's 6 is the one to compare with zlib's 6.
+  int compression_level = 6;
   PngFilter filter = PngFilter::kAdaptive;
-  ZlibStrategy strategy = ZlibStrategy::kDefault;
+  ZlibStrategy strategy = ZlibStrategy::kDefault;  // libspng only; libdeflate has none
+  PngEncoderLibrary encoder = PngEncoderLibrary::kLibdeflate;
 };
 
 struct EncodeOptions {
@@ -51,7 +60,8 @@ struct EncodeOptions {
   PngOptions png;
 };
 
-// Checks ranges (quality 1..100, level 0..9); the message says which value is wrong.
+// Checks ranges (quality 1..100, PNG level 0..12 or 0..9) and that the PNG encoder supports the
+// settings; the message says which value is wrong and what to use.
 Status validate(const EncodeOptions& options);
 
 // The most bytes encode() can produce for an image of this size and format.

@@ -26,6 +26,7 @@ Result<OutputFormat> parse_output_format(std::string_view name);
 Result<JpegSubsampling> parse_jpeg_subsampling(std::string_view name);
 Result<PngFilter> parse_png_filter(std::string_view name);
 Result<ZlibStrategy> parse_zlib_strategy(std::string_view name);
+Result<PngEncoderLibrary> parse_png_encoder(std::string_view name);
 
 // Valid names in help order, for help text and argument checks.
 std::vector<std::string> output_format_names();
@@ -33,6 +34,7 @@ std::vector<std::string> output_format_spellings();  // the names, then the othe
 std::vector<std::string> jpeg_subsampling_names();
 std::vector<std::string> png_filter_names();
 std::vector<std::string> zlib_strategy_names();
+std::vector<std::string> png_encoder_names();
 
 // "a, b or c", as help text and messages list choices.
 std::string join_names(const std::vector<std::string>& names);
