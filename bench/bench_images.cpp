@@ -14,12 +14,14 @@ EncodeOptions jpeg_options(int quality, JpegSubsampling subsampling, bool fast_d
   return options;
 }
 
-EncodeOptions png_options(int level, PngFilter filter, ZlibStrategy strategy) {
+EncodeOptions png_options(int level, PngFilter filter, ZlibStrategy strategy,
+                          PngEncoderLibrary encoder) {
   EncodeOptions options;
   options.format = OutputFormat::kPng;
   options.png.compression_level = level;
   options.png.filter = filter;
   options.png.strategy = strategy;
+  options.png.encoder = encoder;
   return options;
 }
 

@@ -16,6 +16,7 @@ namespace tessera::bench {
 EncodeOptions jpeg_options(int quality, JpegSubsampling subsampling, bool fast_dct = false,
                            bool progressive = false);
 EncodeOptions png_options(int level, PngFilter filter = PngFilter::kAdaptive,
-                          ZlibStrategy strategy = ZlibStrategy::kDefault);
+                          ZlibStrategy strategy = ZlibStrategy::kDefault,
+                          PngEncoderLibrary encoder = PngEncoderLibrary::kLibdeflate);
 
 }  // namespace tessera::bench

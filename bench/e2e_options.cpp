@@ -51,8 +51,16 @@ std::optional<E2eOptions> parse_options(int argc, char** argv, int& exit_code) {
   app.add_option("--size", options.size, "side of the generated square image")
       ->check(CLI::Range(256, 65535));
   app.add_flag("--keep-input", options.keep_input, "keep the generated input file");
-  app.add_option("--tile", options.tile, "grid tile side (stride = tile, edge drop)")
-      ->check(CLI::Range(1, 65535));
+  app.add_option("--tile", options.tile, "grid tile side")->check(CLI::Range(1, 65535));
+  app.add_option("--overlap", options.overlap, "grid overlap in pixels (stride = tile - overlap)")
+      ->check(CLI::Range(0, 65534));
+  app.add_option_function<std::string>(
+         "--edge",
+         [&options](const std::string& text) {
+           options.edge = text == "shift" ? EdgePolicy::kShift : EdgePolicy::kDrop;
+         },
+         "the grid's last tiles: drop (default) or shift (moved inside the image)")
+      ->check(CLI::IsMember({"drop", "shift"}));
   app.add_option("--random", options.random_count, "N random square crops instead of the grid");
   app.add_option("--random-min", options.random_min, "smallest random crop side")
       ->check(CLI::Range(1, 65535));
@@ -64,9 +72,14 @@ std::optional<E2eOptions> parse_options(int argc, char** argv, int& exit_code) {
   app.add_option("-q,--quality", options.quality, "JPEG quality")->check(CLI::Range(1, 100));
   add_named(app, "--subsampling", options.subsampling, parse_jpeg_subsampling,
             jpeg_subsampling_names(), "JPEG chroma subsampling");
-  app.add_option("--png-level", options.png_level, "PNG zlib level")->check(CLI::Range(0, 9));
+  app.add_option("--png-level", options.png_level, "PNG level (zlib's scale)")
+      ->check(CLI::Range(0, 12));
   add_named(app, "--png-strategy", options.png_strategy, parse_zlib_strategy, zlib_strategy_names(),
-            "PNG zlib strategy");
+            "PNG zlib strategy (libspng only)");
+  add_named(app, "--png-filter", options.png_filter, parse_png_filter, png_filter_names(),
+            "tessera's PNG filter (OpenCV's libpng always chooses adaptively)");
+  add_named(app, "--png-encoder", options.png_encoder, parse_png_encoder, png_encoder_names(),
+            "tessera's PNG encoder");
   app.add_option("--repeat", options.repeat, "repetitions of every measurement")
       ->check(CLI::Range(1, 100));
   app.add_option("--threads", options.threads, "threads c (0: every core)")
@@ -76,6 +89,16 @@ std::optional<E2eOptions> parse_options(int argc, char** argv, int& exit_code) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     exit_code = app.exit(error);
+    return std::nullopt;
+  }
+  if (options.overlap >= options.tile) {
+    fmt::print(stderr, "--overlap {} must be below --tile {}\n", options.overlap, options.tile);
+    exit_code = 2;
+    return std::nullopt;
+  }
+  if (Status valid = validate(tessera_encode_options(options)); !valid) {
+    fmt::print(stderr, "{}\n", valid.error().message);
+    exit_code = 2;
     return std::nullopt;
   }
   if (options.random_min > options.random_max) {
@@ -89,7 +112,8 @@ std::optional<E2eOptions> parse_options(int argc, char** argv, int& exit_code) {
 
 EncodeOptions tessera_encode_options(const E2eOptions& options) {
   if (is_png(options)) {
-    return png_options(options.png_level, PngFilter::kAdaptive, options.png_strategy);
+    return png_options(options.png_level, options.png_filter, options.png_strategy,
+                       options.png_encoder);
   }
   return jpeg_options(options.quality, options.subsampling);
 }
@@ -101,7 +125,8 @@ PlanSpec plan_spec(const E2eOptions& options) {
   GridSpec grid;
   grid.tile_width = options.tile;
   grid.tile_height = options.tile;
-  grid.edge = EdgePolicy::kDrop;
+  grid.stride_x = grid.stride_y = options.tile - options.overlap;
+  grid.edge = options.edge;
   return grid;
 }
 
@@ -126,9 +151,9 @@ std::vector<int> opencv_params(const E2eOptions& options) {
 std::string describe_tessera_settings(const E2eOptions& options) {
   const EncodeOptions encode = tessera_encode_options(options);
   if (is_png(options)) {
-    return fmt::format("PNG level {}, filter {}, strategy {} (libspng)",
-                       encode.png.compression_level, to_string(encode.png.filter),
-                       to_string(encode.png.strategy));
+    return fmt::format("PNG level {}, filter {}, strategy {} ({})", encode.png.compression_level,
+                       to_string(encode.png.filter), to_string(encode.png.strategy),
+                       to_string(encode.png.encoder));
   }
   return fmt::format("JPEG q{}, {}, {} DCT, huffman {}, {} (libjpeg)", encode.jpeg.quality,
                      to_string(encode.jpeg.subsampling), encode.jpeg.fast_dct ? "fast" : "accurate",
@@ -152,7 +177,13 @@ std::string describe_opencv_settings(const E2eOptions& options) {
 }
 
 std::string settings_mismatch(const E2eOptions& options) {
-  if (is_png(options)) return {};
+  if (is_png(options)) {
+    if (options.png_filter == PngFilter::kAdaptive) return {};
+    return fmt::format(
+        "OpenCV's libpng chooses filters adaptively; --png-filter {} is not "
+        "comparable (use all)",
+        to_string(options.png_filter));
+  }
   switch (options.subsampling) {
     case JpegSubsampling::k420: return {};
     case JpegSubsampling::kGray:

@@ -20,6 +20,8 @@ struct E2eOptions {
   int size = 8192;          // side of the generated square image
   bool keep_input = false;  // keep the generated file (its path is printed)
   int tile = 256;
+  int overlap = 0;  // grid overlap in pixels: stride = tile - overlap
+  EdgePolicy edge = EdgePolicy::kDrop;
   std::size_t random_count = 0;  // > 0: random crops instead of the grid
   int random_min = 64;
   int random_max = 512;
@@ -29,6 +31,8 @@ struct E2eOptions {
   JpegSubsampling subsampling = JpegSubsampling::k420;
   int png_level = 6;
   ZlibStrategy png_strategy = ZlibStrategy::kDefault;
+  PngFilter png_filter = PngFilter::kAdaptive;
+  PngEncoderLibrary png_encoder = PngEncoderLibrary::kLibdeflate;
   int repeat = 3;
   int threads = 0;   // 0: every core
   std::string json;  // write every figure here when set
