@@ -9,10 +9,10 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <functional>
-#include <optional>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,7 +39,7 @@ struct BenchArgs {
   int overlap = 64;
   int threads = 2;
   int repeat = 1;
-  std::string tune_time = "120s";
+  std::string tune_time = "300s";
   std::string profile;  // a profile written by tune earlier: skips the tune run
   std::string json;
 };
@@ -52,8 +52,9 @@ struct Row {
 
 std::optional<BenchArgs> parse_args(int argc, char** argv, int& exit_code) {
   BenchArgs args;
-  CLI::App app{"tessera_png_bench: PNG tiles of one large image; tessera's PNG encoders against "
-               "OpenCV loops at zlib level 6, and the setting tessera tune chooses"};
+  CLI::App app{
+      "tessera_png_bench: PNG tiles of one large image; tessera's PNG encoders against "
+      "OpenCV loops at zlib level 6, and the setting tessera tune chooses"};
   app.add_option("--size", args.size, "side of the generated square PNG")
       ->check(CLI::Range(1024, 65535))
       ->capture_default_str();
@@ -126,10 +127,10 @@ std::optional<nlohmann::json> tune_profile(const BenchArgs& args, const std::str
   if (path.empty()) {
     path = fmt::format("/tmp/tessera_png_bench_{}_profile.json", ::getpid());
     fmt::print(stderr, "  running tessera tune ({}) ...\n", args.tune_time);
-    const bool ok = run_program({TESSERA_BINARY, "tune", input, "--tile", std::to_string(args.tile),
-                                 "--overlap", std::to_string(args.overlap), "--edge", "shift",
-                                 "-f", "png", "-j", std::to_string(args.threads), "--time",
-                                 args.tune_time, "-o", path});
+    const bool ok =
+        run_program({TESSERA_BINARY, "tune", input, "--tile", std::to_string(args.tile),
+                     "--overlap", std::to_string(args.overlap), "--edge", "shift", "-f", "png",
+                     "-j", std::to_string(args.threads), "--time", args.tune_time, "-o", path});
     if (!ok) {
       fmt::print(stderr, "tessera tune failed\n");
       return std::nullopt;
@@ -194,35 +195,36 @@ int run(const BenchArgs& args) {
   rows.push_back({"tessera, libdeflate, level 6", describe_tessera_settings(base),
                   run_variant("tessera libdeflate",
                               [&] { return measure_engine(base, input, args.threads); })});
-  rows.push_back({"tessera, libspng, level 6", describe_tessera_settings(spng),
-                  run_variant("tessera libspng",
-                              [&] { return measure_engine(spng, input, args.threads); })});
+  rows.push_back(
+      {"tessera, libspng, level 6", describe_tessera_settings(spng),
+       run_variant("tessera libspng", [&] { return measure_engine(spng, input, args.threads); })});
   rows.push_back({"OpenCV naive loop, level 6", describe_opencv_settings(base),
                   run_variant("OpenCV naive", [&] { return measure_opencv(base, input, 1); })});
-  rows.push_back({"OpenCV parallel loop, level 6", describe_opencv_settings(base),
-                  run_variant("OpenCV parallel",
-                              [&] { return measure_opencv(base, input, args.threads); })});
+  rows.push_back(
+      {"OpenCV parallel loop, level 6", describe_opencv_settings(base),
+       run_variant("OpenCV parallel", [&] { return measure_opencv(base, input, args.threads); })});
   if (profile) {
-    rows.push_back({"tessera, tune's choice", describe_tessera_settings(tuned),
-                    run_variant("tessera tuned",
-                                [&] { return measure_engine(tuned, input, args.threads); })});
+    rows.push_back(
+        {"tessera, tune's choice", describe_tessera_settings(tuned),
+         run_variant("tessera tuned", [&] { return measure_engine(tuned, input, args.threads); })});
   }
-  const ChildOutcome check = run_variant(
-      "equality check", [&] { return check_equality(base, input, args.threads); });
+  const ChildOutcome check =
+      run_variant("equality check", [&] { return check_equality(base, input, args.threads); });
   std::remove(input.c_str());
 
   const nlohmann::json machine = machine_info();
   const ChildOutcome& parallel = rows[3].outcome;
   const double reference_s = median_s(parallel);
   const double reference_bytes = static_cast<double>(bytes_of(parallel));
-  fmt::print("\ntessera_png_bench: generated {0}x{0} RGB PNG, tiles {1} px overlap {2} (edge "
-             "shift) -> {3} tiles; {4} threads; {5} run(s) each, median\n",
-             args.size, args.tile, args.overlap, parallel.result.value("crops", 0), args.threads,
-             args.repeat);
+  fmt::print(
+      "\ntessera_png_bench: generated {0}x{0} RGB PNG, tiles {1} px overlap {2} (edge "
+      "shift) -> {3} tiles; {4} threads; {5} run(s) each, median\n",
+      args.size, args.tile, args.overlap, parallel.result.value("crops", 0), args.threads,
+      args.repeat);
   fmt::print("machine: {} x {}; load {}\n\n", machine["nproc"].get<unsigned>(),
              machine["cpu_model"].get<std::string>(), machine["loadavg"].get<std::string>());
-  fmt::print("{:<32} {:>8} {:>10} {:>12} {:>9}  {}\n", "variant", "time s", "vs par",
-             "bytes", "vs par", "settings");
+  fmt::print("{:<32} {:>8} {:>10} {:>12} {:>9}  {}\n", "variant", "time s", "vs par", "bytes",
+             "vs par", "settings");
   nlohmann::json out_rows = nlohmann::json::array();
   for (const Row& row : rows) {
     const double s = median_s(row.outcome);
@@ -231,12 +233,13 @@ int run(const BenchArgs& args) {
     const double growth = reference_bytes > 0 ? 100.0 * (bytes / reference_bytes - 1.0) : 0;
     fmt::print("{:<32} {:>8.3f} {:>9.2f}x {:>12} {:>+8.1f}%  {}\n", row.name, s, speedup,
                bytes_of(row.outcome), growth, row.settings);
-    out_rows.push_back({{"variant", row.name},
-                        {"settings", row.settings},
-                        {"ok", row.outcome.ok},
-                        {"speedup_vs_opencv_parallel", speedup},
-                        {"bytes_vs_opencv_parallel", reference_bytes > 0 ? bytes / reference_bytes : 0},
-                        {"result", row.outcome.result}});
+    out_rows.push_back(
+        {{"variant", row.name},
+         {"settings", row.settings},
+         {"ok", row.outcome.ok},
+         {"speedup_vs_opencv_parallel", speedup},
+         {"bytes_vs_opencv_parallel", reference_bytes > 0 ? bytes / reference_bytes : 0},
+         {"result", row.outcome.result}});
   }
   const auto meets = [&](const Row& row, double speedup, double bytes) {
     return row.outcome.ok && median_s(row.outcome) > 0 &&
@@ -269,8 +272,7 @@ int run(const BenchArgs& args) {
                            {"profile", profile.value_or(nlohmann::json())},
                            {"rows", out_rows},
                            {"equality_check", check.result},
-                           {"goals",
-                            {{"level6", level6}, {"tuned", tuned_met}}}}
+                           {"goals", {{"level6", level6}, {"tuned", tuned_met}}}}
                 .dump(2)
          << '\n';
   }

@@ -25,18 +25,11 @@ std::vector<CodecChoice> jpeg_choices(const EncodeArgs& base) {
 
 // Every PNG setting is lossless, so these are tried by default. Levels from fast to slow,
 // where both encoders' levels mean the same thing (zlib's scale); libdeflate's 10..12 are too
-// slow for a speed search.
+// slow for a speed search. The likely faster settings come first, so a short time budget still
+// tries them.
 std::vector<CodecChoice> png_choices(const EncodeArgs& base) {
   std::vector<CodecChoice> choices;
   const bool libspng = base.png_encoder == to_string(PngEncoderLibrary::kLibspng);
-  for (const std::string& encoder : png_encoder_names()) {
-    if (encoder == base.png_encoder) continue;
-    CodecChoice c{fmt::format("PNG encoder {}", encoder), {}};
-    c.change.png_encoder = encoder;
-    c.change.png_strategy = to_string(ZlibStrategy::kDefault);  // libdeflate has no strategies
-    c.change.png_level = std::min(base.png_level, 9);           // libspng stops at 9
-    choices.push_back(c);
-  }
   for (int level : {1, 2, 3, 4, 9}) {
     if (level == base.png_level) continue;
     CodecChoice c{fmt::format("PNG level {}", level), {}};
@@ -47,6 +40,14 @@ std::vector<CodecChoice> png_choices(const EncodeArgs& base) {
     if (filter == base.png_filter) continue;
     CodecChoice c{fmt::format("PNG filter {}", filter), {}};
     c.change.png_filter = filter;
+    choices.push_back(c);
+  }
+  for (const std::string& encoder : png_encoder_names()) {
+    if (encoder == base.png_encoder) continue;
+    CodecChoice c{fmt::format("PNG encoder {}", encoder), {}};
+    c.change.png_encoder = encoder;
+    c.change.png_strategy = to_string(ZlibStrategy::kDefault);  // libdeflate has no strategies
+    c.change.png_level = std::min(base.png_level, 9);           // libspng stops at 9
     choices.push_back(c);
   }
   for (const std::string& strategy : zlib_strategy_names()) {

@@ -72,9 +72,13 @@ Status Tuner::measure_defaults() {
   return {};
 }
 
-// One setting at a time around the defaults; codec settings (if allowed) between threads
-// and the rest, since they matter most after the thread count.
+// One setting at a time around the defaults. Codec settings first: a PNG level or filter
+// changes the work itself several-fold, where engine settings gain a few percent, so they are
+// the last to be cut by the time budget. Then threads, which matter most of the rest.
 Status Tuner::coarse_sweep() {
+  for (std::size_t c = 1; c < codecs_.size(); ++c) {
+    if (Status st = try_candidate(codecs_[c].label, defaults_, c); !st) return st;
+  }
   const int t = defaults_.threads;
   for (int k : {1, t / 2, t - 1, t + 1, t + t / 2, 2 * t, max_threads_}) {
     if (k < 1 || k > max_threads_ || k == t) continue;
@@ -82,9 +86,6 @@ Status Tuner::coarse_sweep() {
     s.threads = k;
     s.crops_in_flight = defaults_.crops_in_flight * k / t;
     if (Status st = try_candidate(fmt::format("threads {}", k), s, 0); !st) return st;
-  }
-  for (std::size_t c = 1; c < codecs_.size(); ++c) {
-    if (Status st = try_candidate(codecs_[c].label, defaults_, c); !st) return st;
   }
   for (int per_thread : {1, 2, 8, 16}) {
     EngineSettings s = defaults_;

@@ -12,7 +12,7 @@
 namespace tessera::detail::png {
 
 inline constexpr std::size_t kSignatureBytes = 8;
-inline constexpr std::size_t kChunkFraming = 12;  // length, type, CRC
+inline constexpr std::size_t kChunkFraming = 12;     // length, type, CRC
 inline constexpr std::size_t kChunkHeaderBytes = 8;  // length, type
 inline constexpr std::size_t kIhdrBytes = kChunkFraming + 13;
 inline constexpr std::size_t kIendBytes = kChunkFraming;

@@ -63,8 +63,8 @@ Status validate_png(const EncodeOptions& options) {
   }
   const PngEncoderEntry& entry = entry_for(png.encoder);
   if (png.compression_level < 0 || png.compression_level > entry.max_level) {
-    const bool only_libdeflate = png.compression_level > entry.max_level &&
-                                 png.compression_level <= kLibdeflate.max_level;
+    const bool only_libdeflate =
+        png.compression_level > entry.max_level && png.compression_level <= kLibdeflate.max_level;
     return Error{ErrorCode::kInvalidArgument,
                  fmt::format("PNG compression level {} is out of range for {}; use 0..{}{}",
                              png.compression_level, to_string(png.encoder), entry.max_level,

@@ -8,7 +8,13 @@ namespace tessera::detail::png {
 namespace {
 
 // Filter type bytes (PNG specification, 9.2).
-enum FilterType : std::uint8_t { kTypeNone = 0, kTypeSub = 1, kTypeUp = 2, kTypeAvg = 3, kTypePaeth = 4 };
+enum FilterType : std::uint8_t {
+  kTypeNone = 0,
+  kTypeSub = 1,
+  kTypeUp = 2,
+  kTypeAvg = 3,
+  kTypePaeth = 4
+};
 constexpr FilterType kTypes[] = {kTypeNone, kTypeSub, kTypeUp, kTypeAvg, kTypePaeth};
 
 std::uint8_t type_of(PngFilter filter) noexcept {
@@ -35,8 +41,9 @@ inline std::uint8_t paeth(int a, int b, int c) noexcept {
 // the first), `bpp` the bytes per pixel; bytes left of the row count as zero. Written as
 // separate loops per filter with no dependency between outputs, so the compiler vectorises
 // the simple ones.
-void filter_row(std::uint8_t type, const std::uint8_t* row, const std::uint8_t* above,
-                std::size_t bytes, std::size_t bpp, std::uint8_t* out) noexcept {
+void filter_row(std::uint8_t type, const std::uint8_t* __restrict row,
+                const std::uint8_t* __restrict above, std::size_t bytes, std::size_t bpp,
+                std::uint8_t* __restrict out) noexcept {
   const std::size_t head = std::min(bpp, bytes);
   switch (type) {
     case kTypeNone: std::memcpy(out, row, bytes); return;
@@ -58,8 +65,7 @@ void filter_row(std::uint8_t type, const std::uint8_t* row, const std::uint8_t* 
       // Left and upper-left are zero on the first pixel, so the predictor is the byte above.
       for (std::size_t i = 0; i < head; ++i) out[i] = static_cast<std::uint8_t>(row[i] - above[i]);
       for (std::size_t i = head; i < bytes; ++i) {
-        out[i] = static_cast<std::uint8_t>(
-            row[i] - paeth(row[i - bpp], above[i], above[i - bpp]));
+        out[i] = static_cast<std::uint8_t>(row[i] - paeth(row[i - bpp], above[i], above[i - bpp]));
       }
       return;
   }
@@ -70,8 +76,8 @@ void filter_row(std::uint8_t type, const std::uint8_t* row, const std::uint8_t* 
 std::uint64_t signed_magnitude_sum(const std::uint8_t* bytes, std::size_t count) noexcept {
   std::uint64_t sum = 0;
   for (std::size_t i = 0; i < count; ++i) {
-    const int v = bytes[i];
-    sum += static_cast<std::uint64_t>(v < 128 ? v : 256 - v);
+    const auto v = static_cast<std::int8_t>(bytes[i]);
+    sum += static_cast<std::uint64_t>(v < 0 ? -v : v);
   }
   return sum;
 }

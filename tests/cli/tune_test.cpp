@@ -240,7 +240,9 @@ TEST_CASE("tune tries PNG level, filter and encoder by default and keeps the siz
           "[cli][tune]") {
   TempDir dir;
   write_photo(dir / "in.png", 256, 192, OutputFormat::kPng);
-  for (const int growth : {10, 0}) {
+  // No growth allowed: the faster PNG settings all write more bytes here, so this is where a
+  // size check that does not hold would show.
+  for (const int growth : {0}) {
     const CliOutcome tune = run_tessera(
         dir, fmt::format("tune in.png --tile 64 --time 8s --max-size-growth {} -o p.json", growth));
     INFO(tune.err);

@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include "child_process.hpp"
 #include "png_chunks.hpp"
@@ -125,12 +125,14 @@ std::vector<Chunk> chunks_of(const std::vector<std::uint8_t>& png) {
 }
 
 // The scanlines (filter byte, filtered row) of a PNG, inflated with libdeflate.
-std::vector<std::uint8_t> scanlines_of(const std::vector<std::uint8_t>& png, const ImageView& view) {
+std::vector<std::uint8_t> scanlines_of(const std::vector<std::uint8_t>& png,
+                                       const ImageView& view) {
   std::vector<std::uint8_t> zlib;
   for (const Chunk& chunk : chunks_of(png)) {
     if (chunk.type == "IDAT") zlib.insert(zlib.end(), chunk.data.begin(), chunk.data.end());
   }
-  std::vector<std::uint8_t> scanlines((view.row_bytes() + 1) * static_cast<std::size_t>(view.height));
+  std::vector<std::uint8_t> scanlines((view.row_bytes() + 1) *
+                                      static_cast<std::size_t>(view.height));
   libdeflate_decompressor* inflater = libdeflate_alloc_decompressor();
   REQUIRE(inflater != nullptr);
   const auto rc = libdeflate_zlib_decompress(inflater, zlib.data(), zlib.size(), scanlines.data(),
@@ -157,7 +159,8 @@ std::vector<std::uint8_t> libpng_encode(const ImageView& view) {
   image.format = static_cast<png_uint_32>(libpng_format(view.format));
   png_alloc_size_t size = 0;
   const auto stride = static_cast<png_int_32>(view.stride);  // in samples, one byte each
-  const int sized = png_image_write_to_memory(&image, nullptr, &size, 0, view.data, stride, nullptr);
+  const int sized =
+      png_image_write_to_memory(&image, nullptr, &size, 0, view.data, stride, nullptr);
   INFO("libpng: " << image.message);
   REQUIRE(sized != 0);
   std::vector<std::uint8_t> out(size);
@@ -186,8 +189,8 @@ TEST_CASE("libdeflate PNG is pixel-exact in libspng and libpng for every format,
       const ImageView crop = image.view().crop(5, 3, width, height);  // strided, offset
       for (PngFilter filter : kAllFilters) {
         for (int level : {0, 1, 6, 12}) {
-          INFO(to_string(format) << " " << width << "x" << height << " filter "
-                                 << to_string(filter) << " level " << level);
+          INFO(to_string(format) << " " << width << "x" << height << " filter " << to_string(filter)
+                                 << " level " << level);
           const auto png = encode_png(crop, deflate_options(level, filter));
           check_libspng_decodes(png, crop);
           check_libpng_decodes(png, crop);
@@ -222,8 +225,10 @@ TEST_CASE("every row carries the filter asked for, and adaptive chooses as libpn
     const OwnedImage image = photo(97, 31, format, 5);
     const ImageView view = image.view();
     INFO(to_string(format));
-    const std::pair<PngFilter, int> kFixed[] = {{PngFilter::kNone, 0}, {PngFilter::kSub, 1},
-                                                {PngFilter::kUp, 2},   {PngFilter::kAverage, 3},
+    const std::pair<PngFilter, int> kFixed[] = {{PngFilter::kNone, 0},
+                                                {PngFilter::kSub, 1},
+                                                {PngFilter::kUp, 2},
+                                                {PngFilter::kAverage, 3},
                                                 {PngFilter::kPaeth, 4}};
     for (const auto& [filter, type] : kFixed) {
       const auto filters = filter_bytes(encode_png(view, deflate_options(6, filter)), view);
@@ -231,7 +236,8 @@ TEST_CASE("every row carries the filter asked for, and adaptive chooses as libpn
     }
     // libpng's adaptive choice (minimum sum of absolute differences per row, ties to the
     // earlier filter) is the reference: the same rows must get the same filters.
-    const auto ours = filter_bytes(encode_png(view, deflate_options(6, PngFilter::kAdaptive)), view);
+    const auto ours =
+        filter_bytes(encode_png(view, deflate_options(6, PngFilter::kAdaptive)), view);
     const auto libpng = filter_bytes(libpng_encode(view), view);
     CHECK(ours == libpng);
     // A photo gets more than one filter; otherwise the comparison above proves little.
@@ -239,10 +245,9 @@ TEST_CASE("every row carries the filter asked for, and adaptive chooses as libpn
   }
 }
 
-TEST_CASE("the filtered rows equal libpng's, byte for byte, for every fixed filter",
-          "[codec][png]") {
+TEST_CASE("the filtered rows equal libspng's, byte for byte, for every filter", "[codec][png]") {
   // The scanlines are what is compressed; with the same filter they must not depend on the
-  // encoder. libspng at level 0 is the independent writer here.
+  // encoder. libspng, which filters rows itself too, is the independent writer here.
   for (PixelFormat format : kAllFormats) {
     const OwnedImage image = photo(23, 11, format, 6);
     for (PngFilter filter : kAllFilters) {
@@ -250,8 +255,8 @@ TEST_CASE("the filtered rows equal libpng's, byte for byte, for every fixed filt
       EncodeOptions spng = deflate_options(0, filter);
       spng.png.encoder = PngEncoderLibrary::kLibspng;
       const auto reference = scanlines_of(encode_png(image.view(), spng), image.view());
-      const auto ours = scanlines_of(encode_png(image.view(), deflate_options(9, filter)),
-                                     image.view());
+      const auto ours =
+          scanlines_of(encode_png(image.view(), deflate_options(9, filter)), image.view());
       CHECK(ours == reference);
     }
   }
@@ -279,8 +284,7 @@ TEST_CASE("libdeflate PNG fits its bound on noise, and a short buffer is refused
                             [](std::uint8_t b) { return b == kCanary; }));
           // One byte short of what it needs: an error, and nothing written past the span.
           std::fill(out.begin(), out.end(), kCanary);
-          auto short_size =
-              encoder->encode(noise.view(), options, {out.data(), *size - 1});
+          auto short_size = encoder->encode(noise.view(), options, {out.data(), *size - 1});
           REQUIRE_FALSE(short_size.ok());
           CHECK(short_size.error().code == ErrorCode::kBufferTooSmall);
           CHECK(std::all_of(out.begin() + static_cast<std::ptrdiff_t>(*size - 1), out.end(),
@@ -298,8 +302,8 @@ TEST_CASE("a zlib stream cut into several IDAT chunks decodes the same", "[codec
   const auto chunks = chunks_of(whole);
   REQUIRE(chunks.size() == 3);
   const std::vector<std::uint8_t>& stream = chunks[1].data;
-  for (std::size_t max_chunk : {std::size_t{1}, std::size_t{100}, stream.size() - 1,
-                                stream.size(), stream.size() + 1}) {
+  for (std::size_t max_chunk :
+       {std::size_t{1}, std::size_t{100}, stream.size() - 1, stream.size(), stream.size() + 1}) {
     INFO("chunks of " << max_chunk << " bytes for a stream of " << stream.size());
     std::vector<std::uint8_t> out(detail::png::file_size_for_stream(stream.size(), max_chunk));
     detail::png::write_head(out, image.width, image.height, PixelFormat::kRgb8);
@@ -317,8 +321,7 @@ TEST_CASE("a zlib stream cut into several IDAT chunks decodes the same", "[codec
   }
 }
 
-TEST_CASE("libdeflate PNG options are checked with messages that say what to use",
-          "[codec][png]") {
+TEST_CASE("libdeflate PNG options are checked with messages that say what to use", "[codec][png]") {
   EncodeOptions options = deflate_options(12);
   CHECK(validate(options).ok());
   options.png.compression_level = 13;
@@ -359,7 +362,8 @@ TEST_CASE("pngcheck finds nothing wrong in libdeflate PNGs", "[codec][png]") {
       for (int level : {0, 6, 12}) {
         const std::string name =
             fmt::format("{}_{}_{}.png", static_cast<int>(format), to_string(filter), level);
-        test::write_bytes(dir.path() / name, encode_png(image.view(), deflate_options(level, filter)));
+        test::write_bytes(dir.path() / name,
+                          encode_png(image.view(), deflate_options(level, filter)));
         files.push_back(name);
       }
     }
