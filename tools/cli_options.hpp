@@ -26,7 +26,11 @@ struct EncodeArgs {
   int png_level = 6;
   std::string png_filter = "all";
   std::string png_strategy = "default";
+  std::string lossless;  // --lossless: "" (off), "on" or "auto"
 };
+
+// The engine's lossless mode for --lossless ("on", "auto" or not given).
+LosslessMode lossless_mode(const EncodeArgs& args);
 
 struct OutputArgs {
   std::string out;  // empty: null sink; "-": tar to stdout; "*.tar": shards; else a directory

@@ -97,6 +97,7 @@ def crop(
     auto_orient: bool = False,
     max_pixels: int = 1073741824,
     allow_truncated: bool = False,
+    lossless: bool | Literal["auto"] = False,
 ) -> CropIterator: ...
 def tile(
     src: Source,
@@ -121,6 +122,7 @@ def tile(
     auto_orient: bool = False,
     max_pixels: int = 1073741824,
     allow_truncated: bool = False,
+    lossless: bool | Literal["auto"] = False,
 ) -> CropIterator: ...
 def random(
     src: Source,
@@ -143,6 +145,7 @@ def random(
     auto_orient: bool = False,
     max_pixels: int = 1073741824,
     allow_truncated: bool = False,
+    lossless: bool | Literal["auto"] = False,
 ) -> CropIterator: ...
 def run(
     jobs: Union[Path, Iterable[Mapping[str, Any]]],
