@@ -119,9 +119,8 @@ class JpegCoefficientEncoder final : public CoefficientEncoder {
     destination_.data = out.data();
     destination_.size = out.size();
     reset_warnings(errors_);
-    const bool ok =
-        guarded_configure(&cinfo_, &errors_, &crop, &options, &standard_tables_) &&
-        guarded_write(&cinfo_, &errors_, handles_.data());
+    const bool ok = guarded_configure(&cinfo_, &errors_, &crop, &options, &standard_tables_) &&
+                    guarded_write(&cinfo_, &errors_, handles_.data());
     if (!ok || destination_.overflowed) {
       jpeg_abort_compress(&cinfo_);  // a clean state for the next crop
       if (destination_.overflowed) {
@@ -176,8 +175,7 @@ class JpegCoefficientEncoder final : public CoefficientEncoder {
   }
 
   static JBLOCKARRAY access_crop_rows(j_common_ptr cinfo, jvirt_barray_ptr array,
-                                      JDIMENSION start_row, JDIMENSION num_rows,
-                                      boolean writable) {
+                                      JDIMENSION start_row, JDIMENSION num_rows, boolean writable) {
     auto* self = static_cast<JpegCoefficientEncoder*>(cinfo->client_data);
     for (std::size_t c = 0; c < self->handles_.size(); ++c) {
       if (array != self->handles_[c]) continue;

@@ -139,11 +139,12 @@ class JpegCoefficientReader final : public CoefficientReader {
     const int rows = std::min(max_rows, layout_.mcu_rows - rows_read_);
     for (int i = 0; i < rows; ++i) {
       auto* row = reinterpret_cast<std::int16_t*>(dst + static_cast<std::size_t>(i) * row_stride);
-      Status ok = scan_ ? scan_->decode_row(row)
-                        : (guarded_copy_row(&cinfo_, &errors_, whole_, &layout_, rows_read_, row)
-                               ? Status{}
-                               : Status{Error{decode_error_code(errors_.error_code),
-                                              errors_.error_message}});
+      Status ok =
+          scan_
+              ? scan_->decode_row(row)
+              : (guarded_copy_row(&cinfo_, &errors_, whole_, &layout_, rows_read_, row)
+                     ? Status{}
+                     : Status{Error{decode_error_code(errors_.error_code), errors_.error_message}});
       if (!ok) return fail(rows_read_, std::move(ok).error());
       ++rows_read_;
     }
@@ -208,21 +209,18 @@ class JpegCoefficientReader final : public CoefficientReader {
       sc.ac_table = comp->ac_tbl_no;
       for (const bool dc : {true, false}) {
         const int slot = dc ? sc.dc_table : sc.ac_table;
-        const JHUFF_TBL* table =
-            dc ? cinfo_.dc_huff_tbl_ptrs[slot] : cinfo_.ac_huff_tbl_ptrs[slot];
+        const JHUFF_TBL* table = dc ? cinfo_.dc_huff_tbl_ptrs[slot] : cinfo_.ac_huff_tbl_ptrs[slot];
         Status built = tables_[static_cast<std::size_t>((dc ? 0 : 4) + slot)].build(
             std::span<const std::uint8_t, 17>(table->bits, 17),
             std::span<const std::uint8_t>(table->huffval, 256), dc);
         if (!built) {
-          return Error{ErrorCode::kCorruptData,
-                       fmt::format("{}: {}; the file is damaged", input_.name(),
-                                   built.error().message)};
+          return Error{ErrorCode::kCorruptData, fmt::format("{}: {}; the file is damaged",
+                                                            input_.name(), built.error().message)};
         }
       }
     }
-    bits_.emplace(*bytes_,
-                  std::span<const std::uint8_t>(source_.pub.next_input_byte,
-                                                source_.pub.bytes_in_buffer));
+    bits_.emplace(*bytes_, std::span<const std::uint8_t>(source_.pub.next_input_byte,
+                                                         source_.pub.bytes_in_buffer));
     scan_.emplace(layout_,
                   std::span<const BaselineScan::ScanComponent>(
                       components.data(), static_cast<std::size_t>(cinfo_.comps_in_scan)),
@@ -256,9 +254,9 @@ class JpegCoefficientReader final : public CoefficientReader {
 
   Error fail(int row, Error error) {
     const int top = row * layout_.mcu_height();
-    error.message = fmt::format("{}: MCU row {} (pixel rows {}..{}): {}", input_.name(), row, top,
-                                std::min(top + layout_.mcu_height(), layout_.height) - 1,
-                                error.message);
+    error.message =
+        fmt::format("{}: MCU row {} (pixel rows {}..{}): {}", input_.name(), row, top,
+                    std::min(top + layout_.mcu_height(), layout_.height) - 1, error.message);
     if (error.code == ErrorCode::kTruncatedData) {
       error.message += "; the file ends early, re-fetch it";
     } else if (error.code == ErrorCode::kCorruptData) {
@@ -287,7 +285,8 @@ class JpegCoefficientReader final : public CoefficientReader {
                                : ErrorCode::kCorruptData;
     reset_warnings(errors_);
     if (!damaged || options_.allow_truncated) return {};
-    return Error{code, fmt::format("{}: {}; the JPEG is damaged, re-fetch it", input_.name(), text)};
+    return Error{code,
+                 fmt::format("{}: {}; the JPEG is damaged, re-fetch it", input_.name(), text)};
   }
 
   InputBytes input_;

@@ -54,7 +54,8 @@ Status HuffmanTable::build(std::span<const std::uint8_t, 17> bits,
     max_code[static_cast<std::size_t>(length)] = count == 0 ? -1 : code - 1;
     // The all-ones code of a length is reserved, so `code` may not reach 2^length.
     if (code >= (std::int32_t{1} << length)) {
-      return Error{ErrorCode::kCorruptData, "a Huffman table has more codes than its lengths allow"};
+      return Error{ErrorCode::kCorruptData,
+                   "a Huffman table has more codes than its lengths allow"};
     }
     code <<= 1;
   }
@@ -168,8 +169,8 @@ int BaselineScan::decode_symbol(const HuffmanTable& table) {
 }
 
 // F.2.2: the DC difference, then run/size pairs for the AC coefficients in zigzag order.
-bool BaselineScan::decode_block(std::int16_t* block, const HuffmanTable& dc,
-                                const HuffmanTable& ac, int& predictor) {
+bool BaselineScan::decode_block(std::int16_t* block, const HuffmanTable& dc, const HuffmanTable& ac,
+                                int& predictor) {
   std::memset(block, 0, kBlockBytes);
   const int dc_size = decode_symbol(dc);
   if (dc_size < 0) return false;
@@ -244,8 +245,7 @@ Status BaselineScan::decode_row(std::int16_t* dst) {
       for (int x = 0; x < c.width_in_blocks; ++x) {
         if (Status ok = before_mcu(); !ok) return ok;
         if (!decode_block(block_at(c, r, x), tables_[static_cast<std::size_t>(sc.dc_table)],
-                          tables_[4 + static_cast<std::size_t>(sc.ac_table)],
-                          predictors_[0]) ||
+                          tables_[4 + static_cast<std::size_t>(sc.ac_table)], predictors_[0]) ||
             bits_.overran()) {
           return bad_data("a code no table has, or a coefficient past the block's 64");
         }

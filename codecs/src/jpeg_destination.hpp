@@ -81,7 +81,7 @@ struct StandardHuffmanTables {
 };
 
 inline bool guarded_capture_standard_tables(jpeg_compress_struct* cinfo, JpegErrorManager* errors,
-                                     StandardHuffmanTables* tables) {
+                                            StandardHuffmanTables* tables) {
   if (setjmp(errors->jump) != 0) return false;
   cinfo->in_color_space = JCS_RGB;
   cinfo->input_components = 3;
@@ -96,7 +96,8 @@ inline bool guarded_capture_standard_tables(jpeg_compress_struct* cinfo, JpegErr
 // Optimised coding rewrites the Huffman tables in place, and libjpeg-turbo's
 // jpeg_set_defaults keeps any table that already exists, so the next crop would inherit the
 // previous crop's tables. Copying the standard ones back costs no allocation per crop.
-inline void restore_standard_tables(jpeg_compress_struct* cinfo, const StandardHuffmanTables& tables) {
+inline void restore_standard_tables(jpeg_compress_struct* cinfo,
+                                    const StandardHuffmanTables& tables) {
   for (int i = 0; i < 2; ++i) {
     if (cinfo->dc_huff_tbl_ptrs[i] != nullptr) *cinfo->dc_huff_tbl_ptrs[i] = tables.dc[i];
     if (cinfo->ac_huff_tbl_ptrs[i] != nullptr) *cinfo->ac_huff_tbl_ptrs[i] = tables.ac[i];

@@ -16,8 +16,7 @@ bool inside(const Roi& roi, const CoefficientLayout& layout) {
 }
 
 bool on_grid(const Roi& roi, const CoefficientLayout& layout) {
-  return inside(roi, layout) && roi.x % layout.mcu_width() == 0 &&
-         roi.y % layout.mcu_height() == 0;
+  return inside(roi, layout) && roi.x % layout.mcu_width() == 0 && roi.y % layout.mcu_height() == 0;
 }
 
 // "4:2:0", "gray", ...: what a user recognises, for messages.
@@ -37,7 +36,8 @@ std::string sampling_name(const CoefficientLayout& layout) {
 }
 
 Error refuse(const JobState& job, const char* what) {
-  return Error{ErrorCode::kInvalidArgument, fmt::format("{}: --lossless {}", job.info.source, what)};
+  return Error{ErrorCode::kInvalidArgument,
+               fmt::format("{}: --lossless {}", job.info.source, what)};
 }
 
 Status check_lossless_job(const JobState& job) {
@@ -110,8 +110,9 @@ Status open_lossless_job(JobState& job, const EngineOptions& options, const Sink
   if (!input) return std::move(input).error();
   if (detect_format(input->head()) != ContainerFormat::kJpeg) {
     if (job.job.lossless == LosslessMode::kAuto) return open_pixel_job(job, options, sink);
-    return refuse(job, "cuts JPEG input only; use --lossless=auto to cut other formats from "
-                       "pixels");
+    return refuse(job,
+                  "cuts JPEG input only; use --lossless=auto to cut other formats from "
+                  "pixels");
   }
   job.bytes_in = input->size().value_or(0);
   auto reader = open_coefficient_reader(*input, options.decode);
@@ -158,8 +159,9 @@ Status open_lossless_job(JobState& job, const EngineOptions& options, const Sink
   const int capacity =
       std::min(layout.mcu_rows * mcu_height, 2 * tallest + job.band_rows) + mcu_height;
   if (job.crop_count > 0) {
-    const std::size_t per_row = (layout.mcu_row_bytes() + static_cast<std::size_t>(mcu_height) - 1) /
-                                static_cast<std::size_t>(mcu_height);
+    const std::size_t per_row =
+        (layout.mcu_row_bytes() + static_cast<std::size_t>(mcu_height) - 1) /
+        static_cast<std::size_t>(mcu_height);
     auto window = BandWindow::create((per_row + 1) / 2 * 2, capacity);
     if (!window) {
       return Error{window.error().code,
@@ -186,10 +188,10 @@ Result<int> decode_coefficient_band(JobState& job) {
       job.coefficient_window.stride() * static_cast<std::size_t>(mcu_height), mcu_rows);
   if (!got) return std::move(got).error();
   if (*got != mcu_rows) {
-    return Error{ErrorCode::kTruncatedData,
-                 fmt::format("{}: the coefficient reader stopped at MCU row {} of {}",
-                             job.info.source, job.coefficients->mcu_rows_read(),
-                             job.layout.mcu_rows)};
+    return Error{
+        ErrorCode::kTruncatedData,
+        fmt::format("{}: the coefficient reader stopped at MCU row {} of {}", job.info.source,
+                    job.coefficients->mcu_rows_read(), job.layout.mcu_rows)};
   }
   for (int done = 0; job.decoder && done < wanted;) {
     const int row = first + done;
@@ -217,11 +219,11 @@ CoefficientCrop coefficient_crop(const JobState& job, const Roi& roi) {
 Error unaligned_crop_error(const JobState& job, const Roi& roi) {
   const CoefficientLayout& layout = job.layout;
   if (!inside(roi, layout)) {
-    return Error{ErrorCode::kOutOfBounds,
-                 fmt::format("{}: crop {}x{} at ({}, {}) reaches outside the {}x{} image, and a "
-                             "lossless crop cannot be padded; use --edge clip or drop",
-                             job.info.source, roi.w, roi.h, roi.x, roi.y, layout.width,
-                             layout.height)};
+    return Error{
+        ErrorCode::kOutOfBounds,
+        fmt::format("{}: crop {}x{} at ({}, {}) reaches outside the {}x{} image, and a "
+                    "lossless crop cannot be padded; use --edge clip or drop",
+                    job.info.source, roi.w, roi.h, roi.x, roi.y, layout.width, layout.height)};
   }
   return Error{ErrorCode::kInvalidArgument,
                fmt::format("{}: crop {}x{} at ({}, {}) is not on this JPEG's {}x{} MCU grid ({}): "

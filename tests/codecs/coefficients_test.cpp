@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include "tessera/codecs/coefficients.hpp"
 #include "test_images.hpp"
@@ -35,8 +35,8 @@ Result<ReadAll> read_all(const Bytes& bytes, int step, const DecodeOptions& opti
   all.rows.assign(all.stride * static_cast<std::size_t>(all.layout.mcu_rows), 0xA5);
   while ((*reader)->mcu_rows_read() < all.layout.mcu_rows) {
     const int done = (*reader)->mcu_rows_read();
-    auto got = (*reader)->read_mcu_rows(all.rows.data() + static_cast<std::size_t>(done) * all.stride,
-                                        all.stride, step);
+    auto got = (*reader)->read_mcu_rows(
+        all.rows.data() + static_cast<std::size_t>(done) * all.stride, all.stride, step);
     if (!got) return std::move(got).error();
     if (*got == 0) return Error{ErrorCode::kInternal, "reader stopped early"};
   }
@@ -59,8 +59,9 @@ std::string first_difference(const ReadAll& all, const test::JpegCoefficients& e
   for (int c = 0; c < all.layout.components; ++c) {
     const auto& want = expected.components[static_cast<std::size_t>(c)];
     const auto& got = all.layout.component[static_cast<std::size_t>(c)];
-    if (want.width_in_blocks != got.width_in_blocks || want.height_in_blocks != got.height_in_blocks ||
-        want.h != got.h || want.v != got.v || want.id != got.id)
+    if (want.width_in_blocks != got.width_in_blocks ||
+        want.height_in_blocks != got.height_in_blocks || want.h != got.h || want.v != got.v ||
+        want.id != got.id)
       return fmt::format("component {} geometry", c);
     if (!std::equal(all.layout.quant[static_cast<std::size_t>(got.quant_table)].begin(),
                     all.layout.quant[static_cast<std::size_t>(got.quant_table)].end(),
@@ -187,8 +188,10 @@ TEST_CASE("every crop of the coefficient encoder has exactly the source's blocks
           const int w = std::min(layout.width - x, x % (2 * mw) == 0 ? mw + 3 : 2 * mw);
           const int h = std::min(layout.height - y, y % (2 * mh) == 0 ? mh : mh + 5);
           INFO(fmt::format("crop {}x{} at {},{} progressive {}", w, h, x, y, progressive));
-          CoefficientCrop crop{&layout, all->rows.data() + static_cast<std::size_t>(y / mh) * all->stride,
-                               all->stride, x / mw, w, h};
+          CoefficientCrop crop{
+              &layout,     all->rows.data() + static_cast<std::size_t>(y / mh) * all->stride,
+              all->stride, x / mw,
+              w,           h};
           Bytes out(max_coefficient_encoded_size(layout, w, h));
           JpegOptions options;
           options.progressive = progressive;

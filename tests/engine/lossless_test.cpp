@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include "tessera/codecs/coefficients.hpp"
 #include "tessera/engine/engine.hpp"
@@ -146,8 +146,8 @@ bool decode_into(const Bytes* bytes, bool fancy, Decoded* out) {
   out->channels = cinfo.output_components;
   out->pixels.resize(static_cast<std::size_t>(out->width) * out->height * out->channels);
   while (cinfo.output_scanline < cinfo.output_height) {
-    JSAMPROW row = out->pixels.data() + static_cast<std::size_t>(cinfo.output_scanline) *
-                                            out->width * out->channels;
+    JSAMPROW row = out->pixels.data() +
+                   static_cast<std::size_t>(cinfo.output_scanline) * out->width * out->channels;
     jpeg_read_scanlines(&cinfo, &row, 1);
   }
   jpeg_finish_decompress(&cinfo);
@@ -265,8 +265,8 @@ TEST_CASE("unaligned lossless crops fail with the grid named, or go through pixe
     REQUIRE(sink.failures.size() == 2);
     for (const auto& failure : sink.failures) {
       CHECK((failure.index == 2 || failure.index == 3));
-      CHECK_THAT(failure.message, Catch::Contains("16x16 MCU grid") &&
-                                      Catch::Contains("4:2:0") && Catch::Contains("--lossless=auto"));
+      CHECK_THAT(failure.message, Catch::Contains("16x16 MCU grid") && Catch::Contains("4:2:0") &&
+                                      Catch::Contains("--lossless=auto"));
     }
   }
   SECTION("--lossless=auto cuts unaligned crops from pixels, as the pixel path does") {
@@ -281,8 +281,7 @@ TEST_CASE("unaligned lossless crops fail with the grid named, or go through pixe
     CHECK(sink.crops.at(2) == pixels.crops.at(2));
     CHECK(sink.crops.at(3) == pixels.crops.at(3));
     CHECK(sink.crops.at(0) != pixels.crops.at(0));
-    check_same_blocks(sink.crops.at(1).bytes, rois.rois[1].roi,
-                      test::libjpeg_coefficients(source));
+    check_same_blocks(sink.crops.at(1).bytes, rois.rois[1].roi, test::libjpeg_coefficients(source));
   }
 }
 
@@ -298,8 +297,8 @@ TEST_CASE("lossless refuses what needs pixels or another format, naming the opti
                                            EncodeOptions{OutputFormat::kPng, {}, {}});
   REQUIRE(png_source.ok());
   not_jpeg.input = InputBytes::from_vector(*png_source, "source.png");
-  for (const auto& [job, words] : {std::pair{&png, "JPEG only"}, {&blank, "--skip-blank"},
-                                   {&not_jpeg, "--lossless=auto"}}) {
+  for (const auto& [job, words] :
+       {std::pair{&png, "JPEG only"}, {&blank, "--skip-blank"}, {&not_jpeg, "--lossless=auto"}}) {
     RecordingSink sink;
     const RunStats stats = run(*job, sink);
     CHECK(stats.jobs_failed == 1);
@@ -324,12 +323,13 @@ TEST_CASE("damaged entropy data fails its lossless job cleanly, keeping crops ab
     RecordingSink sink;
     const RunStats stats = run(lossless_job(*bytes, clipped_grid(64, 32)), sink, 2, 16);
     CHECK(stats.jobs_failed == 1);
-    CHECK(stats.crops > 0);       // the crops above the damage were cut
+    CHECK(stats.crops > 0);  // the crops above the damage were cut
     CHECK(stats.crops < 16);
     CHECK(stats.crops + stats.crops_failed == 16);
     REQUIRE(!sink.failures.empty());
-    CHECK_THAT(sink.failures.front().message,
-               Catch::Contains(words) && Catch::Contains("source.jpg") && Catch::Contains("MCU row"));
+    CHECK_THAT(sink.failures.front().message, Catch::Contains(words) &&
+                                                  Catch::Contains("source.jpg") &&
+                                                  Catch::Contains("MCU row"));
     const test::JpegCoefficients source = test::libjpeg_coefficients(good);
     for (const auto& [index, crop] : sink.crops) check_same_blocks(crop.bytes, crop.roi, source);
   }

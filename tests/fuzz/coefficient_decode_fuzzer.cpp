@@ -20,7 +20,8 @@ void encode_crops(const tessera::CoefficientLayout& layout, const std::uint8_t* 
                   std::size_t stride) {
   auto encoder = tessera::make_coefficient_encoder();
   const int w = layout.width, h = layout.height;
-  for (const auto& [cw, ch] : {std::pair{w, h}, std::pair{std::max(1, w - 3), std::max(1, h - 5)}}) {
+  for (const auto& [cw, ch] :
+       {std::pair{w, h}, std::pair{std::max(1, w - 3), std::max(1, h - 5)}}) {
     std::vector<std::uint8_t> out(tessera::max_coefficient_encoded_size(layout, cw, ch));
     tessera::CoefficientCrop crop{&layout, rows, stride, 0, cw, ch};
     tessera::JpegOptions options;
@@ -38,7 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   tessera::DecodeOptions options;
   options.max_pixels = kMaxPixels;
   options.allow_truncated = (size & 1) != 0;
-  auto reader = tessera::open_coefficient_reader(tessera::InputBytes::borrow(bytes, "fuzz"), options);
+  auto reader =
+      tessera::open_coefficient_reader(tessera::InputBytes::borrow(bytes, "fuzz"), options);
   if (!reader) return 0;
   const tessera::CoefficientLayout& layout = (*reader)->layout();
   const std::size_t stride = layout.mcu_row_bytes();

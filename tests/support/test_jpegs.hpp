@@ -63,7 +63,8 @@ inline void quiet(j_common_ptr /*cinfo*/, int /*level*/) {}
 inline std::uint8_t sample(const JpegSpec& spec, int x, int y, int c) {
   // Smooth gradients plus noise: realistic sizes, and every coefficient position used.
   std::uint32_t h = spec.seed * 2654435761u ^ static_cast<std::uint32_t>(x * 73856093) ^
-                    static_cast<std::uint32_t>(y * 19349663) ^ static_cast<std::uint32_t>(c * 83492791);
+                    static_cast<std::uint32_t>(y * 19349663) ^
+                    static_cast<std::uint32_t>(c * 83492791);
   h ^= h >> 13;
   h *= 0x5bd1e995u;
   h ^= h >> 15;
@@ -199,9 +200,26 @@ inline std::vector<JpegSpec> lossless_sources() {
   add({"420 restart 1", 97, 66, JCS_RGB, JCS_YCbCr, {{2, 2}, {1, 1}, {1, 1}}, 1});
   add({"420 restart 5", 130, 49, JCS_RGB, JCS_YCbCr, {{2, 2}, {1, 1}, {1, 1}}, 5});
   add({"gray restart 7", 65, 40, JCS_GRAYSCALE, JCS_GRAYSCALE, {{1, 1}}, 7});
-  add({"422 optimized", 64, 64, JCS_RGB, JCS_YCbCr, {{2, 1}, {1, 1}, {1, 1}}, 0, false, false,
+  add({"422 optimized",
+       64,
+       64,
+       JCS_RGB,
+       JCS_YCbCr,
+       {{2, 1}, {1, 1}, {1, 1}},
+       0,
+       false,
+       false,
        true});
-  add({"420 q100", 48, 48, JCS_RGB, JCS_YCbCr, {{2, 2}, {1, 1}, {1, 1}}, 0, false, false, false,
+  add({"420 q100",
+       48,
+       48,
+       JCS_RGB,
+       JCS_YCbCr,
+       {{2, 2}, {1, 1}, {1, 1}},
+       0,
+       false,
+       false,
+       false,
        100});
   add({"420 progressive", 90, 60, JCS_RGB, JCS_YCbCr, {{2, 2}, {1, 1}, {1, 1}}, 0, true});
   add({"444 arithmetic", 60, 44, JCS_RGB, JCS_YCbCr, {{1, 1}, {1, 1}, {1, 1}}, 0, false, true});

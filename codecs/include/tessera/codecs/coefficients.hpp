@@ -26,11 +26,11 @@ inline constexpr std::size_t kBlockBytes = kBlockCoefficients * sizeof(std::int1
 enum class JpegColorModel : std::uint8_t { kGray, kYCbCr, kRgb, kCmyk, kYcck };
 
 struct CoefficientComponent {
-  int id = 0;                     // the component identifier in the file
-  int h = 1;                      // sampling factors
+  int id = 0;  // the component identifier in the file
+  int h = 1;   // sampling factors
   int v = 1;
-  int quant_table = 0;            // index into CoefficientLayout::quant
-  int width_in_blocks = 0;        // blocks that hold image data
+  int quant_table = 0;      // index into CoefficientLayout::quant
+  int width_in_blocks = 0;  // blocks that hold image data
   int height_in_blocks = 0;
   int blocks_per_row = 0;         // stored per block row: MCU columns x h, edge padding included
   std::size_t offset_blocks = 0;  // where the component's v block rows start in an MCU row
