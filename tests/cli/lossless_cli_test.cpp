@@ -65,7 +65,7 @@ TEST_CASE("tessera tile --lossless writes what jpegtran -crop writes, tile by ti
   }
 }
 
-TEST_CASE("--lossless refuses -q, --subsampling, --edge pad and -f png as usage errors",
+TEST_CASE("lossless refuses -q, --subsampling, --edge pad and -f png as usage errors",
           "[cli][lossless]") {
   test::TempDir dir;
   test::write_bytes(dir / "src.jpg",
