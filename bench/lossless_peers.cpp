@@ -89,7 +89,8 @@ int run_tjtransform(const std::string& path, int tile) {
 
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
-  if (mode == "opencv" && argc == 5) return run_opencv(argv[2], std::atoi(argv[3]), std::atoi(argv[4]));
+  if (mode == "opencv" && argc == 5)
+    return run_opencv(argv[2], std::atoi(argv[3]), std::atoi(argv[4]));
   if (mode == "tjtransform" && argc == 4) return run_tjtransform(argv[2], std::atoi(argv[3]));
   std::fprintf(stderr,
                "usage: tessera_lossless_peers opencv FILE TILE QUALITY\n"
