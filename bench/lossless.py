@@ -89,6 +89,14 @@ def main():
             crops, total = parse(out)
             results[name] = {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": rss,
                              "crops": crops, "bytes": total}
+            if "--json" in argv:
+                # DESIGN's bound for tessera: max(H, (H + W) / c), H the (entropy) decode on
+                # one thread, W the encodes summed over threads, c the threads.
+                summary = last_json(out)
+                h, w = summary["decode_s"], summary["encode_cpu_s"]
+                bound = max(h, (h + w) / args.threads)
+                results[name].update({"decode_s": h, "encode_cpu_s": w, "bound_s": bound,
+                                      "efficiency": bound / wall})
 
         tessera_counts = lambda out: (last_json(out)["crops"], last_json(out)["bytes_out"])
         peer_counts = lambda out: (last_json(out)["crops"], last_json(out)["bytes"])
@@ -131,6 +139,11 @@ def main():
             print(f"{name:26} {r['wall_s']:8.2f} {r['cpu_s']:8.2f} {r['peak_rss_mb']:12.0f} "
                   f"{r['bytes'] / 1e6:8.1f} {r['wall_s'] / lossless['wall_s']:8.1f}x")
         print("speed-up: that side's wall time over tessera --lossless's")
+        for name, r in results.items():
+            if "bound_s" in r:
+                print(f"{name}: decode {r['decode_s']:.2f} s, encodes {r['encode_cpu_s']:.2f} s "
+                      f"CPU, bound max(H, (H+W)/c) {r['bound_s']:.2f} s, efficiency "
+                      f"{r['efficiency']:.2f} (bound / wall, start-up included)")
         if args.json:
             with open(args.json, "w") as f:
                 json.dump({"width": width, "height": height, "tile": args.tile,
