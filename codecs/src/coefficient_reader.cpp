@@ -82,6 +82,10 @@ bool is_single_baseline_scan(const jpeg_decompress_struct& cinfo) {
   if (cinfo.Ss != 0 || cinfo.Se != DCTSIZE2 - 1 || cinfo.Ah != 0 || cinfo.Al != 0) return false;
   for (int i = 0; i < cinfo.comps_in_scan; ++i) {
     const jpeg_component_info* comp = cinfo.cur_comp_info[i];
+    // The SOS marker gives 4-bit table numbers, which libjpeg checks only when decoding starts.
+    if (comp->dc_tbl_no < 0 || comp->dc_tbl_no >= NUM_HUFF_TBLS || comp->ac_tbl_no < 0 ||
+        comp->ac_tbl_no >= NUM_HUFF_TBLS)
+      return false;
     if (cinfo.dc_huff_tbl_ptrs[comp->dc_tbl_no] == nullptr ||
         cinfo.ac_huff_tbl_ptrs[comp->ac_tbl_no] == nullptr)
       return false;
@@ -185,7 +189,9 @@ class JpegCoefficientReader final : public CoefficientReader {
       out.blocks_per_row = l.mcu_columns * out.h;
       out.offset_blocks = offset;
       offset += static_cast<std::size_t>(out.v) * static_cast<std::size_t>(out.blocks_per_row);
-      const JQUANT_TBL* table = cinfo_.quant_tbl_ptrs[in.quant_tbl_no];
+      // The SOF marker's table number is a byte, which libjpeg checks only when decoding starts.
+      const bool known = in.quant_tbl_no >= 0 && in.quant_tbl_no < NUM_QUANT_TBLS;
+      const JQUANT_TBL* table = known ? cinfo_.quant_tbl_ptrs[in.quant_tbl_no] : nullptr;
       if (table == nullptr) {
         return Error{ErrorCode::kCorruptData,
                      fmt::format("{}: component {} uses quantisation table {}, which the file "

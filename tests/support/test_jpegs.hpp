@@ -62,9 +62,9 @@ inline void quiet(j_common_ptr /*cinfo*/, int /*level*/) {}
 
 inline std::uint8_t sample(const JpegSpec& spec, int x, int y, int c) {
   // Smooth gradients plus noise: realistic sizes, and every coefficient position used.
-  std::uint32_t h = spec.seed * 2654435761u ^ static_cast<std::uint32_t>(x * 73856093) ^
-                    static_cast<std::uint32_t>(y * 19349663) ^
-                    static_cast<std::uint32_t>(c * 83492791);
+  std::uint32_t h = spec.seed * 2654435761u ^ static_cast<std::uint32_t>(x) * 73856093u ^
+                    static_cast<std::uint32_t>(y) * 19349663u ^
+                    static_cast<std::uint32_t>(c) * 83492791u;
   h ^= h >> 13;
   h *= 0x5bd1e995u;
   h ^= h >> 15;
