@@ -9,6 +9,7 @@ packages=(
   libopencv-core-dev libopencv-imgcodecs-dev
   libbenchmark-dev catch2
   libcli11-dev nlohmann-json3-dev libfmt-dev libarchive-dev libdeflate-dev libpng-dev pngcheck
+  libjpeg-turbo-progs
   tar python3 time
   python3-dev pybind11-dev python3-numpy python3-pytest python3-opencv
   python3-venv python3-pip python3-setuptools python3-wheel

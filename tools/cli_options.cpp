@@ -316,6 +316,11 @@ Result<EncodeOptions> encode_options_from(const EncodeArgs& args, ContainerForma
   return options;
 }
 
+LosslessMode lossless_mode(const EncodeArgs& args) {
+  if (args.lossless.empty()) return LosslessMode::kOff;
+  return args.lossless == "auto" ? LosslessMode::kAuto : LosslessMode::kOn;
+}
+
 EngineOptions engine_options_from(const RunArgs& args) {
   EngineOptions options;
   options.threads = args.threads;

@@ -27,7 +27,11 @@ struct EncodeArgs {
   std::string png_filter = "all";
   std::string png_strategy = "default";
   std::string png_encoder = "libdeflate";
+  std::string lossless;  // --lossless: "" (off), "on" or "auto"
 };
+
+// The engine's lossless mode for --lossless ("on", "auto" or not given).
+LosslessMode lossless_mode(const EncodeArgs& args);
 
 struct OutputArgs {
   std::string out;  // empty: null sink; "-": tar to stdout; "*.tar": shards; else a directory

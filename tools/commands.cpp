@@ -105,6 +105,34 @@ Status check_encode_args(const EncodeArgs& args) {
   return {};
 }
 
+// --lossless copies the source's coefficients as stored: whatever needs pixels, or another
+// output format, cannot go with it.
+Status check_lossless_args(const PlanSpec& plan, const CommonArgs& common) {
+  if (common.encode.lossless.empty()) return {};
+  const auto refuse = [](const std::string& message) {
+    return Status{Error{ErrorCode::kInvalidArgument, message}};
+  };
+  auto options = encode_options_from(common.encode, ContainerFormat::kJpeg);
+  if (options && options->format != OutputFormat::kJpeg) {
+    return refuse(fmt::format("--lossless writes JPEG; drop -f {}", common.encode.format));
+  }
+  const auto* grid = std::get_if<GridSpec>(&plan);
+  const auto* rois = std::get_if<RoiListSpec>(&plan);
+  if ((grid != nullptr && grid->edge == EdgePolicy::kPad) ||
+      (rois != nullptr && rois->edge == EdgePolicy::kPad)) {
+    return refuse(
+        "--edge pad cannot go with --lossless: a lossless crop holds only the "
+        "source's own blocks; use --edge clip or drop");
+  }
+  if (common.run.skip_blank >= 0) {
+    return refuse("--skip-blank needs pixels, which --lossless never decodes; drop one of them");
+  }
+  if (common.run.auto_orient) {
+    return refuse("--auto-orient cannot turn lossless crops upright; drop one of them");
+  }
+  return {};
+}
+
 Status check_inputs(const std::vector<std::string>& inputs) {
   if (std::count(inputs.begin(), inputs.end(), "-") > 1) {
     return Error{ErrorCode::kInvalidArgument,
@@ -140,6 +168,8 @@ int run_list(const std::string& command, const std::vector<std::string>& inputs,
              const PlanSpec& plan, const CommonArgs& common, RunSetup setup) {
   if (Status s = check_inputs(inputs); !s) return usage_error(command, s.error().message);
   if (Status s = check_encode_args(common.encode); !s)
+    return usage_error(command, s.error().message);
+  if (Status s = check_lossless_args(plan, common); !s)
     return usage_error(command, s.error().message);
   nlohmann::json run = describe_run(command, describe(plan), common, inputs);
   if (!setup.roi_file.empty()) run["roi_file"] = describe_input(setup.roi_file);
@@ -180,8 +210,11 @@ void print_header(const std::string& name, const ImageHeader& h) {
              to_string(h.format));
   switch (h.container) {  // no default: a new format decides here what its header shows
     case ContainerFormat::kJpeg:
-      fmt::print(", subsampling {}, progressive {}, restart markers {}", to_string(h.subsampling),
-                 yes_no(h.progressive), yes_no(h.restart_markers));
+      fmt::print(
+          ", subsampling {}, MCU {}x{} (the lossless crop grid), progressive {}, restart "
+          "markers {}",
+          to_string(h.subsampling), h.mcu_width, h.mcu_height, yes_no(h.progressive),
+          yes_no(h.restart_markers));
       break;
     case ContainerFormat::kPng: fmt::print(", interlaced {}", yes_no(h.progressive)); break;
     case ContainerFormat::kTiff:

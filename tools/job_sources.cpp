@@ -168,6 +168,7 @@ std::optional<Job> InputListSource::next() {
   job.plan = *defaults_.plan;
   job.skip_blank = defaults_.skip_blank;
   job.auto_orient = defaults_.auto_orient;
+  job.lossless = lossless_mode(defaults_.encode);
   ContainerFormat format = ContainerFormat::kOther;
   if (name == "-") {
     auto bytes = InputBytes::open_stdin();

@@ -170,6 +170,18 @@ void add_run_options(CLI::App& app, RunArgs& args) {
       ->group("Run");
 }
 
+// tile, crop and random only: the quality and subsampling are then the source's.
+void add_lossless_option(CLI::App& app, EncodeArgs& args) {
+  CLI::Option* lossless =
+      app.add_flag("--lossless{on}", args.lossless,
+                   "JPEG in, JPEG out, cut from the source's DCT coefficients: exact, no "
+                   "re-encoding. Crops must start on the MCU grid (tessera info shows it); "
+                   "--lossless=auto cuts the others from pixels")
+          ->check(CLI::IsMember({"on", "auto"}))
+          ->group("Encoding");
+  for (const char* name : {"--quality", "--subsampling"}) app.get_option(name)->excludes(lossless);
+}
+
 void add_common(CLI::App& app, CommonArgs& args) {
   add_encode_options(app, args.encode);
   add_output_options(app, args.output);
@@ -284,6 +296,7 @@ CLI::App* add_tile_command(CLI::App& app, Arguments& a) {
       ->required();
   add_grid_options(*tile, a.plan, true);
   add_common(*tile, a.common);
+  add_lossless_option(*tile, a.common.encode);
   tile->footer(std::string("Examples:\n"
                            "  tessera tile big.jpg --tile 256 -o tiles/\n"
                            "  tessera tile *.png --tile 512x256 --overlap 64 --edge pad --fill "
@@ -306,6 +319,7 @@ CLI::App* add_crop_command(CLI::App& app, Arguments& a) {
       ->group("Plan");
   crop->add_option("--fill", a.plan.fill, "Pad colour R,G,B[,A]")->group("Plan");
   add_common(*crop, a.common);
+  add_lossless_option(*crop, a.common.encode);
   crop->footer(
       std::string("Examples:\n"
                   "  tessera crop scan.jpg --rois boxes.csv -o crops/       (keys name files: "
@@ -321,6 +335,7 @@ CLI::App* add_random_command(CLI::App& app, Arguments& a) {
   random->add_option("INPUT", a.inputs, "Images; - reads stdin")->required();
   add_random_options(*random, a.plan, true);
   add_common(*random, a.common);
+  add_lossless_option(*random, a.common.encode);
   random->footer(
       std::string("Examples:\n"
                   "  tessera random photo.jpg --count 100 --size 64:128 --seed 7 -o crops/\n"

@@ -36,6 +36,8 @@ nlohmann::json describe_run(const std::string& command, const std::string& plan,
                      {"auto_orient", common.run.auto_orient},
                      {"page", common.run.page},
                      {"inputs", nlohmann::json::array()}};
+  // Only when given, so that the records of runs without it stay as they were.
+  if (!e.lossless.empty()) run["encode"]["lossless"] = e.lossless;
   for (const std::string& input : inputs) run["inputs"].push_back(describe_input(input));
   return run;
 }

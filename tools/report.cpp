@@ -117,6 +117,10 @@ void print_human_summary(std::FILE* stream, const RunStats& stats, const Summary
   if (stats.crops_resumed > 0)
     fmt::print(stream, ", {} already present (--resume)", stats.crops_resumed);
   fmt::print(stream, "\n");
+  if (stats.crops_lossless > 0 || stats.crops_unaligned > 0) {
+    fmt::print(stream, "  lossless: {} cut from DCT coefficients, {} off the MCU grid\n",
+               stats.crops_lossless, stats.crops_unaligned);
+  }
   fmt::print(
       stream, "  {:.1f} MB out in {:.2f} s: {:.1f} MP/s decoded, {:.0f} crops/s, {:.1f} MB/s\n",
       static_cast<double>(stats.bytes_out) / kMega, stats.wall_s,
@@ -150,6 +154,8 @@ nlohmann::json json_summary(const RunStats& stats, const SummaryContext& context
       {"failed", stats.crops_failed},
       {"skipped", stats.crops_skipped},
       {"resumed", stats.crops_resumed},
+      {"lossless", stats.crops_lossless},
+      {"unaligned", stats.crops_unaligned},
       {"bytes_in", stats.bytes_in},
       {"bytes_out", stats.bytes_out},
       {"pixels_decoded", stats.pixels_decoded},
@@ -208,6 +214,9 @@ nlohmann::json header_json(const std::string& name, const ImageHeader& h) {
       break;
     }
     case ContainerFormat::kJpeg:
+      json["mcu_width"] = h.mcu_width;
+      json["mcu_height"] = h.mcu_height;
+      break;
     case ContainerFormat::kPng:
     case ContainerFormat::kOther: break;
   }

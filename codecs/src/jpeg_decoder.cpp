@@ -211,6 +211,8 @@ ImageHeader header_of(const jpeg_decompress_struct& cinfo) {
   header.container = ContainerFormat::kJpeg;
   header.subsampling = subsampling_of(cinfo);
   header.restart_markers = cinfo.restart_interval != 0;
+  header.mcu_width = 8 * cinfo.max_h_samp_factor;
+  header.mcu_height = 8 * cinfo.max_v_samp_factor;
   header.progressive = cinfo.progressive_mode != 0;
   header.streamable = true;
   header.orientation = exif_orientation(cinfo);

@@ -11,67 +11,13 @@
 #include <fmt/format.h>
 
 #include "codec_factories.hpp"
+#include "jpeg_destination.hpp"
 #include "jpeg_error_manager.hpp"
 
 namespace tessera::detail {
 namespace {
 
 constexpr int kRowsPerCall = 16;
-// libjpeg asks for more room as soon as the span is exactly full, even when nothing more
-// follows; the spill area absorbs that request, and any byte that lands in it means overflow.
-constexpr std::size_t kSpillBytes = 64;
-
-// A libjpeg destination that writes into caller memory and never past it.
-struct SpanDestination {
-  jpeg_destination_mgr pub;  // first member: libjpeg only ever sees this part
-  std::uint8_t* data;
-  std::size_t size;
-  std::uint8_t spill[kSpillBytes];
-  bool spilling;
-  bool overflowed;
-  std::size_t written;
-};
-
-SpanDestination& destination_of(j_compress_ptr cinfo) {
-  return *reinterpret_cast<SpanDestination*>(cinfo->dest);
-}
-
-void start_spilling(SpanDestination& dest) {
-  dest.spilling = true;
-  dest.pub.next_output_byte = dest.spill;
-  dest.pub.free_in_buffer = kSpillBytes;
-}
-
-void init_span_destination(j_compress_ptr cinfo) {
-  SpanDestination& dest = destination_of(cinfo);
-  dest.spilling = false;
-  dest.overflowed = false;
-  dest.written = 0;
-  dest.pub.next_output_byte = dest.data;
-  dest.pub.free_in_buffer = dest.size;
-  // libjpeg writes a byte before it checks for room, so an empty span must spill at once.
-  if (dest.size == 0) start_spilling(dest);
-}
-
-boolean empty_span_destination(j_compress_ptr cinfo) {
-  SpanDestination& dest = destination_of(cinfo);
-  if (dest.spilling) {
-    dest.overflowed = true;
-    ERREXIT(cinfo, JERR_BUFFER_SIZE);
-  }
-  start_spilling(dest);
-  return TRUE;
-}
-
-void term_span_destination(j_compress_ptr cinfo) {
-  SpanDestination& dest = destination_of(cinfo);
-  if (dest.spilling) {
-    dest.overflowed = dest.pub.free_in_buffer != kSpillBytes;
-    dest.written = dest.size;
-  } else {
-    dest.written = dest.size - dest.pub.free_in_buffer;
-  }
-}
 
 int input_components_for(PixelFormat format) {
   return format == PixelFormat::kGrayAlpha8 ? 1 : channel_count(format);
@@ -139,35 +85,6 @@ bool guarded_create(jpeg_compress_struct* cinfo, JpegErrorManager* errors) {
   return true;
 }
 
-// The standard Huffman tables, as jpeg_set_defaults installs them in a fresh struct.
-struct StandardHuffmanTables {
-  JHUFF_TBL dc[2];
-  JHUFF_TBL ac[2];
-};
-
-bool guarded_capture_standard_tables(jpeg_compress_struct* cinfo, JpegErrorManager* errors,
-                                     StandardHuffmanTables* tables) {
-  if (setjmp(errors->jump) != 0) return false;
-  cinfo->in_color_space = JCS_RGB;
-  cinfo->input_components = 3;
-  jpeg_set_defaults(cinfo);
-  for (int i = 0; i < 2; ++i) {
-    tables->dc[i] = *cinfo->dc_huff_tbl_ptrs[i];
-    tables->ac[i] = *cinfo->ac_huff_tbl_ptrs[i];
-  }
-  return true;
-}
-
-// Optimised coding rewrites the Huffman tables in place, and libjpeg-turbo's
-// jpeg_set_defaults keeps any table that already exists, so the next crop would inherit the
-// previous crop's tables. Copying the standard ones back costs no allocation per crop.
-void restore_standard_tables(jpeg_compress_struct* cinfo, const StandardHuffmanTables& tables) {
-  for (int i = 0; i < 2; ++i) {
-    if (cinfo->dc_huff_tbl_ptrs[i] != nullptr) *cinfo->dc_huff_tbl_ptrs[i] = tables.dc[i];
-    if (cinfo->ac_huff_tbl_ptrs[i] != nullptr) *cinfo->ac_huff_tbl_ptrs[i] = tables.ac[i];
-  }
-}
-
 bool guarded_configure(jpeg_compress_struct* cinfo, JpegErrorManager* errors, const ImageView& view,
                        const JpegOptions& options, const StandardHuffmanTables& tables) {
   if (setjmp(errors->jump) != 0) return false;
@@ -226,10 +143,7 @@ class JpegEncoder final : public Encoder {
     if (!created_) return;
     ready_ = guarded_capture_standard_tables(&cinfo_, &errors_, &standard_tables_);
     if (!ready_) return;
-    destination_.pub.init_destination = init_span_destination;
-    destination_.pub.empty_output_buffer = empty_span_destination;
-    destination_.pub.term_destination = term_span_destination;
-    cinfo_.dest = &destination_.pub;
+    install_span_destination(cinfo_, destination_);
   }
 
   ~JpegEncoder() override {

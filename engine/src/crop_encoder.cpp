@@ -1,10 +1,13 @@
 #include "crop_encoder.hpp"
 
+#include "lossless.hpp"
 #include "orientation.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+
+#include <fmt/format.h>
 
 namespace tessera::detail {
 namespace {
@@ -94,13 +97,51 @@ Encoder& CropEncoder::encoder_for(OutputFormat format) {
   return *slot;
 }
 
+namespace {
+
+// Grows once to the largest crop it serves; steady state never reallocates.
+void reserve(Buffer& buffer, std::size_t needed, std::atomic<std::uint64_t>& buffer_allocations) {
+  if (buffer.capacity >= needed) return;
+  buffer.data = std::make_unique_for_overwrite<std::uint8_t[]>(needed);
+  buffer.capacity = needed;
+  buffer_allocations.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+void CropEncoder::encode_coefficients(const JobState& job, const Roi& roi, Buffer& buffer,
+                                      CropDone& done,
+                                      std::atomic<std::uint64_t>& buffer_allocations) {
+  if (!coefficient_encoder_) coefficient_encoder_ = make_coefficient_encoder();
+  reserve(buffer, max_coefficient_encoded_size(job.layout, roi.w, roi.h), buffer_allocations);
+  auto size = coefficient_encoder_->encode(coefficient_crop(job, roi), job.job.encode.jpeg,
+                                           {buffer.data.get(), buffer.capacity});
+  if (size) {
+    done.size = *size;
+    done.lossless = true;
+  } else {
+    done.error = Error{size.error().code,
+                       fmt::format("{}: {}", job.info.source, std::move(size).error().message)};
+  }
+}
+
 CropDone CropEncoder::encode(const CropTask& task, const Sink& sink,
                              std::atomic<std::uint64_t>& buffer_allocations) {
   JobState& job = *task.job;
-  const PlannedCrop& crop = job.plan.crops[job.order[task.position]];
+  const std::uint32_t plan_index = job.order[task.position];
+  const PlannedCrop& crop = job.plan.crops[plan_index];
   CropDone done{task.job, task.position, task.buffer, 0, false, false, std::nullopt};
+  const CropPath path = job.paths.empty() ? CropPath::kPixels : job.paths[plan_index];
+  if (path == CropPath::kUnaligned) {
+    done.error = unaligned_crop_error(job, crop.roi);
+    return done;
+  }
   if (sink.exists(crop_result(job, crop, {}))) {
     done.resumed = true;
+    return done;
+  }
+  if (path == CropPath::kCoefficients) {
+    encode_coefficients(job, crop.roi, *task.buffer, done, buffer_allocations);
     return done;
   }
   const ImageView view = crop_view(job, job.order[task.position]);
@@ -111,12 +152,7 @@ CropDone CropEncoder::encode(const CropTask& task, const Sink& sink,
   const EncodeOptions& options = job.job.encode;
   const std::size_t needed = max_encoded_size(view.width, view.height, view.format, options);
   Buffer& buffer = *task.buffer;
-  if (buffer.capacity < needed) {
-    // Grows once to the largest crop it serves; steady state never comes here.
-    buffer.data = std::make_unique_for_overwrite<std::uint8_t[]>(needed);
-    buffer.capacity = needed;
-    buffer_allocations.fetch_add(1, std::memory_order_relaxed);
-  }
+  reserve(buffer, needed, buffer_allocations);
   auto size =
       encoder_for(options.format).encode(view, options, {buffer.data.get(), buffer.capacity});
   if (size) {

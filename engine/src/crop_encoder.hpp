@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "job_state.hpp"
+#include "tessera/codecs/coefficients.hpp"
 #include "tessera/codecs/encoder.hpp"
 #include "tessera/engine/sink.hpp"
 
@@ -29,10 +30,14 @@ class CropEncoder {
                         const Rgba& fill, PixelFormat format);
   ImageView upright_view(const ImageView& stored, int orientation);
   Encoder& encoder_for(OutputFormat format);
+  // A crop of a lossless job cut from its coefficients into the task's buffer.
+  void encode_coefficients(const JobState& job, const Roi& roi, Buffer& buffer, CropDone& done,
+                           std::atomic<std::uint64_t>& buffer_allocations);
 
   // One encoder per output format this thread has written, indexed by the format's value and
   // created on first use, so a job mix of any formats never re-creates codec state.
   std::vector<std::unique_ptr<Encoder>> encoders_;
+  std::unique_ptr<CoefficientEncoder> coefficient_encoder_;  // created on the first lossless crop
   std::vector<std::uint8_t> pad_scratch_;
   std::vector<std::uint8_t> orient_scratch_;
 };

@@ -147,6 +147,7 @@ void Delivery::deliver_crop(CropDone& done, ReleaseOutlet& out) {
     }
     if (status) {
       counters_.crops.fetch_add(1, std::memory_order_relaxed);
+      if (done.lossless) counters_.crops_lossless.fetch_add(1, std::memory_order_relaxed);
       counters_.bytes_out.fetch_add(done.size, std::memory_order_relaxed);
     } else if (status.error().code == ErrorCode::kInvalidArgument) {
       report(CropFailure{&job.info, crop.index, crop.roi, &status.error()});

@@ -22,6 +22,7 @@ struct RunCounters {
   std::atomic<std::size_t> crops_failed{0};
   std::atomic<std::size_t> crops_skipped{0};
   std::atomic<std::size_t> crops_resumed{0};
+  std::atomic<std::size_t> crops_lossless{0};
   std::atomic<std::size_t> jobs_failed{0};
   std::atomic<std::size_t> jobs_warned{0};
   std::atomic<std::uint64_t> bytes_out{0};

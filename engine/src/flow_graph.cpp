@@ -8,6 +8,7 @@
 // next (a band to decode, crops to encode, the next job to open) and sends it through the
 // node's output ports; the node bodies only forward to named functions.
 #include "flow_graph.hpp"
+#include "lossless.hpp"
 #include "output_names.hpp"
 
 #include <time.h>
@@ -28,6 +29,7 @@
 #include "crop_encoder.hpp"
 #include "delivery.hpp"
 #include "job_state.hpp"
+#include "lossless.hpp"
 #include "scheduler.hpp"
 
 namespace tessera::detail {
@@ -111,6 +113,11 @@ class ReleasePort final : public ReleaseOutlet {
 // Decodes the job's next band straight into its window. A decoder that stops early is an error.
 Result<int> decode_band(JobState& job) {
   const double start = thread_seconds();
+  if (job.mcu_height > 0) {
+    auto rows = decode_coefficient_band(job);
+    job.decode_s += thread_seconds() - start;
+    return rows;
+  }
   const int height = job.stored_height;
   const int wanted = job.decoder->header().streamable
                          ? std::min(job.band_rows, job.rows_needed - job.rows_decoded)
@@ -251,6 +258,7 @@ RunStats collect_stats(const Run& run) {
     ++stats.jobs;
     stats.bytes_in += job->bytes_in;
     stats.decode_s += job->decode_s;
+    stats.crops_unaligned += job->unaligned;
     stats.pixels_decoded += static_cast<std::uint64_t>(job->rows_decoded) *
                             static_cast<std::uint64_t>(job->stored_width);
   }
@@ -260,6 +268,7 @@ RunStats collect_stats(const Run& run) {
   stats.crops_failed = run.counters.crops_failed.load();
   stats.crops_skipped = run.counters.crops_skipped.load();
   stats.crops_resumed = run.counters.crops_resumed.load();
+  stats.crops_lossless = run.counters.crops_lossless.load();
   stats.bytes_out = run.counters.bytes_out.load();
   stats.encode_cpu_s = static_cast<double>(run.encode_ns.load()) * 1e-9;
   stats.peak_window_rows = run.scheduler.peak_window_rows();

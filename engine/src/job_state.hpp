@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "band_window.hpp"
+#include "tessera/codecs/coefficients.hpp"
 #include "tessera/codecs/decoder.hpp"
 #include "tessera/engine/engine.hpp"
 
@@ -22,6 +23,13 @@ namespace tessera::detail {
 struct Buffer {
   std::unique_ptr<std::uint8_t[]> data;
   std::size_t capacity = 0;
+};
+
+// How one crop of a lossless job is cut (JobState::paths).
+enum class CropPath : std::uint8_t {
+  kPixels,        // from the decoded pixels (a pixel job, or an unaligned crop under kAuto)
+  kCoefficients,  // from the DCT coefficients
+  kUnaligned,     // off the MCU grid under kOn: fails with a message naming the grid
 };
 
 struct JobState {
@@ -46,6 +54,26 @@ struct JobState {
   int rows_needed = 0;               // the last row any crop needs; decoding stops there
   int band_rows = 0;
   std::uint64_t bytes_in = 0;
+
+  // Set by open_job() for a lossless job (Job::lossless), read-only afterwards; see lossless.hpp.
+  // Its pixel decoder and window above exist only when some crop is cut from pixels.
+  std::unique_ptr<CoefficientReader> coefficients;  // released with the decoder
+  CoefficientLayout layout;
+  BandWindow coefficient_window;  // MCU row m at row(m * mcu_height), mcu_height rows long
+  std::vector<CropPath> paths;    // by plan index; empty for a pixel job
+  std::size_t unaligned = 0;      // crops off the MCU grid
+  int mcu_height = 0;             // 0 for a pixel job
+
+  // Rows the ring overwrite rule may count on (Scheduler::space_for_next_band). A coefficient
+  // band always writes whole MCU rows, up to mcu_height - 1 rows past the rows it reports at
+  // the image's end, so that much of the rings is kept in reserve.
+  int ring_rows() const noexcept {
+    if (mcu_height == 0) return window.capacity();
+    const int rows = window.capacity() == 0
+                         ? coefficient_window.capacity()
+                         : std::min(window.capacity(), coefficient_window.capacity());
+    return rows - mcu_height;
+  }
 
   // Owned by the scheduler.
   int rows_decoded = 0;
@@ -108,6 +136,7 @@ struct CropDone {
   bool skipped = false;
   bool resumed = false;  // the sink already holds this crop
   std::optional<Error> error;
+  bool lossless = false;  // cut from DCT coefficients
 };
 
 // A job-level event for the delivery step: the job is open (its crops may follow), or it
@@ -133,6 +162,16 @@ struct ReleaseMsg {
 
 // Sorts the plan into dispatch order and derives what the scheduler needs from it.
 void plan_dispatch_order(JobState& job);
+
+// The job's input: its bytes in memory, or its file opened.
+Result<InputBytes> job_input(const Job& job);
+
+// Plans the job's crops in info.image_width x image_height, marks names shared by several
+// crops and lets the sink check them; the errors name the job's source.
+Status plan_crops(JobState& job, const EngineOptions& options, const Sink& sink);
+
+// open_job() for the pixel path: decoder, plan, dispatch order and band window.
+Status open_pixel_job(JobState& job, const EngineOptions& options, const Sink& sink);
 
 // Opens the input, reads the header, plans the crops (checking their names with
 // sink.check_plan) and creates the band window; on failure sets job.open_error. Never throws

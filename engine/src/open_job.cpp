@@ -5,18 +5,16 @@
 #include <fmt/format.h>
 
 #include "job_state.hpp"
+#include "lossless.hpp"
 #include "orientation.hpp"
 #include "output_names.hpp"
 
 namespace tessera::detail {
-namespace {
 
 Result<InputBytes> job_input(const Job& job) {
   if (!job.input.empty() || job.path.empty()) return job.input;
   return InputBytes::open_file(job.path);
 }
-
-}  // namespace
 
 // Dispatch order: a crop can go as soon as its last row lands, so sort by that row.
 void plan_dispatch_order(JobState& job) {
@@ -34,33 +32,7 @@ void plan_dispatch_order(JobState& job) {
   job.rows_needed = count == 0 ? 0 : end_row(job.source_roi_at(count - 1), height);
 }
 
-namespace {
-
-// Pixels in the caller's memory need no input and no decoding; anything else is opened.
-Result<std::unique_ptr<Decoder>> open_job_decoder(JobState& job, const EngineOptions& options) {
-  if (job.job.pixels.data != nullptr) return open_pixels(job.job.pixels, job.info.source);
-  auto input = job_input(job.job);
-  if (!input) return std::move(input).error();
-  job.bytes_in = input->size().value_or(0);  // unknown for a stream
-  return open_decoder(*input, options.decode);
-}
-
-Status open_job_or_fail(JobState& job, const EngineOptions& options, const Sink& sink) {
-  if (auto valid = validate(job.job.encode); !valid) {
-    return Error{valid.error().code, fmt::format("{}: {}", job.info.source, valid.error().message)};
-  }
-  auto decoder = open_job_decoder(job, options);
-  if (!decoder) return std::move(decoder).error();
-  const ImageHeader& header = (*decoder)->header();
-  job.stored_width = header.width;
-  job.stored_height = header.height;
-  job.orientation = job.job.auto_orient ? header.orientation : 1;
-  const bool swap = swaps_axes(job.orientation);
-  job.info.image_width = swap ? header.height : header.width;
-  job.info.image_height = swap ? header.width : header.height;
-  job.format = header.format;
-  job.info.pixel_format = header.format;
-
+Status plan_crops(JobState& job, const EngineOptions& options, const Sink& sink) {
   auto plan =
       make_plan(job.job.plan, job.info.image_width, job.info.image_height, options.plan_limits);
   if (!plan) {
@@ -77,6 +49,36 @@ Status open_job_or_fail(JobState& job, const EngineOptions& options, const Sink&
   if (Status names = sink.check_plan(job.info, job.plan.crops); !names) {
     return Error{names.error().code, fmt::format("{}: {}", job.info.source, names.error().message)};
   }
+  return {};
+}
+
+namespace {
+
+// Pixels in the caller's memory need no input and no decoding; anything else is opened.
+Result<std::unique_ptr<Decoder>> open_job_decoder(JobState& job, const EngineOptions& options) {
+  if (job.job.pixels.data != nullptr) return open_pixels(job.job.pixels, job.info.source);
+  auto input = job_input(job.job);
+  if (!input) return std::move(input).error();
+  job.bytes_in = input->size().value_or(0);  // unknown for a stream
+  return open_decoder(*input, options.decode);
+}
+
+}  // namespace
+
+Status open_pixel_job(JobState& job, const EngineOptions& options, const Sink& sink) {
+  auto decoder = open_job_decoder(job, options);
+  if (!decoder) return std::move(decoder).error();
+  const ImageHeader& header = (*decoder)->header();
+  job.stored_width = header.width;
+  job.stored_height = header.height;
+  job.orientation = job.job.auto_orient ? header.orientation : 1;
+  const bool swap = swaps_axes(job.orientation);
+  job.info.image_width = swap ? header.height : header.width;
+  job.info.image_height = swap ? header.width : header.height;
+  job.format = header.format;
+  job.info.pixel_format = header.format;
+
+  if (Status planned = plan_crops(job, options, sink); !planned) return planned;
   job.crop_count = job.plan.crops.size();
   if (job.orientation != 1) {
     job.stored_rois.reserve(job.crop_count);
@@ -116,6 +118,16 @@ Status open_job_or_fail(JobState& job, const EngineOptions& options, const Sink&
   job.decoder = std::move(decoder).value();
   job.inflight_tops.reserve(static_cast<std::size_t>(std::max(options.crops_in_flight, 1)));
   return {};
+}
+
+namespace {
+
+Status open_job_or_fail(JobState& job, const EngineOptions& options, const Sink& sink) {
+  if (auto valid = validate(job.job.encode); !valid) {
+    return Error{valid.error().code, fmt::format("{}: {}", job.info.source, valid.error().message)};
+  }
+  if (job.job.lossless != LosslessMode::kOff) return open_lossless_job(job, options, sink);
+  return open_pixel_job(job, options, sink);
 }
 
 }  // namespace

@@ -29,9 +29,10 @@ void Scheduler::on_opened(JobState* job, Outlet& out) {
     if (!job->plan_warning.empty()) {
       out.deliver(JobEvent{job, false, 0, std::nullopt, job->plan_warning});
     }
-    window_bytes_ += job->window.bytes();
+    window_bytes_ += job->window.bytes() + job->coefficient_window.bytes();
     peak_window_bytes_ = std::max(peak_window_bytes_, window_bytes_);
-    peak_window_rows_ = std::max(peak_window_rows_, job->window.capacity());
+    peak_window_rows_ = std::max(
+        peak_window_rows_, std::max(job->window.capacity(), job->coefficient_window.capacity()));
     if (job->crop_count == 0) job->decode_done = true;
     maybe_decode(*job, out);
   }
@@ -45,6 +46,7 @@ void Scheduler::on_band(JobState* job, Result<int> rows, Outlet& out) {
     job->failed = true;
     job->decode_done = true;
     job->decoder.reset();
+    job->coefficients.reset();
     // Crops whose rows are all decoded still go out; the rest fail with the codec's message.
     out.deliver(JobEvent{job, true, job->ready_end, std::move(rows).error(), {}});
   } else {
@@ -59,6 +61,7 @@ void Scheduler::on_band(JobState* job, Result<int> rows, Outlet& out) {
         out.deliver(JobEvent{job, false, 0, std::nullopt, job->decoder->warnings()});
       }
       job->decoder.reset();
+      job->coefficients.reset();
     }
   }
   dispatch_ready(out);
@@ -91,7 +94,7 @@ void Scheduler::poke(Outlet& out) {
 // crop still waiting (dispatched or not) must start at or after r + n - capacity.
 bool Scheduler::space_for_next_band(const JobState& job) const {
   const int n = std::min(job.band_rows, job.rows_needed - job.rows_decoded);
-  const int lowest_overwritten = job.rows_decoded + n - job.window.capacity();
+  const int lowest_overwritten = job.rows_decoded + n - job.ring_rows();
   int low_water = job.suffix_min_top[job.next_dispatch];
   for (int top : job.inflight_tops) low_water = std::min(low_water, top);
   return low_water >= lowest_overwritten;
@@ -133,8 +136,9 @@ Buffer* Scheduler::take_buffer() {
 void Scheduler::maybe_complete(JobState& job, Outlet& out) {
   if (job.complete || job.decoding || !job.decode_done || job.accounted < job.crop_count) return;
   job.complete = true;
-  window_bytes_ -= job.window.bytes();
+  window_bytes_ -= job.window.bytes() + job.coefficient_window.bytes();
   job.window = BandWindow();
+  job.coefficient_window = BandWindow();
   job.decoder.reset();
   active_.erase(std::find(active_.begin(), active_.end(), &job));
   out.open_next_job();

@@ -30,6 +30,7 @@ std::unique_ptr<CropIterator> start(const py::dict& args, PlanSpec plan) {
   job.encode = encode_options(encode, source.container());
   job.skip_blank = run.skip_blank;
   job.auto_orient = run.auto_orient;
+  job.lossless = cli::lossless_mode(encode);
   return std::make_unique<CropIterator>(std::move(source), std::move(job), engine_options(run));
 }
 

@@ -133,6 +133,14 @@ RoiEntry roi_from(const py::handle& item, std::size_t i) {
   return entry;
 }
 
+// lossless=False, True or "auto", as the command line's --lossless[=auto].
+std::string lossless_arg(const py::handle& value) {
+  if (py::isinstance<py::bool_>(value)) return value.cast<bool>() ? "on" : "";
+  if (py::isinstance<py::str>(value) && value.cast<std::string>() == "auto") return "auto";
+  raise_value_error(fmt::format("lossless is {}; give False, True or \"auto\"",
+                                py::repr(value).cast<std::string>()));
+}
+
 }  // namespace
 
 cli::EncodeArgs encode_args(const py::dict& args) {
@@ -147,6 +155,7 @@ cli::EncodeArgs encode_args(const py::dict& args) {
   e.png_filter = get<std::string>(args, "png_filter");
   e.png_strategy = get<std::string>(args, "png_strategy");
   e.png_encoder = get<std::string>(args, "png_encoder");
+  if (args.contains("lossless")) e.lossless = lossless_arg(args["lossless"]);
   // The codecs' own parsers, under the keyword's name; the ranges are checked below.
   if (!e.format.empty()) check_name("format", parse_output_format(e.format));
   check_name("subsampling", parse_jpeg_subsampling(e.subsampling));

@@ -37,7 +37,10 @@ _OPTIONS_DOC = """
     or "raw"; None keeps the input's own format, or JPEG), quality, subsampling ("444",
     "422", "420", "gray"), fast_dct, progressive, optimize, png_level, png_filter,
     png_strategy, png_encoder ("libdeflate" or "libspng"). format="raw" yields each crop as a
-    uint8 NumPy array (HxW or HxWxC) with no encoding at all.
+    uint8 NumPy array (HxW or HxWxC) with no encoding at all. lossless=True (a JPEG in, JPEG crops out) cuts crops from the source's DCT
+    coefficients, exact and without re-encoding (quality and subsampling are the source's); a
+    crop whose left or top is off the MCU grid (tessera.info's mcu_width, mcu_height) then
+    fails, and lossless="auto" cuts such crops from pixels instead.
 
     Run options: threads (0: every core), crops_in_flight (encode buffers, which bound memory;
     0: 4 per thread), skip_blank (skip crops whose pixel standard deviation is below it),
@@ -60,7 +63,7 @@ def crop(src, rois, *, edge="error", fill=(0, 0, 0), format=None, quality=_D["qu
          png_encoder=_D["png_encoder"], threads=_D["threads"],
          crops_in_flight=_D["crops_in_flight"], skip_blank=None,
          auto_orient=_D["auto_orient"], max_pixels=_D["max_pixels"],
-         allow_truncated=_D["allow_truncated"]):
+         allow_truncated=_D["allow_truncated"], lossless=False):
     """Crop regions of interest out of one image.
 
     rois: a sequence of (x, y, w, h) or (x, y, w, h, key), an N x 4 integer array, or the
@@ -78,7 +81,7 @@ def tile(src, tile, overlap=0, stride=None, edge="drop", fill=(0, 0, 0), *, form
          png_encoder=_D["png_encoder"], threads=_D["threads"],
          crops_in_flight=_D["crops_in_flight"], skip_blank=None,
          auto_orient=_D["auto_orient"], max_pixels=_D["max_pixels"],
-         allow_truncated=_D["allow_truncated"]):
+         allow_truncated=_D["allow_truncated"], lossless=False):
     """Cut one image into a grid of tiles, row by row.
 
     tile: the tile size, an int or (width, height). overlap (an int or (x, y), smaller than
@@ -96,7 +99,7 @@ def random(src, count, size, seed=0, *, format=None, quality=_D["quality"],
            png_encoder=_D["png_encoder"],
            threads=_D["threads"], crops_in_flight=_D["crops_in_flight"], skip_blank=None,
            auto_orient=_D["auto_orient"], max_pixels=_D["max_pixels"],
-           allow_truncated=_D["allow_truncated"]):
+           allow_truncated=_D["allow_truncated"], lossless=False):
     """Cut `count` square crops at random places wholly inside one image.
 
     size: the side, an int or (min, max). seed: the same seed gives the same crops on every

@@ -99,6 +99,7 @@ def crop(
     auto_orient: bool = False,
     max_pixels: int = 1073741824,
     allow_truncated: bool = False,
+    lossless: bool | Literal["auto"] = False,
 ) -> CropIterator: ...
 def tile(
     src: Source,
@@ -124,6 +125,7 @@ def tile(
     auto_orient: bool = False,
     max_pixels: int = 1073741824,
     allow_truncated: bool = False,
+    lossless: bool | Literal["auto"] = False,
 ) -> CropIterator: ...
 def random(
     src: Source,
@@ -147,6 +149,7 @@ def random(
     auto_orient: bool = False,
     max_pixels: int = 1073741824,
     allow_truncated: bool = False,
+    lossless: bool | Literal["auto"] = False,
 ) -> CropIterator: ...
 def run(
     jobs: Union[Path, Iterable[Mapping[str, Any]]],

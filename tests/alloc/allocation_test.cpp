@@ -60,16 +60,25 @@ TEST_CASE("steady state makes no heap allocation per crop", "[engine][memory]") 
   png_libdeflate.png.encoder = PngEncoderLibrary::kLibdeflate;
   EncodeOptions png_libspng = png_libdeflate;
   png_libspng.png.encoder = PngEncoderLibrary::kLibspng;
-  for (const EncodeOptions& encode : {jpeg, png_libdeflate, png_libspng}) {
-    INFO(to_string(encode.format) << " " << to_string(encode.png.encoder));
+  // Pixel crops through each encoder, then lossless crops (cut from the coefficients: the same
+  // pool, per-thread coefficient encoders and their row tables).
+  struct Case {
+    EncodeOptions encode;
+    LosslessMode lossless;
+  };
+  for (const Case& c : {Case{jpeg, LosslessMode::kOff}, Case{png_libdeflate, LosslessMode::kOff},
+                        Case{png_libspng, LosslessMode::kOff}, Case{jpeg, LosslessMode::kOn}}) {
+    INFO(to_string(c.encode.format) << " " << to_string(c.encode.png.encoder) << " lossless mode "
+                                    << static_cast<int>(c.lossless));
     auto allocations_for = [&](int tile) {
       Job job;
+      job.lossless = c.lossless;
       job.input = input;
       GridSpec grid;
       grid.tile_width = grid.tile_height = tile;
       grid.edge = EdgePolicy::kClip;
       job.plan = grid;
-      job.encode = encode;
+      job.encode = c.encode;
       const std::uint64_t before = g_new_calls.load();
       const RunStats stats = Engine(options).run(std::span<const Job>(&job, 1), sink);
       REQUIRE(stats.crops > 0);

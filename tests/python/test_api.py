@@ -29,6 +29,22 @@ def test_tile_yields_every_tile_row_by_row(photo_jpeg):
     assert tessera.info(first.data)["width"] == 128
 
 
+def test_lossless_crops_are_exact_and_off_grid_ones_fail_or_use_pixels(photo_jpeg):
+    crops = list(tessera.tile(photo_jpeg, 96, edge="clip", lossless=True))
+    assert len(crops) == 7 * 5
+    for c in crops[::6]:  # 4:4:4: each crop decodes to the source's own pixels
+        mine = next(iter(tessera.crop(c.data, [(0, 0, c.w, c.h)], format="raw"))).data
+        source = next(iter(tessera.crop(photo_jpeg, [(c.x, c.y, c.w, c.h)], format="raw"))).data
+        assert (mine == source).all()
+    assert crops[0].data != next(iter(tessera.tile(photo_jpeg, 96))).data
+    with pytest.raises(ValueError, match="8x8 MCU grid"):
+        list(tessera.crop(photo_jpeg, [(4, 0, 16, 16)], lossless=True))
+    assert len(list(tessera.crop(photo_jpeg, [(0, 0, 16, 16), (4, 0, 16, 16)],
+                                 lossless="auto"))) == 2
+    with pytest.raises(ValueError, match="lossless"):
+        tessera.tile(photo_jpeg, 16, lossless="yes")
+
+
 def test_crop_keeps_keys_and_plan_indices(photo_jpeg):
     rois = [(0, 300, 64, 64, "low"), (10, 10, 32, 48, "high"), (5, 5, 8, 8)]
     crops = list(tessera.crop(photo_jpeg, rois, format="png"))
@@ -191,7 +207,7 @@ def test_info_reads_the_header_of_every_kind_of_source(photo_jpeg, photo_png):
     assert header == {"input": str(photo_jpeg), "width": 640, "height": 480, "format": "jpeg",
                       "channels": 3, "bit_depth": 8, "pixel_format": "rgb8",
                       "subsampling": "4:4:4", "progressive": False, "restart_markers": False,
-                      "streamable": True}
+                      "streamable": True, "mcu_width": 8, "mcu_height": 8}
     assert tessera.info(photo_png[0].read_bytes())["format"] == "png"
     gray = tessera.info(np.ascontiguousarray(photo_pixels(30, 20)[:, :, 0]))
     assert (gray["width"], gray["height"], gray["pixel_format"]) == (30, 20, "gray8")

@@ -55,8 +55,10 @@ struct ImageHeader {
   ContainerFormat container = ContainerFormat::kOther;
   ChromaSubsampling subsampling = ChromaSubsampling::kNotApplicable;
   bool restart_markers = false;  // JPEG: restart interval present
-  bool progressive = false;      // JPEG progressive, or PNG interlaced
-  bool streamable = true;        // rows can be decoded in bands, top to bottom
+  int mcu_width = 0;             // JPEG: the MCU, 8 or 16 px by sampling (lossless crop grid)
+  int mcu_height = 0;
+  bool progressive = false;  // JPEG progressive, or PNG interlaced
+  bool streamable = true;    // rows can be decoded in bands, top to bottom
   // EXIF orientation tag (1..8, 1 = upright) as stored in a JPEG's APP1 segment or a TIFF's
   // Orientation tag, else 1.
   // Decoders never apply it: rows come out as stored; the engine maps crops on request.

@@ -29,6 +29,13 @@ struct PassedOverJob {
   std::string source;
 };
 
+// Lossless JPEG crops (docs/ARCHITECTURE.md, "Lossless crops"): cut from the source's quantised
+// DCT coefficients, with its quantisation tables and sampling factors, so nothing is decoded to
+// pixels and nothing is lost. Only a crop whose left and top edges lie on the source's MCU grid
+// can be cut so: kOn fails the others (each with a message naming the grid), kAuto cuts them
+// from pixels. Needs JPEG input and output, no auto-orient and no skip-blank.
+enum class LosslessMode : std::uint8_t { kOff, kOn, kAuto };
+
 struct Job {
   std::string path;  // opened inside the run when `input` is empty
   InputBytes input;  // bytes already in memory (stdin, a caller's buffer)
@@ -50,6 +57,7 @@ struct Job {
   // array). Crops are cut straight from it, with no decoding and no copy into a band window;
   // the caller keeps the memory alive and unchanged until the run ends.
   ImageView pixels{};
+  LosslessMode lossless = LosslessMode::kOff;
 };
 
 // Jobs are pulled one at a time, only when the graph has room, so a manifest of millions of
@@ -105,10 +113,12 @@ struct RunStats {
   std::size_t jobs_warned = 0;
   std::size_t crops = 0;  // encoded and delivered
   std::size_t crops_failed = 0;
-  std::size_t crops_skipped = 0;  // below the blank threshold
-  std::size_t crops_resumed = 0;  // already in the output (Sink::exists), not encoded again
-  std::uint64_t bytes_in = 0;     // encoded input bytes
-  std::uint64_t bytes_out = 0;    // encoded crop bytes delivered
+  std::size_t crops_skipped = 0;    // below the blank threshold
+  std::size_t crops_resumed = 0;    // already in the output (Sink::exists), not encoded again
+  std::size_t crops_lossless = 0;   // of `crops`, cut from DCT coefficients (Job::lossless)
+  std::size_t crops_unaligned = 0;  // planned off the MCU grid: failed (kOn) or cut from pixels
+  std::uint64_t bytes_in = 0;       // encoded input bytes
+  std::uint64_t bytes_out = 0;      // encoded crop bytes delivered
   std::uint64_t pixels_decoded = 0;
   double wall_s = 0;
   double decode_s = 0;                  // thread time spent decoding, summed over jobs

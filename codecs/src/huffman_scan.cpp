@@ -1,0 +1,278 @@
+#include "huffman_scan.hpp"
+
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace tessera::detail {
+namespace {
+
+// Zigzag position -> natural (row-major) position in the 8x8 block.
+constexpr std::array<std::uint8_t, 64> kNaturalOrder = {
+    0,  1,  8,  16, 9,  2,  3,  10, 17, 24, 32, 25, 18, 11, 4,  5,  12, 19, 26, 33, 40, 48,
+    41, 34, 27, 20, 13, 6,  7,  14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23,
+    30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63};
+
+constexpr std::uint8_t kMarkerPrefix = 0xFF;
+constexpr int kFirstRestartMarker = 0xD0;
+
+// The value of `size` raw bits read as JPEG codes a signed magnitude (F.12, EXTEND).
+int extend(std::uint32_t raw, int size) {
+  const auto value = static_cast<int>(raw);
+  return value < (1 << (size - 1)) ? value - (1 << size) + 1 : value;
+}
+
+}  // namespace
+
+Status HuffmanTable::build(std::span<const std::uint8_t, 17> bits,
+                           std::span<const std::uint8_t> table_symbols, bool dc) {
+  fast.fill(0);
+  std::size_t total = 0;
+  for (int length = 1; length <= 16; ++length) total += bits[static_cast<std::size_t>(length)];
+  if (total > symbols.size() || total > table_symbols.size()) {
+    return Error{ErrorCode::kCorruptData, "a Huffman table lists more than 256 codes"};
+  }
+  std::int32_t code = 0;
+  std::size_t k = 0;
+  for (int length = 1; length <= 16; ++length) {
+    const int count = bits[static_cast<std::size_t>(length)];
+    value_offset[static_cast<std::size_t>(length)] = static_cast<std::int32_t>(k) - code;
+    for (int i = 0; i < count; ++i, ++code, ++k) {
+      const std::uint8_t symbol = table_symbols[k];
+      if (dc && symbol > 15) {
+        return Error{ErrorCode::kCorruptData, "a DC Huffman table has a symbol above 15"};
+      }
+      symbols[k] = symbol;
+      if (length <= kFastBits) {
+        const int shift = kFastBits - length;
+        const auto first = static_cast<std::size_t>(code) << shift;
+        for (std::size_t j = 0; j < (std::size_t{1} << shift); ++j) {
+          fast[first + j] = static_cast<std::uint16_t>(length << 8 | symbol);
+        }
+      }
+    }
+    max_code[static_cast<std::size_t>(length)] = count == 0 ? -1 : code - 1;
+    // The all-ones code of a length is reserved, so `code` may not reach 2^length.
+    if (code >= (std::int32_t{1} << length)) {
+      return Error{ErrorCode::kCorruptData,
+                   "a Huffman table has more codes than its lengths allow"};
+    }
+    code <<= 1;
+  }
+  max_code[17] = INT32_MAX;  // never reached: a code longer than 16 bits is an error
+  return {};
+}
+
+bool ScanBits::next_byte(std::uint8_t& byte) {
+  while (position_ == chunk_.size()) {
+    if (at_end || source_failure) return false;
+    auto chunk = source_->next();
+    if (!chunk) {
+      source_failure = std::move(chunk).error();
+      return false;
+    }
+    if (chunk->empty()) {
+      at_end = true;
+      return false;
+    }
+    chunk_ = *chunk;
+    position_ = 0;
+  }
+  byte = chunk_[position_++];
+  return true;
+}
+
+void ScanBits::fill() {
+  while (count_ <= 56) {
+    std::uint8_t byte = 0;
+    bool data = marker < 0 && next_byte(byte);
+    if (data && byte == kMarkerPrefix) {
+      std::uint8_t next = kMarkerPrefix;
+      while (next == kMarkerPrefix) {  // a marker may be preceded by any number of FF
+        if (!next_byte(next)) {
+          data = false;
+          break;
+        }
+      }
+      if (data && next != 0) {
+        marker = next;
+        data = false;
+      }
+    }
+    if (!data) padding_ += 8;
+    bits_ |= static_cast<std::uint64_t>(data ? byte : 0) << (56 - count_);
+    count_ += 8;
+  }
+}
+
+bool ScanBits::restart(int n, std::string& why) {
+  // Whatever is left of the current byte is padding; the marker comes next.
+  std::uint8_t byte = 0;
+  while (marker < 0) {
+    if (!next_byte(byte)) {
+      why = at_end ? "the data ends before a restart marker" : "the input could not be read";
+      return false;
+    }
+    if (byte != kMarkerPrefix) {
+      why = "stray bytes before a restart marker";
+      return false;
+    }
+    std::uint8_t next = kMarkerPrefix;
+    while (next == kMarkerPrefix) {
+      if (!next_byte(next)) {
+        why = "the data ends inside a restart marker";
+        return false;
+      }
+    }
+    if (next != 0) marker = next;
+  }
+  const int expected = kFirstRestartMarker + (n & 7);
+  if (marker != expected) {
+    why = fmt::format("marker 0x{:02X} where restart marker 0x{:02X} belongs", marker, expected);
+    return false;
+  }
+  marker = -1;
+  bits_ = 0;
+  count_ = 0;
+  padding_ = 0;
+  return true;
+}
+
+BaselineScan::BaselineScan(const CoefficientLayout& layout,
+                           std::span<const ScanComponent> components,
+                           const std::array<HuffmanTable, 8>& tables, int restart_interval,
+                           ScanBits& bits)
+    : layout_(layout),
+      component_count_(static_cast<int>(components.size())),
+      tables_(tables),
+      restart_interval_(restart_interval),
+      bits_(bits),
+      mcus_to_restart_(restart_interval) {
+  for (std::size_t i = 0; i < components.size(); ++i) components_[i] = components[i];
+}
+
+int BaselineScan::decode_symbol(const HuffmanTable& table) {
+  const std::uint16_t fast = table.fast[bits_.peek(HuffmanTable::kFastBits)];
+  if (fast != 0) {
+    bits_.skip(fast >> 8);
+    return fast & 0xFF;
+  }
+  for (int length = HuffmanTable::kFastBits + 1; length <= 16; ++length) {
+    const auto code = static_cast<std::int32_t>(bits_.peek(length));
+    if (code <= table.max_code[static_cast<std::size_t>(length)]) {
+      bits_.skip(length);
+      return table.symbols[static_cast<std::size_t>(
+          code + table.value_offset[static_cast<std::size_t>(length)])];
+    }
+  }
+  return -1;
+}
+
+// F.2.2: the DC difference, then run/size pairs for the AC coefficients in zigzag order.
+bool BaselineScan::decode_block(std::int16_t* block, const HuffmanTable& dc, const HuffmanTable& ac,
+                                int& predictor) {
+  std::memset(block, 0, kBlockBytes);
+  const int dc_size = decode_symbol(dc);
+  if (dc_size < 0) return false;
+  int diff = 0;
+  if (dc_size > 0) {
+    diff = extend(bits_.peek(dc_size), dc_size);
+    bits_.skip(dc_size);
+  }
+  predictor += diff;
+  block[0] = static_cast<std::int16_t>(predictor);
+  for (int k = 1; k < kBlockCoefficients; ++k) {
+    const int symbol = decode_symbol(ac);
+    if (symbol < 0) return false;
+    const int run = symbol >> 4;
+    const int size = symbol & 15;
+    if (size == 0) {
+      if (run != 15) break;  // end of block
+      k += 15;               // sixteen zeros
+      continue;
+    }
+    k += run;
+    if (k >= kBlockCoefficients) return false;
+    block[kNaturalOrder[static_cast<std::size_t>(k)]] =
+        static_cast<std::int16_t>(extend(bits_.peek(size), size));
+    bits_.skip(size);
+  }
+  return true;
+}
+
+Status BaselineScan::bad_data(const char* what) const {
+  if (bits_.source_failure) return *bits_.source_failure;
+  if (bits_.at_end) {
+    return Error{ErrorCode::kTruncatedData, "the entropy-coded data ends early"};
+  }
+  if (bits_.marker >= 0) {
+    return Error{ErrorCode::kCorruptData,
+                 fmt::format("the entropy-coded data is cut by marker 0x{:02X}", bits_.marker)};
+  }
+  return Error{ErrorCode::kCorruptData, fmt::format("corrupt entropy-coded data ({})", what)};
+}
+
+Status BaselineScan::before_mcu() {
+  if (restart_interval_ == 0) return {};
+  if (mcus_to_restart_ == 0) {
+    std::string why;
+    if (!bits_.restart(next_restart_, why)) {
+      if (bits_.source_failure) return *bits_.source_failure;
+      return Error{bits_.at_end ? ErrorCode::kTruncatedData : ErrorCode::kCorruptData,
+                   fmt::format("bad restart interval: {}", why)};
+    }
+    ++next_restart_;
+    predictors_.fill(0);
+    mcus_to_restart_ = restart_interval_;
+  }
+  --mcus_to_restart_;
+  return {};
+}
+
+Status BaselineScan::decode_row(std::int16_t* dst) {
+  const auto block_at = [&](const CoefficientComponent& c, int r, int x) {
+    return dst + (c.offset_blocks + static_cast<std::size_t>(r) * c.blocks_per_row +
+                  static_cast<std::size_t>(x)) *
+                     kBlockCoefficients;
+  };
+  if (component_count_ == 1) {
+    // A single-component scan codes the component's own blocks, one per MCU, and none of the
+    // padding past its width or height.
+    const ScanComponent& sc = components_[0];
+    const CoefficientComponent& c = layout_.component[static_cast<std::size_t>(sc.index)];
+    std::memset(dst, 0, layout_.mcu_row_bytes());
+    for (int r = 0; r < c.v && row_ * c.v + r < c.height_in_blocks; ++r) {
+      for (int x = 0; x < c.width_in_blocks; ++x) {
+        if (Status ok = before_mcu(); !ok) return ok;
+        if (!decode_block(block_at(c, r, x), tables_[static_cast<std::size_t>(sc.dc_table)],
+                          tables_[4 + static_cast<std::size_t>(sc.ac_table)], predictors_[0]) ||
+            bits_.overran()) {
+          return bad_data("a code no table has, or a coefficient past the block's 64");
+        }
+      }
+    }
+  } else {
+    for (int mcu = 0; mcu < layout_.mcu_columns; ++mcu) {
+      if (Status ok = before_mcu(); !ok) return ok;
+      for (int i = 0; i < component_count_; ++i) {
+        const ScanComponent& sc = components_[static_cast<std::size_t>(i)];
+        const CoefficientComponent& c = layout_.component[static_cast<std::size_t>(sc.index)];
+        const HuffmanTable& dc = tables_[static_cast<std::size_t>(sc.dc_table)];
+        const HuffmanTable& ac = tables_[4 + static_cast<std::size_t>(sc.ac_table)];
+        for (int r = 0; r < c.v; ++r) {
+          for (int x = 0; x < c.h; ++x) {
+            if (!decode_block(block_at(c, r, mcu * c.h + x), dc, ac,
+                              predictors_[static_cast<std::size_t>(i)])) {
+              return bad_data("a code no table has, or a coefficient past the block's 64");
+            }
+          }
+        }
+      }
+      if (bits_.overran()) return bad_data("the data ran out");
+    }
+  }
+  ++row_;
+  return {};
+}
+
+}  // namespace tessera::detail

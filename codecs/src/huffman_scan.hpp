@@ -1,0 +1,109 @@
+// Private: tessera's own baseline Huffman entropy decoder, which libjpeg does not offer as a
+// stream: the quantised coefficients of one interleaved (or single-component) sequential scan,
+// one MCU row per call, with restart markers. It reads bytes as they are needed from a
+// ByteSource, so memory is the bit buffer and one chunk of input.
+// It trusts nothing in the file: a bad table, a bad code, a coefficient index past 63, a wrong
+// restart marker or data that ends early is an Error, and then the scan stays failed.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "tessera/codecs/coefficients.hpp"
+#include "tessera/codecs/input.hpp"
+
+namespace tessera::detail {
+
+// A canonical Huffman table as DHT gives it: counts of codes of each length 1..16 (bits[1..16])
+// and the symbols in code order.
+class HuffmanTable {
+ public:
+  // Fails when the counts overflow a code length or use the all-ones code (both forbidden), or,
+  // for a DC table, a symbol is above 15.
+  Status build(std::span<const std::uint8_t, 17> bits, std::span<const std::uint8_t> symbols,
+               bool dc);
+
+  static constexpr int kFastBits = 9;
+  // (length << 8 | symbol) for every 9-bit prefix whose code is at most 9 bits long, else 0.
+  std::array<std::uint16_t, 1u << kFastBits> fast{};
+  std::array<std::int32_t, 18> max_code{};      // largest code of each length, -1 if none
+  std::array<std::int32_t, 17> value_offset{};  // code + value_offset[l] = index in symbols
+  std::array<std::uint8_t, 256> symbols{};
+};
+
+// The bits of one scan, with the JPEG stuffing (FF 00) removed. At a marker it supplies zero
+// bits, as a decoder must to look ahead, and notes that it has done so.
+class ScanBits {
+ public:
+  ScanBits(ByteSource& source, std::span<const std::uint8_t> first_bytes)
+      : source_(&source), chunk_(first_bytes) {}
+
+  std::uint32_t peek(int n) {
+    if (count_ < n) fill();
+    return static_cast<std::uint32_t>(bits_ >> (64 - n));
+  }
+  void skip(int n) {
+    bits_ <<= n;
+    count_ -= n;
+  }
+  // Bits past the data were used: the data ended, or hit a marker, in the middle of an MCU.
+  bool overran() const noexcept { return count_ < padding_; }
+  // Drops the rest of the byte and expects restart marker RSTn; false (with why) otherwise.
+  bool restart(int n, std::string& why);
+
+  std::optional<Error> source_failure;  // a read that failed (not the end of the data)
+  int marker = -1;                      // the marker that stopped the data, once seen
+  bool at_end = false;                  // the input ended before the scan did
+
+ private:
+  void fill();
+  bool next_byte(std::uint8_t& byte);
+
+  ByteSource* source_;
+  std::span<const std::uint8_t> chunk_;
+  std::size_t position_ = 0;
+  std::uint64_t bits_ = 0;  // left-aligned
+  int count_ = 0;
+  int padding_ = 0;  // zero bits at the end of bits_ that are not data
+};
+
+// Decodes the scan into MCU rows laid out as CoefficientLayout says.
+class BaselineScan {
+ public:
+  struct ScanComponent {
+    int index = 0;  // into layout.component
+    int dc_table = 0;
+    int ac_table = 0;
+  };
+
+  // `tables` holds DC tables at 0..3 and AC tables at 4..7; the scan's components in SOS order.
+  BaselineScan(const CoefficientLayout& layout, std::span<const ScanComponent> components,
+               const std::array<HuffmanTable, 8>& tables, int restart_interval, ScanBits& bits);
+
+  // Decodes MCU row `row` (the next one) into dst, mcu_row_bytes() long. The error names
+  // neither the file nor the row: the caller adds both.
+  Status decode_row(std::int16_t* dst);
+
+ private:
+  bool decode_block(std::int16_t* block, const HuffmanTable& dc, const HuffmanTable& ac,
+                    int& predictor);
+  int decode_symbol(const HuffmanTable& table);
+  Status before_mcu();
+  Status bad_data(const char* what) const;
+
+  const CoefficientLayout& layout_;
+  std::array<ScanComponent, kMaxCoefficientComponents> components_{};
+  int component_count_ = 0;
+  const std::array<HuffmanTable, 8>& tables_;
+  int restart_interval_;
+  ScanBits& bits_;
+  std::array<int, kMaxCoefficientComponents> predictors_{};
+  int mcus_to_restart_ = 0;
+  int next_restart_ = 0;
+  int row_ = 0;
+};
+
+}  // namespace tessera::detail
