@@ -212,6 +212,7 @@ struct Arguments {
   std::uint64_t info_max_pixels = std::uint64_t{1} << 30;
   int info_page = 0;
   std::string profile;
+  bool line_codec = false;  // manifest
   TuneArgs tune;
   PyramidArgs pyramid;
 };
@@ -374,6 +375,12 @@ CLI::App* add_manifest_command(CLI::App& app, Arguments& a) {
   add_grid_options(*manifest, a.plan, false);
   add_random_options(*manifest, a.plan, false);
   add_common(*manifest, a.common);
+  manifest
+      ->add_flag("--allow-per-line-codec", a.line_codec,
+                 "Let a line set its own codec options (\"format\", \"quality\", "
+                 "\"subsampling\", \"png_level\", ...); without it such a line is refused, "
+                 "since a run writes one format")
+      ->group("Encoding");
   manifest->footer(
       std::string(
           "Each line: {\"input\": PATH} plus an optional plan, either {\"plan\": {\"tile\": 256, "
@@ -531,7 +538,7 @@ int dispatch(CLI::App& app, const Commands& c, Arguments& a) {
   if (c.demo->parsed()) return run_demo(a.common);
   if (c.pyramid->parsed()) return run_pyramid(a.pyramid);
   if (c.index->parsed()) return run_index(a.inputs, a.verify, a.index_out);
-  return run_manifest(a.single, a.plan, a.common);
+  return run_manifest(a.single, a.plan, a.common, a.line_codec);
 }
 
 int run(int argc, char** argv) {

@@ -34,7 +34,7 @@ _OPTIONS_DOC = """
     the iterator ends. Arrays are RGB: an OpenCV BGR image needs image[..., ::-1].copy().
 
     Codec options (as the command line's -f, -q, --subsampling, ...): format ("jpeg", "png"
-    or "raw"; None keeps the input's own format, or JPEG), quality, subsampling ("444",
+    or "raw"; None: JPEG, whatever the input's format), quality, subsampling ("444",
     "422", "420", "gray"), fast_dct, progressive, optimize, png_level, png_filter,
     png_strategy. format="raw" yields each crop as a uint8 NumPy array (HxW or HxWxC) with no
     encoding at all.

@@ -102,7 +102,9 @@ TEST_CASE("CSV errors name the file and line", "[plan]") {
   CHECK(csv_error("1,2,3,4\n\n1,2,3\n") ==
         "rois.csv:3: expected 4 or 5 fields x,y,w,h[,key], found 3");
   CHECK(csv_error("1,2,3,4,k,extra\n") ==
-        "rois.csv:1: expected 4 or 5 fields x,y,w,h[,key], found 6");
+        "rois.csv:1: expected 4 or 5 fields x,y,w,h[,key], found 6; to give each region a label "
+        "or other fields, start the file with a header line naming every column, such as "
+        "x,y,w,h,key,label");
   CHECK(csv_error("1,2,3,4\n1,2,three,4\n") == "rois.csv:2: w must be an integer, found 'three'");
   CHECK(csv_error("1,2,3,4\n1.5,2,3,4\n") == "rois.csv:2: x must be an integer, found '1.5'");
   CHECK(csv_error("1,2,3,4\n1,,3,4\n") == "rois.csv:2: y must be an integer, found ''");
@@ -148,6 +150,9 @@ TEST_CASE("JSON list of objects with optional keys", "[plan]") {
   CHECK(rois_of(spec) == std::vector<Roi>{{1, 2, 3, 4}, {10, -20, 30, 40}});
   CHECK(spec.rois[0].key.empty());
   CHECK(spec.rois[1].key == "b");
+  CHECK(spec.rois[0].fields == nullptr);
+  REQUIRE(spec.rois[1].fields != nullptr);
+  CHECK(spec.rois[1].fields->members == R"(,"note":{"a":[1,2,{"x":"ignored"}]})");
 }
 
 TEST_CASE("JSON errors name the file and element", "[plan]") {
