@@ -192,8 +192,9 @@ Result<SharedFields> line_fields(const json& line, const PlanSpec& plan) {
   SampleFieldsBuilder builder;
   for (auto it = line.begin(); it != line.end(); ++it) {
     if (is_line_name(it.key())) continue;
-    if (Status s = builder.add(it.key(), field_value_of(*it)); !s)
-      return line_error(s.error().message);
+    auto value = field_value_of(*it);
+    if (!value) return line_error(fmt::format("field \"{}\": {}", it.key(), value.error().message));
+    if (Status s = builder.add(it.key(), *value); !s) return line_error(s.error().message);
   }
   SharedFields fields = builder.finish();
   const auto* rois = std::get_if<RoiListSpec>(&plan);

@@ -167,7 +167,7 @@ nlohmann::json json_summary(const RunStats& stats, const SummaryContext& context
       {"error", stats.fatal ? nlohmann::json(stats.fatal->message) : nlohmann::json(nullptr)},
       {"status", run_status(stats)},
   };
-  if (!context.outputs.is_null()) summary["outputs"] = context.outputs;
+  summary["outputs"] = context.outputs;
   return summary;
 }
 

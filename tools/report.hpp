@@ -55,7 +55,7 @@ struct SummaryContext {
   std::string command;
   std::string output;  // Output::description
   bool discards = false;
-  nlohmann::json outputs = nullptr;  // outputs_json(): "outputs" in --json; null: left out
+  nlohmann::json outputs = nullptr;  // outputs_json(): "outputs" in --json (null: nothing kept)
   std::string shard_pattern{};       // shard_pattern(): printed in the human summary
 };
 

@@ -234,6 +234,7 @@ using Json = nlohmann::json;
 class NestedValue {
  public:
   bool active() const { return !stack_.empty(); }
+  int depth() const { return static_cast<int>(stack_.size()); }
 
   void open(Json container) {
     Json* placed = place(std::move(container));
@@ -392,6 +393,13 @@ class RoiJsonReader final : public nlohmann::json_sax<Json> {
   // A field may hold a nested value; x, y, w, h and key must be plain values.
   bool open_nested(Json container, std::string_view what) {
     if (!nested_.active() && field_ != kUnknownField) return scalar(what, nullptr);
+    // Serialising the value recurses once per level, so a hostile depth is refused here.
+    if (nested_.depth() == kMaxFieldDepth) {
+      return fail(
+          fmt::format("{}: element {}: field \"{}\" nests objects or lists more than {} "
+                      "levels deep",
+                      source_, element(), field_name_, kMaxFieldDepth));
+    }
     nested_.open(std::move(container));
     return true;
   }

@@ -13,9 +13,8 @@ namespace tessera {
 namespace {
 
 // The order tar_layout.cpp writes them in.
-constexpr std::string_view kMetadataNames[] = {"source", "x",     "y",   "w",
-                                               "h",      "plan",  "index", "job",
-                                               "image_width", "image_height"};
+constexpr std::string_view kMetadataNames[] = {
+    "source", "x", "y", "w", "h", "plan", "index", "job", "image_width", "image_height"};
 constexpr std::string_view kLabel = "label";
 constexpr std::string_view kCls = "cls";
 
@@ -53,7 +52,8 @@ std::string describe(const FieldValue& value) {
 
 std::optional<std::int64_t> integer_of(const FieldValue& value) {
   if (const auto* i = std::get_if<std::int64_t>(&value)) return *i;
-  if (const auto* u = std::get_if<std::uint64_t>(&value); u != nullptr && std::in_range<std::int64_t>(*u))
+  if (const auto* u = std::get_if<std::uint64_t>(&value);
+      u != nullptr && std::in_range<std::int64_t>(*u))
     return static_cast<std::int64_t>(*u);
   return std::nullopt;
 }
@@ -89,9 +89,10 @@ Status add_label(SampleFields& fields, std::string_view name, const FieldValue& 
         name, describe(value)));
   }
   if (fields.label && *fields.label != *label) {
-    return invalid(fmt::format("\"label\" and \"cls\" name the same class number but differ ({} "
-                               "and {}); give only one of them",
-                               *fields.label, *label));
+    return invalid(
+        fmt::format("\"label\" and \"cls\" name the same class number but differ ({} "
+                    "and {}); give only one of them",
+                    *fields.label, *label));
   }
   fields.label = *label;
   return {};
@@ -109,20 +110,23 @@ Status SampleFieldsBuilder::add(std::string_view name, const FieldValue& value) 
   if (!quoted_name) return invalid("a field name is not UTF-8 text; JSON needs UTF-8");
   if (std::find(std::begin(kMetadataNames), std::end(kMetadataNames), name) !=
       std::end(kMetadataNames)) {
-    return invalid(fmt::format(
-        "field {} is one the sample's JSON writes itself ({}); rename it", *quoted_name,
-        fmt::join(kMetadataNames, ", ")));
+    return invalid(fmt::format("field {} is one the sample's JSON writes itself ({}); rename it",
+                               *quoted_name, fmt::join(kMetadataNames, ", ")));
   }
   if (std::find(fields_.names.begin(), fields_.names.end(), name) != fields_.names.end())
     return invalid(fmt::format("field {} appears twice", *quoted_name));
-  if (const auto* number = std::get_if<double>(&value); number != nullptr && !std::isfinite(*number))
+  if (const auto* number = std::get_if<double>(&value);
+      number != nullptr && !std::isfinite(*number))
     return invalid(fmt::format("field {} is not a finite number", *quoted_name));
 
   if (name == kLabel || name == kCls) {
     if (Status s = add_label(fields_, name, value); !s) return s;
   } else {
     const auto text = member_text(value);
-    if (!text) return invalid(fmt::format("field {} holds text that is not UTF-8 (or JSON that does not parse); JSON needs UTF-8", *quoted_name));
+    if (!text)
+      return invalid(fmt::format(
+          "field {} holds text that is not UTF-8 (or JSON that does not parse); JSON needs UTF-8",
+          *quoted_name));
     fields_.members += fmt::format(",{}:{}", *quoted_name, *text);
     if (fields_.members.size() > kMaxFieldBytes) {
       return invalid(fmt::format(

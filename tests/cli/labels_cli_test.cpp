@@ -89,6 +89,13 @@ TEST_CASE("CSV labels and fields become KEY.cls and KEY.json", "[cli]") {
   const json dog = json::parse(samples["dog1"]["json"].get<std::string>());
   CHECK(dog["score"].is_null());
   CHECK(dog["x"] == 16);
+
+  // --resume reads the shard back, KEY.cls included, and keeps it whole.
+  const CliOutcome resumed =
+      run_ok(dir, "crop scan.jpg --rois rois.csv -o out.tar --resume --json");
+  CHECK(last_json_line(resumed.out)["resumed"] == 2);
+  CHECK(last_json_line(resumed.out)["crops"] == 0);
+  CHECK(read_samples(dir, "out-*.tar")["samples"] == samples);
 }
 
 TEST_CASE("JSON ROI fields and a manifest line's fields reach every sample", "[cli]") {
@@ -142,7 +149,10 @@ TEST_CASE("fields that cannot be written are refused with their place", "[cli]")
              R"({"input": "a.jpg", "rois": "ok.csv", "cls": 2})"
              "\n"
              R"({"input": "a.jpg", "tile": 16, "x": 4})"
-             "\n");
+             "\n" +
+                 fmt::format(R"({{"input": "a.jpg", "tile": 16, "deep": {}{}}})",
+                             std::string(40, '['), std::string(40, ']')) +
+                 "\n");
   const CliOutcome manifest = run_tessera(dir, "manifest jobs.jsonl -o ds.tar");
   CHECK(manifest.code == 1);
   CHECK_THAT(manifest.err, Catch::Contains("jobs.jsonl:1: \"label\" must be an integer"));
@@ -150,6 +160,8 @@ TEST_CASE("fields that cannot be written are refused with their place", "[cli]")
                                            "for the whole line (as \"cls\") and by the ROI"));
   CHECK_THAT(manifest.err,
              Catch::Contains("jobs.jsonl:3: field \"x\" is one the sample's JSON writes itself"));
+  CHECK_THAT(manifest.err, Catch::Contains("jobs.jsonl:4: field \"deep\": a field's value nests "
+                                           "objects or lists more than 32 levels deep"));
 
   // A directory of image files would lose them: refused, nothing written.
   const CliOutcome directory = run_tessera(dir, "crop a.jpg --rois ok.csv -o crops/");
@@ -239,8 +251,7 @@ TEST_CASE("the json summary lists the shards as they are on disk and the human o
 
   const CliOutcome human = run_ok(dir, "tile a.jpg --tile 16 -o sub/ds.tar --shard-size 5samples");
   CHECK_THAT(human.out, Catch::Contains("  shards for a loader: sub/ds-{000000..000003}.tar\n"));
-  const CliOutcome task =
-      run_ok(dir, "tile a.jpg a.jpg --tile 32 -o t.tar --shard 1/2 --json");
+  const CliOutcome task = run_ok(dir, "tile a.jpg a.jpg --tile 32 -o t.tar --shard 1/2 --json");
   CHECK(last_json_line(task.out)["outputs"]["pattern"] == "t-s0001of0002-000000.tar");
 
   const CliOutcome directory = run_ok(dir, "tile a.jpg --tile 16 -o tiles/ --json");
@@ -251,7 +262,7 @@ TEST_CASE("the json summary lists the shards as they are on disk and the human o
              {"bytes", last_json_line(directory.out)["bytes_out"]}});
   CHECK(output_files(dir.path() / "tiles").size() == 16);
   const CliOutcome none = run_ok(dir, "tile a.jpg --tile 16 --json");
-  CHECK_FALSE(last_json_line(none.out).contains("outputs"));
+  CHECK(last_json_line(none.out).at("outputs").is_null());
 }
 
 }  // namespace

@@ -90,8 +90,8 @@ TEST_CASE("CSV field errors name the line and the field", "[fields]") {
   CHECK(csv_error("x,y,w,h,label\n0,0,8,8,cat\n") ==
         "rois.csv:2: \"label\" must be an integer (the class number written as KEY.cls), found "
         "\"cat\"; put a class name in a field of another name, such as \"class_name\"");
-  CHECK(csv_error("x,y,w,h,label\n0,0,8,8,2.5\n").starts_with(
-      "rois.csv:2: \"label\" must be an integer"));
+  CHECK(csv_error("x,y,w,h,label\n0,0,8,8,2.5\n")
+            .starts_with("rois.csv:2: \"label\" must be an integer"));
   CHECK(csv_error("x,y,w,h,label,cls\n0,0,8,8,1,2\n") ==
         "rois.csv:2: \"label\" and \"cls\" name the same class number but differ (1 and 2); "
         "give only one of them");
@@ -119,8 +119,9 @@ TEST_CASE("JSON ROI members other than x, y, w, h and key are fields", "[fields]
       {"x": 8, "y": 0, "w": 8, "h": 8, "key": "k", "cls": 2},
       {"x": 8, "y": 8, "w": 8, "h": 8}])");
   CHECK(fields_of(spec, 0).label == 7);
-  CHECK(fields_of(spec, 0).members ==
-        R"(,"split":"val","box":{"a":[1,{"b":null}]},"tags":["c",2.5,true],"n":18446744073709551615)");
+  CHECK(
+      fields_of(spec, 0).members ==
+      R"(,"split":"val","box":{"a":[1,{"b":null}]},"tags":["c",2.5,true],"n":18446744073709551615)");
   CHECK(fields_of(spec, 1).label == 2);
   CHECK(spec.rois[2].fields == nullptr);
 }
@@ -130,19 +131,25 @@ TEST_CASE("JSON field errors name the element", "[fields]") {
         "rois.json: element 1: \"label\" must be an integer (the class number written as "
         "KEY.cls), found \"dog\"; put a class name in a field of another name, such as "
         "\"class_name\"");
-  CHECK(json_error(R"([{"x":0,"y":0,"w":8,"h":8,"label":[1]}])").starts_with(
-      "rois.json: element 0: \"label\" must be an integer"));
-  CHECK(json_error(R"([{"x":0,"y":0,"w":8,"h":8,"label":null}])").starts_with(
-      "rois.json: element 0: \"label\" must be an integer"));
+  CHECK(json_error(R"([{"x":0,"y":0,"w":8,"h":8,"label":[1]}])")
+            .starts_with("rois.json: element 0: \"label\" must be an integer"));
+  CHECK(json_error(R"([{"x":0,"y":0,"w":8,"h":8,"label":null}])")
+            .starts_with("rois.json: element 0: \"label\" must be an integer"));
   CHECK(json_error(R"([{"x":0,"y":0,"w":8,"h":8,"label":1,"cls":2}])") ==
         "rois.json: element 0: \"label\" and \"cls\" name the same class number but differ (1 "
         "and 2); give only one of them");
-  CHECK(json_error(R"([{"x":0,"y":0,"w":8,"h":8,"plan":"mine"}])").starts_with(
-      "rois.json: element 0: field \"plan\" is one the sample's JSON writes itself"));
+  CHECK(json_error(R"([{"x":0,"y":0,"w":8,"h":8,"plan":"mine"}])")
+            .starts_with(
+                "rois.json: element 0: field \"plan\" is one the sample's JSON writes itself"));
   CHECK(json_error(R"([{"x":0,"y":0,"w":8,"h":8,"a":1,"a":2}])") ==
         "rois.json: element 0: field \"a\" appears twice");
-  CHECK(json_error(R"([{"x":0,"y":0,"w":8,"h":8,"label":9223372036854775808}])").starts_with(
-      "rois.json: element 0: \"label\" must be an integer"));
+  const std::string deep = std::string(33, '[') + std::string(33, ']');
+  CHECK(json_error(R"([{"x":0,"y":0,"w":8,"h":8,"a":)" + deep + "}]") ==
+        "rois.json: element 0: field \"a\" nests objects or lists more than 32 levels deep");
+  const std::string deepest = std::string(32, '[') + std::string(32, ']');
+  CHECK(json_ok(R"([{"x":0,"y":0,"w":8,"h":8,"a":)" + deepest + "}]").rois[0].fields != nullptr);
+  CHECK(json_error(R"([{"x":0,"y":0,"w":8,"h":8,"label":9223372036854775808}])")
+            .starts_with("rois.json: element 0: \"label\" must be an integer"));
 }
 
 TEST_CASE("a job's fields and its crops' may not name the same field", "[fields]") {

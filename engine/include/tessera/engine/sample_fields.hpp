@@ -65,17 +65,35 @@ class SampleFieldsBuilder {
 // guess, so the clash is an error that names the field.
 Status check_disjoint(const SampleFields& job, const SampleFields& crop);
 
+// A nested field value deeper than this is refused: serialising it recurses once per level.
+inline constexpr int kMaxFieldDepth = 32;
+
+// Whether `value` nests no more than `levels` objects or lists (recursion bounded by `levels`).
+template <class Json>
+bool nested_within(const Json& value, int levels) {
+  if (!value.is_structured()) return true;
+  if (levels == 0) return false;
+  for (const auto& inner : value) {
+    if (!nested_within(inner, levels - 1)) return false;
+  }
+  return true;
+}
+
 // A value of an nlohmann::json document (or any type with its interface) as a field value. A
 // template so that this header does not depend on the JSON library.
 template <class Json>
-FieldValue field_value_of(const Json& value) {
-  if (value.is_null()) return nullptr;
-  if (value.is_boolean()) return value.template get<bool>();
-  if (value.is_number_unsigned()) return value.template get<std::uint64_t>();
-  if (value.is_number_integer()) return value.template get<std::int64_t>();
-  if (value.is_number_float()) return value.template get<double>();
-  if (value.is_string()) return value.template get<std::string>();
-  return JsonText{value.dump()};
+Result<FieldValue> field_value_of(const Json& value) {
+  if (!nested_within(value, kMaxFieldDepth)) {
+    return Error{ErrorCode::kInvalidArgument,
+                 "a field's value nests objects or lists more than 32 levels deep"};
+  }
+  if (value.is_null()) return FieldValue(nullptr);
+  if (value.is_boolean()) return FieldValue(value.template get<bool>());
+  if (value.is_number_unsigned()) return FieldValue(value.template get<std::uint64_t>());
+  if (value.is_number_integer()) return FieldValue(value.template get<std::int64_t>());
+  if (value.is_number_float()) return FieldValue(value.template get<double>());
+  if (value.is_string()) return FieldValue(value.template get<std::string>());
+  return FieldValue(JsonText{value.dump()});
 }
 
 }  // namespace tessera
