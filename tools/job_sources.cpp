@@ -117,7 +117,8 @@ Result<PlanSpec> line_plan(const json& line, const std::optional<PlanSpec>& fall
 }
 
 // A line's own codec options, named as the Python module's keywords. They are reserved names,
-// never extra fields, so that a line meant to change the codec never silently does not.
+// never extra fields, so that a line that means to change the codec is never taken for
+// metadata.
 constexpr std::string_view kLineCodecFields[] = {"format",    "quality",     "subsampling",
                                                  "fast_dct",  "progressive", "optimize",
                                                  "png_level", "png_filter",  "png_strategy"};
@@ -430,17 +431,18 @@ Result<Job> ManifestSource::parse_line(const std::string& text) {
   if (!plan) return std::move(plan).error();
   job.plan = std::move(plan).value();
 
-  if (auto prefix = text_of(line, "key_prefix"); prefix && !prefix->empty()) {
-    auto checked = checked_key(*prefix);
-    if (!checked) return line_error(fmt::format("\"key_prefix\": {}", checked.error().message));
-    notes_.set_key_prefix(jobs_, *checked);
-  }
   auto fields = line_fields(line, job.plan);
   if (!fields) return std::move(fields).error();
   job.fields = std::move(fields).value();
   auto encode = line_encode(line, defaults_);
   if (!encode) return std::move(encode).error();
   job.encode = *encode;
+  // Last: a note is kept only for a line that is a job, since the next job takes its number.
+  if (auto prefix = text_of(line, "key_prefix"); prefix && !prefix->empty()) {
+    auto checked = checked_key(*prefix);
+    if (!checked) return line_error(fmt::format("\"key_prefix\": {}", checked.error().message));
+    notes_.set_key_prefix(jobs_, *checked);
+  }
   if (defaults_.notice != nullptr && defaults_.notice->pending() && !line.contains("format"))
     defaults_.notice->saw(sniff_file(job.path));
   return job;

@@ -144,7 +144,7 @@ TEST_CASE("fields that cannot be written are refused with their place", "[cli]")
 
   write_text(dir.path() / "ok.csv", "x,y,w,h,label\n0,0,8,8,1\n");
   write_text(dir.path() / "jobs.jsonl",
-             R"({"input": "a.jpg", "tile": 16, "label": "dog"})"
+             R"({"input": "a.jpg", "tile": 16, "label": "dog", "key_prefix": "bad"})"
              "\n"
              R"({"input": "a.jpg", "rois": "ok.csv", "cls": 2})"
              "\n"
@@ -152,6 +152,8 @@ TEST_CASE("fields that cannot be written are refused with their place", "[cli]")
              "\n" +
                  fmt::format(R"({{"input": "a.jpg", "tile": 16, "deep": {}{}}})",
                              std::string(40, '['), std::string(40, ']')) +
+                 "\n"
+                 R"({"input": "a.jpg", "tile": 16})"
                  "\n");
   const CliOutcome manifest = run_tessera(dir, "manifest jobs.jsonl -o ds.tar");
   CHECK(manifest.code == 1);
@@ -162,6 +164,10 @@ TEST_CASE("fields that cannot be written are refused with their place", "[cli]")
              Catch::Contains("jobs.jsonl:3: field \"x\" is one the sample's JSON writes itself"));
   CHECK_THAT(manifest.err, Catch::Contains("jobs.jsonl:4: field \"deep\": a field's value nests "
                                            "objects or lists more than 32 levels deep"));
+  // The good line runs, and a bad line's key_prefix is not left for it.
+  const json written = read_samples(dir, "ds-*.tar")["samples"];
+  CHECK(written.size() == 4);
+  for (const auto& [key, sample] : written.items()) CHECK_FALSE(key.starts_with("bad"));
 
   // A directory of image files would lose them: refused, nothing written.
   const CliOutcome directory = run_tessera(dir, "crop a.jpg --rois ok.csv -o crops/");
