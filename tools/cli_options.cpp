@@ -294,9 +294,8 @@ Status parse_into(Result<T> parsed, const char* flag, T& out) {
 
 }  // namespace
 
-Result<EncodeOptions> encode_options_from(const EncodeArgs& args, ContainerFormat input_format) {
-  EncodeOptions options;
-  options.format = output_format_like(input_format);
+Result<EncodeOptions> encode_options_from(const EncodeArgs& args) {
+  EncodeOptions options;  // its format, JPEG, is the run's unless -f says otherwise
   options.jpeg.quality = args.quality;
   options.jpeg.fast_dct = args.fast_dct;
   options.jpeg.progressive = args.progressive;

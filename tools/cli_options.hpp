@@ -15,7 +15,8 @@
 
 namespace tessera::cli {
 
-// Encode settings as typed on the command line; `format` empty means "like the input".
+// Encode settings as typed on the command line; `format` empty means the default, JPEG, for
+// every input whatever its own format: one run writes one format (README, "One format per run").
 struct EncodeArgs {
   std::string format;
   int quality = 90;
@@ -108,8 +109,8 @@ Result<RoiListSpec> rois_from(const PlanArgs& args);
 // plan here or through the three builders above, so an option means the same everywhere.
 std::optional<Result<PlanSpec>> plan_from(const PlanArgs& args);
 
-// Encode options for one input; `input_format` is what detect_format() found in its bytes.
-Result<EncodeOptions> encode_options_from(const EncodeArgs& args, ContainerFormat input_format);
+// The encode options of a run (or of a manifest line that may set its own).
+Result<EncodeOptions> encode_options_from(const EncodeArgs& args);
 
 EngineOptions engine_options_from(const RunArgs& args);
 

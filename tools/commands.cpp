@@ -88,7 +88,9 @@ int run_jobs(JobSource& source, Output& output, const CommonArgs& common, const 
   if (stats.cancelled) fmt::print(stderr, "tessera: interrupted\n");
 
   std::FILE* summary = output.to_stdout ? stderr : stdout;
-  const SummaryContext context{setup.command, output.description, output.discards};
+  const SummaryContext context{
+      setup.command, output.description, output.discards, outputs_json(output, stats),
+      output.shards == nullptr ? std::string() : shard_pattern(*output.shards)};
   if (common.run.json) {
     print_json_summary(summary, stats, context);
   } else if (!common.run.quiet) {
@@ -98,9 +100,14 @@ int run_jobs(JobSource& source, Output& output, const CommonArgs& common, const 
   return exit_code(stats, extra);
 }
 
+// Notes such as FormatNotice's go to stderr, as progress does, unless --quiet.
+std::FILE* notice_stream(const RunArgs& run) {
+  return run.quiet ? nullptr : stderr;
+}
+
 // Catches encode option mistakes before any job starts.
 Status check_encode_args(const EncodeArgs& args) {
-  auto options = encode_options_from(args, ContainerFormat::kJpeg);
+  auto options = encode_options_from(args);
   if (!options) return std::move(options).error();
   return {};
 }
@@ -112,7 +119,7 @@ Status check_lossless_args(const PlanSpec& plan, const CommonArgs& common) {
   const auto refuse = [](const std::string& message) {
     return Status{Error{ErrorCode::kInvalidArgument, message}};
   };
-  auto options = encode_options_from(common.encode, ContainerFormat::kJpeg);
+  auto options = encode_options_from(common.encode);
   if (options && options->format != OutputFormat::kJpeg) {
     return refuse(fmt::format("--lossless writes JPEG; drop -f {}", common.encode.format));
   }
@@ -181,9 +188,11 @@ int run_list(const std::string& command, const std::vector<std::string>& inputs,
   setup.totals.images = jobs_in_share(inputs.size(), share->spec);
   if (setup.totals.crops > 0)
     setup.totals.crops = setup.totals.crops / inputs.size() * setup.totals.images;
-  InputListSource source(
-      inputs, JobDefaults{plan, common.encode, common.run.skip_blank, common.run.auto_orient},
-      share->spec);
+  FormatNotice notice(notice_stream(common.run), common.encode);
+  InputListSource source(inputs,
+                         JobDefaults{plan, common.encode, common.run.skip_blank,
+                                     common.run.auto_orient, false, &notice},
+                         share->spec);
   return run_jobs(source, *output, common, setup);
 }
 
@@ -322,7 +331,7 @@ int run_demo(const CommonArgs& common) {
     fmt::print(stderr, "tessera: demo: cannot encode the demo image: {}\n", input.error().message);
     return kExitFailed;
   }
-  auto encode = encode_options_from(common.encode, ContainerFormat::kJpeg);
+  auto encode = encode_options_from(common.encode);
   GridSpec grid;
   grid.tile_width = grid.tile_height = kDemoTile;
   const std::vector<Job> jobs{
@@ -346,7 +355,8 @@ int run_demo(const CommonArgs& common) {
   return run_jobs(source, *output, common, setup);
 }
 
-int run_manifest(const std::string& manifest, const PlanArgs& plan, const CommonArgs& common) {
+int run_manifest(const std::string& manifest, const PlanArgs& plan, const CommonArgs& common,
+                 bool line_codec) {
   std::optional<PlanSpec> defaults;
   if (auto spec = plan_from(plan)) {
     if (!*spec) return usage_error("manifest", spec->error().message);
@@ -359,9 +369,11 @@ int run_manifest(const std::string& manifest, const PlanArgs& plan, const Common
   auto share = share_of(common.output, run);
   if (!share) return usage_error("manifest", share.error().message);
   JobNotes notes;
-  auto source = ManifestSource::open(
-      manifest, JobDefaults{defaults, common.encode, common.run.skip_blank, common.run.auto_orient},
-      notes, share->spec);
+  FormatNotice notice(notice_stream(common.run), common.encode);
+  auto source = ManifestSource::open(manifest,
+                                     JobDefaults{defaults, common.encode, common.run.skip_blank,
+                                                 common.run.auto_orient, line_codec, &notice},
+                                     notes, share->spec);
   if (!source) return usage_error("manifest", source.error().message);
   run["manifest_inputs"] = (*source)->describe_inputs();
   auto output = make_output(share->output, kGridTemplate, run, true);

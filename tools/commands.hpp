@@ -25,6 +25,8 @@ int run_info(const std::vector<std::string>& inputs, bool json, std::uint64_t ma
 int run_demo(const CommonArgs& common);
 // Writes the JSON index of tar shards to `out` (stdout when empty); `verify` reads them whole.
 int run_index(const std::vector<std::string>& shards, bool verify, const std::string& out);
-int run_manifest(const std::string& manifest, const PlanArgs& plan, const CommonArgs& common);
+// `line_codec`: lines may set their own codec options (--allow-per-line-codec).
+int run_manifest(const std::string& manifest, const PlanArgs& plan, const CommonArgs& common,
+                 bool line_codec = false);
 
 }  // namespace tessera::cli

@@ -2,9 +2,11 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <array>
 #include <filesystem>
 #include <functional>
+#include <utility>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -114,6 +116,100 @@ Result<PlanSpec> line_plan(const json& line, const std::optional<PlanSpec>& fall
       "{\"random\": {...}}), or pass --tile or --count on the command line");
 }
 
+// A line's own codec options, named as the Python module's keywords. They are reserved names,
+// never extra fields, so that a line that means to change the codec is never taken for
+// metadata.
+constexpr std::string_view kLineCodecFields[] = {"format",    "quality",     "subsampling",
+                                                 "fast_dct",  "progressive", "optimize",
+                                                 "png_level", "png_filter",  "png_strategy",
+                                                 "png_encoder"};
+
+bool is_codec_field(std::string_view name) {
+  return std::find(std::begin(kLineCodecFields), std::end(kLineCodecFields), name) !=
+         std::end(kLineCodecFields);
+}
+
+Status set_codec_field(const std::string& name, const json& value, EncodeArgs& args) {
+  const auto wrong = [&](const char* what) {
+    return line_error(fmt::format("\"{}\" must be {}, found {}", name, what, value.dump()));
+  };
+  if (name == "quality" || name == "png_level") {
+    if (!value.is_number_integer() || !std::in_range<int>(value.get<std::int64_t>()))
+      return wrong("an integer");
+    (name == "quality" ? args.quality : args.png_level) = value.get<int>();
+  } else if (name == "fast_dct" || name == "progressive" || name == "optimize") {
+    if (!value.is_boolean()) return wrong("true or false");
+    bool& flag = name == "fast_dct"      ? args.fast_dct
+                 : name == "progressive" ? args.progressive
+                                         : args.optimize;
+    flag = value.get<bool>();
+  } else {
+    std::string text;
+    if (value.is_string()) {
+      text = value.get<std::string>();
+    } else if (value.is_number_integer()) {
+      text = std::to_string(value.get<std::int64_t>());  // "subsampling": 420
+    } else {
+      return wrong("a string");
+    }
+    (name == "format"        ? args.format
+     : name == "subsampling" ? args.subsampling
+     : name == "png_filter"  ? args.png_filter
+     : name == "png_encoder" ? args.png_encoder
+                             : args.png_strategy) = std::move(text);
+  }
+  return {};
+}
+
+// The run's codec settings with the line's own applied; a line that has some is refused
+// unless the run allows it, since one run writes one format with one set of settings.
+Result<EncodeOptions> line_encode(const json& line, const JobDefaults& defaults) {
+  EncodeArgs args = defaults.encode;
+  for (auto it = line.begin(); it != line.end(); ++it) {
+    if (!is_codec_field(it.key())) continue;
+    if (!defaults.line_codec) {
+      return line_error(fmt::format(
+          "this line sets its own codec option \"{}\", but a run writes one format with one "
+          "set of codec settings; pass --allow-per-line-codec to let lines set their own, or "
+          "remove it",
+          it.key()));
+    }
+    if (Status s = set_codec_field(it.key(), *it, args); !s) return std::move(s).error();
+  }
+  auto options = encode_options_from(args);
+  if (!options) return line_error("codec options: " + options.error().message);
+  return options;
+}
+
+// What a manifest line means to tessera itself; every other member is a field of its samples.
+constexpr std::string_view kLineNames[] = {"input", "plan", "tile", "stride", "overlap",
+                                           "edge",  "fill", "rois", "random", "key_prefix"};
+
+bool is_line_name(std::string_view name) {
+  return std::find(std::begin(kLineNames), std::end(kLineNames), name) != std::end(kLineNames) ||
+         is_codec_field(name);
+}
+
+// The line's label and extra fields, which may not name a field its ROIs give too.
+Result<SharedFields> line_fields(const json& line, const PlanSpec& plan) {
+  SampleFieldsBuilder builder;
+  for (auto it = line.begin(); it != line.end(); ++it) {
+    if (is_line_name(it.key())) continue;
+    auto value = field_value_of(*it);
+    if (!value) return line_error(fmt::format("field \"{}\": {}", it.key(), value.error().message));
+    if (Status s = builder.add(it.key(), *value); !s) return line_error(s.error().message);
+  }
+  SharedFields fields = builder.finish();
+  const auto* rois = std::get_if<RoiListSpec>(&plan);
+  if (fields == nullptr || rois == nullptr) return fields;
+  for (std::size_t i = 0; i < rois->rois.size(); ++i) {
+    if (rois->rois[i].fields == nullptr) continue;
+    if (Status s = check_disjoint(*fields, *rois->rois[i].fields); !s)
+      return line_error(fmt::format("ROI {}: {}", i, s.error().message));
+  }
+  return fields;
+}
+
 }  // namespace
 
 Result<PlanSpec> plan_from_json(const nlohmann::json& plan) {
@@ -126,6 +222,13 @@ ContainerFormat sniff_file(const std::string& path) {
   // when the job opens.
   const auto input = InputBytes::open_file(path);
   return input ? detect_format(input->head()) : ContainerFormat::kOther;
+}
+
+void FormatNotice::saw(ContainerFormat input) {
+  if (input != ContainerFormat::kPng || !pending() || spoken_.exchange(true)) return;
+  fmt::print(stream_,
+             "tessera: note: PNG inputs are written as JPEG, the output format of every run "
+             "without -f; pass -f png to keep them lossless\n");
 }
 
 void JobNotes::set_line(std::size_t job, std::size_t line) {
@@ -169,18 +272,18 @@ std::optional<Job> InputListSource::next() {
   job.skip_blank = defaults_.skip_blank;
   job.auto_orient = defaults_.auto_orient;
   job.lossless = lossless_mode(defaults_.encode);
-  ContainerFormat format = ContainerFormat::kOther;
   if (name == "-") {
     auto bytes = InputBytes::open_stdin();
     // An unreadable stdin stays an empty input, which fails this job with a message naming "-".
     job.input = bytes ? std::move(bytes).value() : InputBytes::from_vector({}, "-");
-    format = detect_format(job.input.head());
+    if (defaults_.notice != nullptr) defaults_.notice->saw(detect_format(job.input.head()));
   } else {
     job.path = name;
-    format = sniff_file(name);
+    if (defaults_.notice != nullptr && defaults_.notice->pending())
+      defaults_.notice->saw(sniff_file(name));
   }
   // Checked before the run, so this cannot fail here; a failure would still only fail the job.
-  auto encode = encode_options_from(defaults_.encode, format);
+  auto encode = encode_options_from(defaults_.encode);
   if (encode) job.encode = *encode;
   return job;
 }
@@ -331,14 +434,20 @@ Result<Job> ManifestSource::parse_line(const std::string& text) {
   if (!plan) return std::move(plan).error();
   job.plan = std::move(plan).value();
 
+  auto fields = line_fields(line, job.plan);
+  if (!fields) return std::move(fields).error();
+  job.fields = std::move(fields).value();
+  auto encode = line_encode(line, defaults_);
+  if (!encode) return std::move(encode).error();
+  job.encode = *encode;
+  // Last: a note is kept only for a line that is a job, since the next job takes its number.
   if (auto prefix = text_of(line, "key_prefix"); prefix && !prefix->empty()) {
     auto checked = checked_key(*prefix);
     if (!checked) return line_error(fmt::format("\"key_prefix\": {}", checked.error().message));
     notes_.set_key_prefix(jobs_, *checked);
   }
-  auto encode = encode_options_from(defaults_.encode, sniff_file(job.path));
-  if (!encode) return std::move(encode).error();
-  job.encode = *encode;
+  if (defaults_.notice != nullptr && defaults_.notice->pending() && !line.contains("format"))
+    defaults_.notice->saw(sniff_file(job.path));
   return job;
 }
 

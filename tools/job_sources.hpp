@@ -12,7 +12,6 @@
 #include <sstream>
 #include <string>
 
-#include <nlohmann/json.hpp>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -23,12 +22,32 @@
 
 namespace tessera::cli {
 
+// Says once per run, on `stream`, that PNG inputs are written as JPEG because -f was not given
+// (one format per run). The sources tell it each input's format only while it has not spoken,
+// so a run sniffs the first bytes of its inputs only until the first PNG.
+class FormatNotice {
+ public:
+  // Silent when `stream` is null or the run's format was given.
+  FormatNotice(std::FILE* stream, const EncodeArgs& run)
+      : stream_(run.format.empty() ? stream : nullptr) {}
+  bool pending() const noexcept { return stream_ != nullptr && !spoken_.load(); }
+  void saw(ContainerFormat input);
+
+ private:
+  std::FILE* stream_;
+  std::atomic<bool> spoken_{false};
+};
+
 // What every job of a run shares unless its manifest line says otherwise.
 struct JobDefaults {
   std::optional<PlanSpec> plan;
   EncodeArgs encode;
   double skip_blank = -1;
   bool auto_orient = false;
+  // A manifest line may set its own codec options ("format", "quality", ...) only when the run
+  // allows it (--allow-per-line-codec); otherwise such a line is refused.
+  bool line_codec = false;
+  FormatNotice* notice = nullptr;  // none: no notice
 };
 
 // A plan written as a manifest line writes it: {"tile": 256, "overlap": 32},

@@ -33,7 +33,9 @@ Output (-o):
 Exit codes: 0 all crops written, 1 some images or crops failed (or the output failed),
   2 usage error, 130 interrupted (completed outputs are kept, partial ones removed).
 --json prints one object: images, failed_images, crops, failed (crops), skipped, bytes_out,
-  wall_s, decode_s, encode_cpu_s, peak_rss_mb, peak_window_mb, ...)";
+  wall_s, decode_s, encode_cpu_s, peak_rss_mb, peak_window_mb, ..., and outputs (each shard
+  with its samples and bytes, or the directory with its counts).
+Without -f every crop is JPEG, whatever the input's format.)";
 
 constexpr const char* kShardHelp =
     "Run only task I of N: the jobs whose index (position among the inputs, or among the "
@@ -42,10 +44,9 @@ constexpr const char* kShardHelp =
     "NAME-sIIIIofNNNN-000000.tar or DIR/sIIIIofNNNN/";
 
 void add_encode_options(CLI::App& app, EncodeArgs& args) {
-  app.add_option(
-         "-f,--format", args.format,
-         fmt::format("Output format: {} (default: the input's own when it can be written, else {})",
-                     join_names(output_format_names()), to_string(EncodeOptions{}.format)))
+  app.add_option("-f,--format", args.format,
+                 fmt::format("Output format: {} (default: {} for every input, whatever its format)",
+                             join_names(output_format_names()), to_string(EncodeOptions{}.format)))
       ->check(CLI::IsMember(output_format_spellings()))
       ->group("Encoding");
   app.add_option("-q,--quality", args.quality, "JPEG quality 1..100")
@@ -231,6 +232,7 @@ struct Arguments {
   std::uint64_t info_max_pixels = std::uint64_t{1} << 30;
   int info_page = 0;
   std::string profile;
+  bool line_codec = false;  // manifest
   TuneArgs tune;
   PyramidArgs pyramid;
 };
@@ -310,7 +312,8 @@ CLI::App* add_crop_command(CLI::App& app, Arguments& a) {
   CLI::App* crop = app.add_subcommand("crop", "Cut the regions listed in a CSV or JSON file");
   crop->add_option("INPUT", a.single, "Image; - reads stdin")->required();
   crop->add_option("--rois", a.plan.rois,
-                   "ROI file: CSV lines x,y,w,h[,key] or a JSON list of {x,y,w,h,key}")
+                   "ROI file: CSV lines x,y,w,h[,key] (a header x,y,w,h,key,label,... adds "
+                   "fields) or a JSON list of {x,y,w,h,key,...}")
       ->required()
       ->group("Plan");
   crop->add_option("--edge", a.plan.edge,
@@ -325,7 +328,10 @@ CLI::App* add_crop_command(CLI::App& app, Arguments& a) {
                   "  tessera crop scan.jpg --rois boxes.csv -o crops/       (keys name files: "
                   "{stem}/{key}.{ext})\n"
                   "  tessera crop scan.png --rois boxes.json --edge clip -f png -o crops.tar\n"
-                  "Keys may use only A-Z a-z 0-9 _ -; other keys are refused.\n") +
+                  "Keys may use only A-Z a-z 0-9 _ -; other keys are refused.\n"
+                  "Fields: \"label\" (or \"cls\"), an integer, becomes KEY.cls in tar output; "
+                  "other fields\n"
+                  "(CSV header columns, JSON members) are copied into KEY.json.\n") +
       kOutputHelp);
   return crop;
 }
@@ -402,6 +408,12 @@ CLI::App* add_manifest_command(CLI::App& app, Arguments& a) {
   add_grid_options(*manifest, a.plan, false);
   add_random_options(*manifest, a.plan, false);
   add_common(*manifest, a.common);
+  manifest
+      ->add_flag("--allow-per-line-codec", a.line_codec,
+                 "Let a line set its own codec options (\"format\", \"quality\", "
+                 "\"subsampling\", \"png_level\", ...); without it such a line is refused, "
+                 "since a run writes one format")
+      ->group("Encoding");
   manifest->footer(
       std::string(
           "Each line: {\"input\": PATH} plus an optional plan, either {\"plan\": {\"tile\": 256, "
@@ -414,6 +426,11 @@ CLI::App* add_manifest_command(CLI::App& app, Arguments& a) {
           "use\n"
           "--tile or --count from the command line. Relative paths are relative to the manifest's\n"
           "directory. A bad line is reported with its line number and skipped (exit 1).\n"
+          "Other members of a line are fields of its samples: \"label\" (or \"cls\"), an "
+          "integer,\n"
+          "becomes KEY.cls in tar output, the rest is copied into KEY.json. Codec options "
+          "(\"format\",\n"
+          "\"quality\", ...) on a line need --allow-per-line-codec.\n"
           "Examples:\n"
           "  tessera manifest jobs.jsonl --tile 256 -o shards.tar --shard-size 1GB\n"
           "  tessera manifest jobs.jsonl --count 50 --size 128 --seed 3 -o crops/ --json\n") +
@@ -559,7 +576,7 @@ int dispatch(CLI::App& app, const Commands& c, Arguments& a) {
   if (c.demo->parsed()) return run_demo(a.common);
   if (c.pyramid->parsed()) return run_pyramid(a.pyramid);
   if (c.index->parsed()) return run_index(a.inputs, a.verify, a.index_out);
-  return run_manifest(a.single, a.plan, a.common);
+  return run_manifest(a.single, a.plan, a.common, a.line_codec);
 }
 
 int run(int argc, char** argv) {

@@ -102,6 +102,10 @@ Result<Output> make_output(const OutputArgs& args, const std::string& default_te
       options.max_shard_bytes = limit->bytes;
       options.max_shard_samples = limit->samples;
     }
+    output.shards = std::make_shared<std::vector<ShardReport>>();
+    options.on_shard = [shards = output.shards](const ShardReport& shard) {
+      shards->push_back(shard);
+    };
     auto sink = make_tar_sink(options);
     if (!sink) return std::move(sink).error();
     output.sink = std::move(sink).value();
@@ -122,7 +126,40 @@ Result<Output> make_output(const OutputArgs& args, const std::string& default_te
   if (!sink) return std::move(sink).error();
   output.sink = std::move(sink).value();
   output.description = fmt::format("directory {} (names {})", args.out, options.name_template);
+  output.directory = args.out;
   return output;
+}
+
+nlohmann::json outputs_json(const Output& output, const RunStats& stats) {
+  if (output.shards != nullptr) {
+    nlohmann::json shards = nlohmann::json::array();
+    for (const ShardReport& shard : *output.shards) {
+      shards.push_back({{"path", shard.path}, {"samples", shard.samples}, {"bytes", shard.bytes}});
+    }
+    nlohmann::json outputs{{"kind", "tar"}, {"shards", std::move(shards)}};
+    if (const std::string pattern = shard_pattern(*output.shards); !pattern.empty())
+      outputs["pattern"] = pattern;
+    return outputs;
+  }
+  if (!output.directory.empty()) {
+    return {{"kind", "directory"},
+            {"directory", output.directory},
+            {"files", stats.crops},
+            {"bytes", stats.bytes_out}};
+  }
+  return nullptr;
+}
+
+std::string shard_pattern(const std::vector<ShardReport>& shards) {
+  // "NAME-000003.tar": the number is the six digits before ".tar".
+  constexpr std::size_t kNumberAndSuffix = 6 + 4;
+  if (shards.empty() || shards.front().path == "-") return {};
+  const std::string& first = shards.front().path;
+  const std::string& last = shards.back().path;
+  if (shards.size() == 1) return first;
+  const std::string prefix = first.substr(0, first.size() - kNumberAndSuffix);
+  return fmt::format("{}{{{}..{}}}.tar", prefix, first.substr(prefix.size(), 6),
+                     last.substr(last.size() - kNumberAndSuffix, 6));
 }
 
 std::string KeyPrefixSink::prefixed_key(const CropResult& crop) const {

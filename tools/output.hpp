@@ -11,6 +11,7 @@
 #include "cli_options.hpp"
 #include "forwarding_sink.hpp"
 #include "job_sources.hpp"
+#include "tessera/engine/file_sinks.hpp"
 
 namespace tessera::cli {
 
@@ -19,7 +20,20 @@ struct Output {
   std::string description;  // for the human summary, e.g. "directory out/"
   bool to_stdout = false;   // the tar stream owns stdout: summaries go to stderr
   bool discards = false;    // the null sink
+  std::string directory;    // -o DIR; empty for other outputs
+  // Tar output: each shard this run completed, in order (filled by the sink, read after the
+  // run; shared so that the sink's callback outlives a move of this struct).
+  std::shared_ptr<std::vector<ShardReport>> shards;
 };
+
+// What --json lists under "outputs": for tar output, every shard this run completed with its
+// samples and bytes; for a directory, the directory with its file count and bytes (a list of
+// millions of paths helps no one). Null for the null sink.
+nlohmann::json outputs_json(const Output& output, const RunStats& stats);
+
+// The shards of this run as a brace pattern that WebDataset loaders expand,
+// "NAME-{000000..000012}.tar" (a single shard: its name); empty when no shard file was written.
+std::string shard_pattern(const std::vector<ShardReport>& shards);
 
 // What makes a run's outputs, for the run record: the command, the plan, the settings that
 // change the bytes, and each input with its size and modification time.

@@ -133,7 +133,7 @@ int run_pyramid(const PyramidArgs& args) {
     fmt::print(stderr, "tessera pyramid: {}\n", input.error().message);
     return kExitFailed;
   }
-  auto encode = encode_options_from(args.encode, detect_format(input->head()));
+  auto encode = encode_options_from(args.encode);
   if (!encode) return usage_error(encode.error().message);
   options.encode = *encode;
   if (Status s = validate(options); !s) return usage_error(s.error().message);

@@ -132,6 +132,8 @@ void print_human_summary(std::FILE* stream, const RunStats& stats, const Summary
       stats.decode_s, stats.encode_cpu_s, peak_rss_mb(),
       static_cast<double>(stats.peak_window_bytes) / kMega);
   fmt::print(stream, "  output: {}\n", context.output);
+  if (!context.shard_pattern.empty())
+    fmt::print(stream, "  shards for a loader: {}\n", context.shard_pattern);
   if (stats.cancelled)
     fmt::print(stream, "  interrupted: completed outputs were kept, partial ones removed\n");
 }
@@ -145,7 +147,7 @@ const char* run_status(const RunStats& stats) {
 }
 
 nlohmann::json json_summary(const RunStats& stats, const SummaryContext& context) {
-  return {
+  nlohmann::json summary{
       {"command", context.command},
       {"images", stats.jobs},
       {"failed_images", stats.jobs_failed},
@@ -171,6 +173,8 @@ nlohmann::json json_summary(const RunStats& stats, const SummaryContext& context
       {"error", stats.fatal ? nlohmann::json(stats.fatal->message) : nlohmann::json(nullptr)},
       {"status", run_status(stats)},
   };
+  summary["outputs"] = context.outputs;
+  return summary;
 }
 
 void print_json_summary(std::FILE* stream, const RunStats& stats, const SummaryContext& context) {

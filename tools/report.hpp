@@ -55,6 +55,8 @@ struct SummaryContext {
   std::string command;
   std::string output;  // Output::description
   bool discards = false;
+  nlohmann::json outputs = nullptr;  // outputs_json(): "outputs" in --json (null: nothing kept)
+  std::string shard_pattern{};       // shard_pattern(): printed in the human summary
 };
 
 double peak_rss_mb();

@@ -40,8 +40,7 @@ Status measure_psnr(const TuneArgs& args, const PlanSpec& plan, Report& report) 
   auto probe = QualityProbe::open(args.inputs.front(), plan, engine_options_from(args.common.run));
   if (!probe) return Error{probe.error().code, "cannot measure PSNR: " + probe.error().message};
   for (const CodecChoice& choice : report.tuner.codecs()) {
-    auto options =
-        encode_options_from(with_codec(args.common.encode, choice.change), probe->input_format());
+    auto options = encode_options_from(with_codec(args.common.encode, choice.change));
     report.psnr.push_back(options ? probe->psnr(*options) : std::nullopt);
   }
   return {};
@@ -96,8 +95,7 @@ int run_tune(const TuneArgs& args) {
     return usage_error("give the profile to write with -o PROFILE.json");
   auto plan = tune_plan(args);
   if (!plan) return usage_error(plan.error().message);
-  const ContainerFormat input_format = sniff_file(args.inputs.front());
-  auto encode = encode_options_from(args.common.encode, input_format);
+  auto encode = encode_options_from(args.common.encode);
   if (!encode) return usage_error(encode.error().message);
 
   const double load_at_start = load_average();

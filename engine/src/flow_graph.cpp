@@ -66,6 +66,7 @@ class JobFeeder {
       stems_.claim(other.source, other.dataset_index);
     state->info.stem = stems_.claim(state->info.source, state->info.number());
     state->info.plan = describe(job->plan);
+    state->info.fields = job->fields;
     state->job = std::move(*job);
     jobs_.push_back(std::move(state));
     return jobs_.back().get();

@@ -110,8 +110,10 @@ struct JobState {
 // asking Sink::exists).
 inline CropResult crop_result(const JobState& job, const PlannedCrop& crop,
                               std::span<const std::uint8_t> bytes) {
-  return CropResult{&job.info, crop.index,           crop.roi, crop.key, job.job.encode.format,
+  CropResult result{&job.info, crop.index,           crop.roi, crop.key, job.job.encode.format,
                     bytes,     crop.shares_position, crop.col, crop.row};
+  result.fields = crop.fields.get();
+  return result;
 }
 
 // First and one-past-last image rows a crop needs (a padded crop may reach past the image).

@@ -256,8 +256,8 @@ Result<Plan> expand(const RoiListSpec& spec, int width, int height, const PlanLi
     auto outcome = place_roi(entry.roi, i, spec.edge, width, height);
     if (!outcome) return std::move(outcome).error();
     if (!outcome->keep) continue;
-    plan.crops.push_back(
-        PlannedCrop{outcome->roi, static_cast<std::uint32_t>(i), entry.key, false});
+    plan.crops.push_back(PlannedCrop{outcome->roi, static_cast<std::uint32_t>(i), entry.key, false,
+                                     -1, -1, entry.fields});
   }
   return plan;
 }

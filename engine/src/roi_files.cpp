@@ -8,6 +8,8 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <iterator>
@@ -16,10 +18,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "tessera/codecs/input.hpp"
 #include "tessera/engine/plan.hpp"
+#include "tessera/engine/sample_fields.hpp"
 
 namespace tessera {
 namespace {
@@ -83,16 +88,20 @@ Result<int> parse_int_field(std::string_view text, std::size_t field, const CsvL
   return value;
 }
 
-// Splits on commas into at most kMax fields; returns the total count so callers can report it.
-constexpr std::size_t kMaxCsvFields = 5;
+// More columns than this is not an ROI file.
+constexpr std::size_t kMaxCsvColumns = 256;
 
-std::size_t split_fields(std::string_view text, std::string_view (&fields)[kMaxCsvFields]) {
-  std::size_t count = 0;
+// Splits on commas into `fields`, trimmed; the vector is reused line after line.
+Status split_fields(std::string_view text, std::vector<std::string_view>& fields,
+                    const CsvLine& line) {
+  fields.clear();
   while (true) {
     const std::size_t comma = text.find(',');
-    if (count < kMaxCsvFields) fields[count] = trim(text.substr(0, comma));
-    ++count;
-    if (comma == std::string_view::npos) return count;
+    if (fields.size() == kMaxCsvColumns) {
+      return corrupt(fmt::format("{}: more than {} fields", at(line), kMaxCsvColumns));
+    }
+    fields.push_back(trim(text.substr(0, comma)));
+    if (comma == std::string_view::npos) return {};
     text.remove_prefix(comma + 1);
   }
 }
@@ -110,8 +119,69 @@ Status check_size(int value, std::string_view name, std::string_view prefix) {
   return corrupt(fmt::format("{}: {} must be at least 1, found {}", prefix, name, value));
 }
 
-Result<RoiEntry> parse_csv_fields(const std::string_view (&fields)[kMaxCsvFields],
-                                  std::size_t count, const CsvLine& line) {
+bool same_name(std::string_view field, std::string_view name) {
+  field = unquote(trim(field));
+  return std::equal(field.begin(), field.end(), name.begin(), name.end(), [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == b;
+  });
+}
+
+// What a header line says about the columns: which one holds the key, and the field name of
+// every other column past x,y,w,h. Without a header a line has 4 or 5 fields, x,y,w,h[,key].
+struct CsvColumns {
+  bool header = false;
+  std::size_t count = 0;
+  std::size_t key = SIZE_MAX;      // column of the key; SIZE_MAX: none
+  std::vector<std::string> names;  // by column; empty for x, y, w, h and the key
+};
+
+// A header may only be the first data line, and only a line that starts with the field names
+// x,y,w,h (any case): a first line with a typo such as "1O,0,10,10" is data, and its error
+// names the line instead of the region being dropped silently. Columns after those four are
+// the key ("key", any case) and fields, named as written.
+std::optional<CsvColumns> header_of(const std::vector<std::string_view>& fields) {
+  if (fields.size() < 4) return std::nullopt;
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (!same_name(fields[i], kFieldNames[i])) return std::nullopt;
+  }
+  CsvColumns columns{true, fields.size(), SIZE_MAX, std::vector<std::string>(fields.size())};
+  for (std::size_t i = 4; i < fields.size(); ++i) {
+    if (same_name(fields[i], kFieldNames[4]) && columns.key == SIZE_MAX) {
+      columns.key = i;
+    } else {
+      columns.names[i] = std::string(unquote(fields[i]));
+    }
+  }
+  return columns;
+}
+
+// A CSV cell as a field value: empty is null, true and false are booleans, a whole number is
+// an integer, a decimal number is a number, and anything else (or anything in double quotes)
+// is a string.
+FieldValue csv_value(std::string_view text) {
+  if (text.empty()) return nullptr;
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
+    return std::string(unquote(text));
+  if (text == "true" || text == "false") return text == "true";
+  const char* const end = text.data() + text.size();
+  std::int64_t integer = 0;
+  if (auto [p, ec] = std::from_chars(text.data(), end, integer); ec == std::errc() && p == end)
+    return integer;
+  // from_chars also reads "inf" and "nan", which are no JSON numbers: they stay strings.
+  const std::size_t first = text.front() == '-' ? 1 : 0;
+  if (first < text.size() &&
+      (std::isdigit(static_cast<unsigned char>(text[first])) != 0 || text[first] == '.')) {
+    double number = 0;
+    if (auto [p, ec] = std::from_chars(text.data(), end, number);
+        ec == std::errc() && p == end && std::isfinite(number)) {
+      return number;
+    }
+  }
+  return std::string(text);
+}
+
+Result<RoiEntry> parse_csv_fields(const std::vector<std::string_view>& fields,
+                                  const CsvColumns& columns, const CsvLine& line) {
   int values[4] = {};
   for (std::size_t i = 0; i < 4; ++i) {
     auto value = parse_int_field(fields[i], i, line);
@@ -123,63 +193,112 @@ Result<RoiEntry> parse_csv_fields(const std::string_view (&fields)[kMaxCsvFields
   }
   RoiEntry entry;
   entry.roi = Roi{values[0], values[1], values[2], values[3]};
-  if (count == kMaxCsvFields) entry.key = std::string(unquote(fields[4]));
-  return entry;
-}
-
-bool same_name(std::string_view field, std::string_view name) {
-  field = unquote(trim(field));
-  return std::equal(field.begin(), field.end(), name.begin(), name.end(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == b;
-  });
-}
-
-// A header may only be the first data line, and only a line made of the field names
-// ("x,y,w,h[,key]", any case): a first line with a typo such as "1O,0,10,10" is data, and its
-// error names the line instead of the region being dropped silently.
-bool is_header(const std::string_view (&fields)[kMaxCsvFields], std::size_t count,
-               bool first_data_line) {
-  if (!first_data_line) return false;
-  for (std::size_t i = 0; i < count; ++i) {
-    if (!same_name(fields[i], kFieldNames[i])) return false;
+  const std::size_t key = columns.header ? columns.key : (fields.size() == 5 ? 4 : SIZE_MAX);
+  if (key != SIZE_MAX) entry.key = std::string(unquote(fields[key]));
+  if (!columns.header) return entry;
+  SampleFieldsBuilder builder;
+  for (std::size_t i = 4; i < fields.size(); ++i) {
+    if (i == columns.key) continue;
+    if (Status s = builder.add(columns.names[i], csv_value(fields[i])); !s)
+      return corrupt(fmt::format("{}: {}", at(line), s.error().message));
   }
-  return true;
+  entry.fields = builder.finish();
+  return entry;
 }
 
 Error no_regions(std::string_view source) {
   return corrupt(fmt::format("{}: no regions found; expected lines x,y,w,h[,key]", source));
 }
 
+Status check_field_count(std::size_t count, const CsvColumns& columns, const CsvLine& line) {
+  if (columns.header && count != columns.count) {
+    return corrupt(fmt::format("{}: expected {} fields, as the header names, found {}", at(line),
+                               columns.count, count));
+  }
+  if (!columns.header && count != 4 && count != 5) {
+    const char* hint = count < 5 ? ""
+                                 : "; to give each region a label or other fields, start the "
+                                   "file with a header line naming every column, such as "
+                                   "x,y,w,h,key,label";
+    return corrupt(
+        fmt::format("{}: expected 4 or 5 fields x,y,w,h[,key], found {}{}", at(line), count, hint));
+  }
+  return {};
+}
+
 // ---- JSON ----------------------------------------------------------------------------------
 
 using Json = nlohmann::json;
 
+// Builds one field's nested value (an object or a list) from the reader's events.
+class NestedValue {
+ public:
+  bool active() const { return !stack_.empty(); }
+  int depth() const { return static_cast<int>(stack_.size()); }
+
+  void open(Json container) {
+    Json* placed = place(std::move(container));
+    stack_.push_back(placed);
+  }
+  void key(std::string name) { key_ = std::move(name); }
+  void value(Json value) { place(std::move(value)); }
+  // True when the outermost container closed: take() then gives the whole value.
+  bool close() {
+    stack_.pop_back();
+    return stack_.empty();
+  }
+  Json take() { return std::exchange(root_, Json()); }
+
+ private:
+  // Only the innermost open container grows, so pointers to the ones around it stay valid.
+  Json* place(Json value) {
+    if (stack_.empty()) {
+      root_ = std::move(value);
+      return &root_;
+    }
+    Json& parent = *stack_.back();
+    if (parent.is_array()) {
+      parent.push_back(std::move(value));
+      return &parent.back();
+    }
+    return &(parent[key_] = std::move(value));
+  }
+
+  Json root_;
+  std::vector<Json*> stack_;
+  std::string key_;
+};
+
 // Streams the document instead of building a DOM, so a million-element list costs the
-// RoiEntry vector and nothing more. Every callback returns false to stop at the first problem.
+// RoiEntry vector (and the fields it carries) and nothing more. Every callback returns false to
+// stop at the first problem. Members other than x, y, w, h and key are the entry's fields.
 class RoiJsonReader final : public nlohmann::json_sax<Json> {
  public:
   RoiJsonReader(std::string_view source, RoiListSpec& out) : source_(source), out_(out) {}
 
   const std::optional<Error>& error() const { return error_; }
 
-  bool null() override { return scalar("null"); }
-  bool boolean(bool) override { return scalar("a boolean"); }
+  bool null() override { return scalar("null", nullptr); }
+  bool boolean(bool value) override { return scalar("a boolean", value); }
   bool number_integer(number_integer_t value) override { return integer(value); }
   bool number_unsigned(number_unsigned_t value) override { return integer(value); }
-  bool number_float(number_float_t, const string_t&) override { return scalar("a fraction"); }
-  bool binary(binary_t&) override { return scalar("binary data"); }
+  bool number_float(number_float_t value, const string_t&) override {
+    return scalar("a fraction", value);
+  }
+  bool binary(binary_t&) override { return scalar("binary data", nullptr); }
 
   bool string(string_t& value) override {
-    if (skip_depth_ > 0 || depth_ != 2) return scalar("a string");
-    if (field_ == kKeyField) {
+    if (nested_.active() || (depth_ == 2 && field_ == kUnknownField))
+      return scalar("a string", std::move(value));
+    if (depth_ == 2 && field_ == kKeyField) {
       entry_.key = std::move(value);
       return mark_seen();
     }
-    return scalar("a string");
+    return scalar("a string", nullptr);
   }
 
   bool start_object(std::size_t) override {
-    if (skip_depth_ > 0 || depth_ == 2) return enter_skipped_or_fail("an object");
+    if (nested_.active() || depth_ == 2) return open_nested(Json::object(), "an object");
     if (depth_ != 1)
       return fail(fmt::format("{}: expected a list of objects, found an object", source_));
     depth_ = 2;
@@ -190,11 +309,15 @@ class RoiJsonReader final : public nlohmann::json_sax<Json> {
   }
 
   bool key(string_t& name) override {
-    if (skip_depth_ > 0) return true;
+    if (nested_.active()) {
+      nested_.key(std::move(name));
+      return true;
+    }
     field_ = kUnknownField;
     for (std::size_t i = 0; i < std::size(kFieldNames); ++i) {
       if (name == kFieldNames[i]) field_ = static_cast<int>(i);
     }
+    if (field_ == kUnknownField) field_name_ = std::move(name);
     if (field_ != kUnknownField && (seen_ & (1u << field_)) != 0) {
       return fail(fmt::format("{}: element {}: \"{}\" appears twice", source_, element(),
                               kFieldNames[field_]));
@@ -203,7 +326,7 @@ class RoiJsonReader final : public nlohmann::json_sax<Json> {
   }
 
   bool end_object() override {
-    if (skip_depth_ > 0) return leave_skipped();
+    if (nested_.active()) return close_nested();
     depth_ = 1;
     for (int i = 0; i < 4; ++i) {
       if ((seen_ & (1u << i)) == 0) {
@@ -213,12 +336,13 @@ class RoiJsonReader final : public nlohmann::json_sax<Json> {
                         source_, element(), kFieldNames[i]));
       }
     }
+    entry_.fields = fields_.finish();
     out_.rois.push_back(std::move(entry_));
     return true;
   }
 
   bool start_array(std::size_t) override {
-    if (skip_depth_ > 0 || depth_ == 2) return enter_skipped_or_fail("a list");
+    if (nested_.active() || depth_ == 2) return open_nested(Json::array(), "a list");
     if (depth_ != 0)
       return fail(fmt::format("{}: element {} is a list; expected an object", source_, element()));
     depth_ = 1;
@@ -226,7 +350,7 @@ class RoiJsonReader final : public nlohmann::json_sax<Json> {
   }
 
   bool end_array() override {
-    if (skip_depth_ > 0) return leave_skipped();
+    if (nested_.active()) return close_nested();
     depth_ = 0;
     return true;
   }
@@ -259,22 +383,39 @@ class RoiJsonReader final : public nlohmann::json_sax<Json> {
     return true;
   }
 
-  // Unknown members may hold anything, even nested values; known ones must be plain values.
-  bool enter_skipped_or_fail(std::string_view what) {
-    if (skip_depth_ > 0 || field_ == kUnknownField) {
-      ++skip_depth_;
-      return true;
+  bool add_field(FieldValue value) {
+    if (Status s = fields_.add(field_name_, value); !s) {
+      return fail(fmt::format("{}: element {}: {}", source_, element(), s.error().message));
     }
-    return scalar(what);
-  }
-
-  bool leave_skipped() {
-    --skip_depth_;
     return true;
   }
 
-  bool scalar(std::string_view what) {
-    if (skip_depth_ > 0) return true;
+  // A field may hold a nested value; x, y, w, h and key must be plain values.
+  bool open_nested(Json container, std::string_view what) {
+    if (!nested_.active() && field_ != kUnknownField) return scalar(what, nullptr);
+    // Serialising the value recurses once per level, so a hostile depth is refused here.
+    if (nested_.depth() == kMaxFieldDepth) {
+      return fail(
+          fmt::format("{}: element {}: field \"{}\" nests objects or lists more than {} "
+                      "levels deep",
+                      source_, element(), field_name_, kMaxFieldDepth));
+    }
+    nested_.open(std::move(container));
+    return true;
+  }
+
+  bool close_nested() {
+    if (!nested_.close()) return true;
+    return add_field(JsonText{nested_.take().dump()});
+  }
+
+  // A value that is not an integer: inside a field's nested value, a field's value, or wrong.
+  template <class Value>
+  bool scalar(std::string_view what, Value&& value) {
+    if (nested_.active()) {
+      nested_.value(Json(std::forward<Value>(value)));
+      return true;
+    }
     if (depth_ == 0) {
       return fail(fmt::format("{}: expected a list of objects, found {}", source_, what));
     }
@@ -284,7 +425,7 @@ class RoiJsonReader final : public nlohmann::json_sax<Json> {
                       "\"w\":..,\"h\":..}}",
                       source_, element(), what));
     }
-    if (field_ == kUnknownField) return true;
+    if (field_ == kUnknownField) return add_field(FieldValue(std::forward<Value>(value)));
     const bool wants_string = field_ == kKeyField;
     return fail(fmt::format("{}: element {}: \"{}\" must be {}, found {}", source_, element(),
                             kFieldNames[field_], wants_string ? "a string" : "an integer", what));
@@ -292,8 +433,12 @@ class RoiJsonReader final : public nlohmann::json_sax<Json> {
 
   template <class Integer>
   bool integer(Integer value) {
-    if (skip_depth_ > 0 || depth_ != 2 || field_ == kUnknownField || field_ == kKeyField) {
-      return scalar("a number");
+    if (nested_.active() || depth_ != 2 || field_ == kUnknownField || field_ == kKeyField) {
+      if constexpr (std::is_signed_v<Integer>) {
+        return scalar("a number", static_cast<std::int64_t>(value));
+      } else {
+        return scalar("a number", static_cast<std::uint64_t>(value));
+      }
     }
     if (!std::in_range<int>(value)) {
       return fail(
@@ -317,8 +462,10 @@ class RoiJsonReader final : public nlohmann::json_sax<Json> {
   RoiListSpec& out_;
   std::optional<Error> error_;
   RoiEntry entry_;
-  int depth_ = 0;  // 0: top level, 1: inside the list, 2: inside an element
-  int skip_depth_ = 0;
+  SampleFieldsBuilder fields_;
+  NestedValue nested_;
+  std::string field_name_;  // of the member being read, when it is a field
+  int depth_ = 0;           // 0: top level, 1: inside the list, 2: inside an element
   int field_ = kNoField;
   unsigned seen_ = 0;
 };
@@ -337,7 +484,8 @@ Result<RoiListSpec> parse_roi_csv(std::string_view text, std::string_view source
   text = skip_bom(text);
   CsvLine line{source, 0};
   bool first_data_line = true;
-  std::string_view fields[kMaxCsvFields];
+  CsvColumns columns;
+  std::vector<std::string_view> fields;
   while (!text.empty()) {
     const std::size_t newline = text.find('\n');
     const std::string_view raw = text.substr(0, newline);
@@ -346,15 +494,16 @@ Result<RoiListSpec> parse_roi_csv(std::string_view text, std::string_view source
 
     const std::string_view content = trim(raw);
     if (content.empty() || content.front() == '#') continue;
-    const std::size_t count = split_fields(content, fields);
-    if (count != 4 && count != kMaxCsvFields) {
-      return corrupt(
-          fmt::format("{}: expected 4 or 5 fields x,y,w,h[,key], found {}", at(line), count));
+    if (Status s = split_fields(content, fields, line); !s) return std::move(s).error();
+    if (first_data_line) {
+      first_data_line = false;
+      if (auto header = header_of(fields)) {
+        columns = std::move(*header);
+        continue;
+      }
     }
-    const bool header = is_header(fields, count, first_data_line);
-    first_data_line = false;
-    if (header) continue;
-    auto entry = parse_csv_fields(fields, count, line);
+    if (Status s = check_field_count(fields.size(), columns, line); !s) return std::move(s).error();
+    auto entry = parse_csv_fields(fields, columns, line);
     if (!entry) return std::move(entry).error();
     spec.rois.push_back(std::move(entry).value());
   }

@@ -25,6 +25,7 @@ namespace {
 constexpr std::size_t kReadBlock = 64 * 1024;
 // A sample's KEY.json is a few hundred bytes; a larger one was not written by tessera.
 constexpr std::uint64_t kMaxMetadataBytes = 64 * 1024;
+constexpr std::uint64_t kMaxClassBytes = 32;  // KEY.cls: one decimal integer
 
 struct ArchiveReadFree {
   void operator()(archive* a) const noexcept { archive_read_free(a); }
@@ -51,7 +52,8 @@ Status read_member(archive* a, archive_entry* entry, std::uint64_t limit,
   return {};
 }
 
-// Checks one member: a KEY.json must record its crop, an image must have a decodable header.
+// Checks one member: a KEY.json must record its crop, a KEY.cls must hold a class number, an
+// image must have a decodable header.
 Status check_member(archive* a, archive_entry* entry, std::uint64_t file_size,
                     std::vector<std::uint8_t>& bytes, ShardContents& contents) {
   const char* raw_name = archive_entry_pathname(entry);
@@ -61,8 +63,13 @@ Status check_member(archive* a, archive_entry* entry, std::uint64_t file_size,
     return Error{ErrorCode::kIo, fmt::format("member \"{}\" is not KEY.EXT", name)};
   }
   const bool metadata = name.substr(dot) == kMetadataSuffix;
-  if (Status s = read_member(a, entry, metadata ? kMaxMetadataBytes : file_size, bytes); !s)
-    return s;
+  const bool label = name.substr(dot) == kClassSuffix;
+  const std::uint64_t limit = metadata ? kMaxMetadataBytes : label ? kMaxClassBytes : file_size;
+  if (Status s = read_member(a, entry, limit, bytes); !s) return s;
+  if (label) {
+    if (is_class_text({reinterpret_cast<const char*>(bytes.data()), bytes.size()})) return {};
+    return Error{ErrorCode::kIo, fmt::format("\"{}\" is not a class number", name)};
+  }
   if (!metadata) {
     auto decoder = open_decoder(InputBytes::borrow(bytes, std::string(name)));
     if (!decoder) return Error{ErrorCode::kIo, fmt::format("\"{}\" does not decode", name)};

@@ -78,8 +78,35 @@ std::string sample_metadata(const CropResult& crop) {
   json["plan"] = crop.job == nullptr ? std::string() : crop.job->plan;
   json["index"] = crop.index;
   json["job"] = crop.job == nullptr ? std::size_t{0} : crop.job->number();
+  json["image_width"] = crop.job == nullptr ? 0 : crop.job->image_width;
+  json["image_height"] = crop.job == nullptr ? 0 : crop.job->image_height;
   // A source path is not guaranteed to be UTF-8; replace rather than throw.
-  return json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  std::string text = json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  // Fields were serialised when they were read, and their names checked against the ones
+  // above (SampleFieldsBuilder), so they are appended as they are.
+  const SampleFields* job_fields = crop.job == nullptr ? nullptr : crop.job->fields.get();
+  if (job_fields == nullptr && crop.fields == nullptr) return text;
+  text.pop_back();  // the closing brace
+  if (job_fields != nullptr) text += job_fields->members;
+  if (crop.fields != nullptr) text += crop.fields->members;
+  text += '}';
+  return text;
+}
+
+std::optional<std::int64_t> sample_label(const CropResult& crop) {
+  if (crop.fields != nullptr && crop.fields->label) return crop.fields->label;
+  if (crop.job != nullptr && crop.job->fields != nullptr) return crop.job->fields->label;
+  return std::nullopt;
+}
+
+std::string class_text(std::int64_t label) {
+  return std::to_string(label);
+}
+
+bool is_class_text(std::string_view text) {
+  std::int64_t label = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), label);
+  return error == std::errc() && end == text.data() + text.size() && !text.empty();
 }
 
 std::optional<std::uint64_t> crop_id_of_metadata(std::string_view json) {

@@ -17,6 +17,7 @@ inline constexpr std::uint64_t kTarBlock = 512;
 inline constexpr std::uint64_t kEndOfArchive = 2 * kTarBlock;  // two zero blocks close every tar
 inline constexpr std::string_view kTarSuffix = ".tar";
 inline constexpr std::string_view kMetadataSuffix = ".json";  // the member "KEY.json"
+inline constexpr std::string_view kClassSuffix = ".cls";      // "KEY.cls": the label as text
 
 // Bytes one member takes in a shard, header blocks included.
 std::uint64_t member_bytes(std::string_view name, std::size_t size);
@@ -34,9 +35,17 @@ bool is_temp_shard(std::string_view name, std::string_view stem);
 // A job and crop index pair: what a sample holds, whatever key it was written under.
 std::uint64_t crop_id(std::size_t job, std::uint32_t index);
 
-// The sample's KEY.json member, and the crop_id() read back from one; nullopt if the JSON
-// does not record a job and an index (written by another tool).
+// The sample's KEY.json member (with the extra fields of its job and crop), and the crop_id()
+// read back from one; nullopt if the JSON does not record a job and an index (written by
+// another tool).
 std::string sample_metadata(const CropResult& crop);
 std::optional<std::uint64_t> crop_id_of_metadata(std::string_view json);
+
+// The sample's label for KEY.cls: the crop's own, else its job's; nullopt: no KEY.cls. And the
+// member's text, the label in decimal, which WebDataset loaders read as the class.
+std::optional<std::int64_t> sample_label(const CropResult& crop);
+std::string class_text(std::int64_t label);
+// Whether a KEY.cls member's bytes are such a label (the resume scan's check).
+bool is_class_text(std::string_view text);
 
 }  // namespace tessera::detail

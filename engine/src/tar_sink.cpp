@@ -1,5 +1,6 @@
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,8 +32,12 @@ constexpr std::string_view kRunRecordSuffix = ".run.json";  // "dir/out.run.json
 // starting the next shard when the current one would grow past its limits.
 class TarSink final : public Sink {
  public:
-  TarSink(std::string base, std::uint64_t max_bytes, std::uint64_t max_samples)
-      : base_(std::move(base)), max_bytes_(max_bytes), max_samples_(max_samples) {}
+  TarSink(std::string base, std::uint64_t max_bytes, std::uint64_t max_samples,
+          std::function<void(const ShardReport&)> on_shard)
+      : base_(std::move(base)),
+        max_bytes_(max_bytes),
+        max_samples_(max_samples),
+        on_shard_(std::move(on_shard)) {}
 
   // Held for the whole run; the record is marked complete by finish().
   void keep(detail::OutputLock lock, std::string record_path, nlohmann::json run) {
@@ -63,7 +68,11 @@ class TarSink final : public Sink {
     const std::string image_name = *key + "." + file_extension(crop.format);
     const std::string json_name = *key + std::string(detail::kMetadataSuffix);
     const std::string json = detail::sample_metadata(crop);
+    const auto label = detail::sample_label(crop);
+    const std::string cls_name = label ? *key + std::string(detail::kClassSuffix) : std::string();
+    const std::string cls = label ? detail::class_text(*label) : std::string();
     const std::uint64_t sample = detail::member_bytes(image_name, crop.bytes.size()) +
+                                 (label ? detail::member_bytes(cls_name, cls.size()) : 0) +
                                  detail::member_bytes(json_name, json.size());
 
     if (shard_.is_open() && shard_full(sample)) {
@@ -73,6 +82,11 @@ class TarSink final : public Sink {
       if (Status s = open_shard(); !s) return s;
     }
     if (Status s = stop_on_error(shard_.write_member(image_name, crop.bytes)); !s) return s;
+    if (label) {
+      const auto* cls_bytes = reinterpret_cast<const std::uint8_t*>(cls.data());
+      if (Status s = stop_on_error(shard_.write_member(cls_name, {cls_bytes, cls.size()})); !s)
+        return s;
+    }
     const auto* json_bytes = reinterpret_cast<const std::uint8_t*>(json.data());
     if (Status s = stop_on_error(shard_.write_member(json_name, {json_bytes, json.size()})); !s)
       return s;
@@ -130,6 +144,11 @@ class TarSink final : public Sink {
 
   Status close_shard() {
     if (Status s = stop_on_error(shard_.close()); !s) return s;
+    if (on_shard_) {
+      on_shard_(
+          ShardReport{streaming() ? std::string("-") : detail::shard_path(base_, shard_index_),
+                      shard_samples_, shard_.size()});
+    }
     if (!streaming()) ++shard_index_;
     return {};
   }
@@ -150,6 +169,7 @@ class TarSink final : public Sink {
   std::string base_;  // "dir/out" for "dir/out.tar"; empty for stdout
   std::uint64_t max_bytes_;
   std::uint64_t max_samples_;
+  std::function<void(const ShardReport&)> on_shard_;
   detail::ShardWriter shard_;
   detail::KeyFilter keys_;
   std::unordered_set<std::uint64_t> existing_;  // samples of an earlier run (--resume)
@@ -207,7 +227,9 @@ Status claim_shards(TarSink& sink, const std::string& base, const TarSinkOptions
 
 Result<std::unique_ptr<Sink>> make_tar_sink(const TarSinkOptions& options) {
   const std::string& path = options.path;
-  if (path == "-") return std::unique_ptr<Sink>(std::make_unique<TarSink>(std::string(), 0, 0));
+  if (path == "-") {
+    return std::unique_ptr<Sink>(std::make_unique<TarSink>(std::string(), 0, 0, options.on_shard));
+  }
 
   const detail::PathParts parts = detail::split_path(path);
   if (!parts.name.ends_with(detail::kTarSuffix) || parts.name.size() == detail::kTarSuffix.size()) {
@@ -224,7 +246,8 @@ Result<std::unique_ptr<Sink>> make_tar_sink(const TarSinkOptions& options) {
     if (error) return detail::io_error("create the output directory", directory, error.value());
   }
   std::string base = path.substr(0, path.size() - detail::kTarSuffix.size());
-  auto sink = std::make_unique<TarSink>(base, options.max_shard_bytes, options.max_shard_samples);
+  auto sink = std::make_unique<TarSink>(base, options.max_shard_bytes, options.max_shard_samples,
+                                        options.on_shard);
   if (Status s = claim_shards(*sink, base, options); !s) return std::move(s).error();
   return std::unique_ptr<Sink>(std::move(sink));
 }

@@ -19,15 +19,15 @@ namespace {
 
 namespace py = pybind11;
 
-// Everything but the plan: the source, the codec settings (like the input's own format when
-// `format` is None) and the run options; every argument is checked before the run starts.
+// Everything but the plan: the source, the codec settings (JPEG when `format` is None) and the run
+// options; every argument is checked before the run starts.
 std::unique_ptr<CropIterator> start(const py::dict& args, PlanSpec plan) {
   Source source = Source::from(args["src"]);
   const cli::EncodeArgs encode = encode_args(args);
   const cli::RunArgs run = run_args(args);
   Job job;
   job.plan = std::move(plan);
-  job.encode = encode_options(encode, source.container());
+  job.encode = encode_options(encode);
   job.skip_blank = run.skip_blank;
   job.auto_orient = run.auto_orient;
   job.lossless = cli::lossless_mode(encode);

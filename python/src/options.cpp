@@ -162,12 +162,12 @@ cli::EncodeArgs encode_args(const py::dict& args) {
   check_name("png_filter", parse_png_filter(e.png_filter));
   check_name("png_strategy", parse_zlib_strategy(e.png_strategy));
   check_name("png_encoder", parse_png_encoder(e.png_encoder));
-  encode_options(e, ContainerFormat::kJpeg);
+  encode_options(e);
   return e;
 }
 
-EncodeOptions encode_options(const cli::EncodeArgs& args, ContainerFormat input) {
-  auto options = cli::encode_options_from(args, input);
+EncodeOptions encode_options(const cli::EncodeArgs& args) {
+  auto options = cli::encode_options_from(args);
   if (!options) raise_value_error(options.error().message);
   return *options;
 }

@@ -17,8 +17,8 @@ cli::RunArgs run_args(const pybind11::dict& args);
 cli::OutputArgs output_args(const pybind11::dict& args);
 std::uint64_t max_pixels_arg(const pybind11::dict& args);
 
-// The encode options for an input of this format ("format=None" writes the input's own).
-EncodeOptions encode_options(const cli::EncodeArgs& args, ContainerFormat input);
+// The encode options of a call ("format=None" writes JPEG, as the command line does).
+EncodeOptions encode_options(const cli::EncodeArgs& args);
 // Checked against the engine's caps.
 EngineOptions engine_options(const cli::RunArgs& args);
 

@@ -112,7 +112,8 @@ py::dict run_jobs(const py::dict& args) {
   std::shared_ptr<RunCore> core = make_run();
   auto& jobs = core->keep(std::make_unique<Jobs>());
   open_jobs(jobs, args["jobs"],
-            cli::JobDefaults{plan, common.encode, common.run.skip_blank, common.run.auto_orient});
+            cli::JobDefaults{plan, common.encode, common.run.skip_blank, common.run.auto_orient,
+                             false, nullptr});
 
   const std::string plan_text = plan ? describe(*plan) : std::string("per manifest line");
   cli::Output out;
@@ -140,7 +141,8 @@ py::dict run_jobs(const py::dict& args) {
   if (stats.fatal) raise(*stats.fatal);
 
   nlohmann::json summary = cli::json_summary(
-      stats, cli::SummaryContext{kCommand, kept_output.description, kept_output.discards});
+      stats, cli::SummaryContext{kCommand, kept_output.description, kept_output.discards,
+                                 cli::outputs_json(kept_output, stats)});
   summary["failures"] = failures.failures_json();
   summary["warnings"] = failures.warnings_json();
   {

@@ -130,15 +130,6 @@ void Source::apply(Job& job) const {
   }
 }
 
-ContainerFormat Source::container() const {
-  if (!path_.empty()) {
-    auto input = InputBytes::open_file(path_);
-    return input ? detect_format(input->head()) : ContainerFormat::kOther;
-  }
-  if (pixels_.data != nullptr) return ContainerFormat::kOther;
-  return detect_format(bytes_.head());
-}
-
 std::string Source::name() const {
   if (!path_.empty()) return path_;
   if (pixels_.data != nullptr) return std::string(kPixelsName);

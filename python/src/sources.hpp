@@ -23,8 +23,6 @@ class Source {
 
   // Sets job.path, job.input or job.pixels.
   void apply(Job& job) const;
-  // The input's format, so that `format=None` writes the input's own (JPEG for pixels).
-  ContainerFormat container() const;
   // Opens the header only: tessera.info().
   Result<std::unique_ptr<Decoder>> open_header(const DecodeOptions& options) const;
   // The path, "<bytes>" or "<pixels>", as errors and results name it.

@@ -34,7 +34,7 @@ _OPTIONS_DOC = """
     the iterator ends. Arrays are RGB: an OpenCV BGR image needs image[..., ::-1].copy().
 
     Codec options (as the command line's -f, -q, --subsampling, ...): format ("jpeg", "png"
-    or "raw"; None keeps the input's own format, or JPEG), quality, subsampling ("444",
+    or "raw"; None: JPEG, whatever the input's format), quality, subsampling ("444",
     "422", "420", "gray"), fast_dct, progressive, optimize, png_level, png_filter,
     png_strategy, png_encoder ("libdeflate" or "libspng"). format="raw" yields each crop as a
     uint8 NumPy array (HxW or HxWxC) with no encoding at all. lossless=True (a JPEG in, JPEG crops out) cuts crops from the source's DCT
@@ -116,7 +116,7 @@ class Stats:
     """What run() did: the fields of `tessera manifest --json` (images, failed_images,
     warned_images, crops, failed, skipped, resumed, bytes_in, bytes_out, pixels_decoded,
     wall_s, decode_s, encode_cpu_s, peak_rss_mb, peak_window_mb, peak_window_rows,
-    pool_buffers, output, cancelled, error, status, command), plus failures (one dict per
+    pool_buffers, output, outputs, cancelled, error, status, command), plus failures (one dict per
     failed image: source, reason, crops), warnings (one line per image decoded with an
     accepted warning) and bad_lines (manifest lines that were not jobs, with the reason)."""
 

@@ -68,6 +68,7 @@ class Stats:
     peak_window_rows: int
     pool_buffers: int
     output: str
+    outputs: dict[str, Any] | None
     cancelled: bool
     error: str | None
     status: Literal["ok", "failed", "interrupted"]

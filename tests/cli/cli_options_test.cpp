@@ -113,18 +113,17 @@ TEST_CASE("plan_from picks the one plan the options describe", "[options]") {
   CHECK(list.fill == Rgba{9, 8, 7, 255});
 }
 
-TEST_CASE("encode_options_from follows the input's format unless -f is given", "[options]") {
+TEST_CASE("encode_options_from writes JPEG unless -f is given", "[options]") {
   EncodeArgs args;
-  CHECK(encode_options_from(args, ContainerFormat::kPng)->format == OutputFormat::kPng);
-  CHECK(encode_options_from(args, ContainerFormat::kOther)->format == OutputFormat::kJpeg);
+  CHECK(encode_options_from(args)->format == OutputFormat::kJpeg);
   args.format = "png";
   args.png_filter = "paeth";
-  auto png = encode_options_from(args, ContainerFormat::kJpeg);
+  auto png = encode_options_from(args);
   REQUIRE(png);
   CHECK(png->format == OutputFormat::kPng);
   CHECK(png->png.filter == PngFilter::kPaeth);
   args.png_strategy = "zip";
-  CHECK_FALSE(encode_options_from(args, ContainerFormat::kJpeg));
+  CHECK_FALSE(encode_options_from(args));
 }
 
 TEST_CASE("engine_options_from leaves unset settings to the engine's own defaults", "[options]") {

@@ -226,7 +226,7 @@ TEST_CASE("tune --allow-lossy-changes reports size and PSNR for codec settings",
   SECTION("PNG: every setting stays lossless") {
     write_photo(dir / "in.png", 256, 192, OutputFormat::kPng);
     const CliOutcome tune =
-        run_tessera(dir, "tune in.png --tile 64 --time 3s --allow-lossy-changes -o p.json");
+        run_tessera(dir, "tune in.png -f png --tile 64 --time 3s --allow-lossy-changes -o p.json");
     INFO(tune.err);
     REQUIRE(tune.code == 0);
     CHECK(tune.out.find("lossless") != std::string::npos);

@@ -102,7 +102,9 @@ TEST_CASE("CSV errors name the file and line", "[plan]") {
   CHECK(csv_error("1,2,3,4\n\n1,2,3\n") ==
         "rois.csv:3: expected 4 or 5 fields x,y,w,h[,key], found 3");
   CHECK(csv_error("1,2,3,4,k,extra\n") ==
-        "rois.csv:1: expected 4 or 5 fields x,y,w,h[,key], found 6");
+        "rois.csv:1: expected 4 or 5 fields x,y,w,h[,key], found 6; to give each region a label "
+        "or other fields, start the file with a header line naming every column, such as "
+        "x,y,w,h,key,label");
   CHECK(csv_error("1,2,3,4\n1,2,three,4\n") == "rois.csv:2: w must be an integer, found 'three'");
   CHECK(csv_error("1,2,3,4\n1.5,2,3,4\n") == "rois.csv:2: x must be an integer, found '1.5'");
   CHECK(csv_error("1,2,3,4\n1,,3,4\n") == "rois.csv:2: y must be an integer, found ''");
@@ -139,7 +141,7 @@ TEST_CASE("CSV of a million lines parses in one pass", "[plan]") {
   CHECK(spec.rois.back().roi == Roi{999, 999, 16, 16});
   CHECK(spec.rois.back().key == "r999999");
   text += "1,2,3\n";
-  CHECK(csv_error(text) == "rois.csv:1000002: expected 4 or 5 fields x,y,w,h[,key], found 3");
+  CHECK(csv_error(text) == "rois.csv:1000002: expected 5 fields, as the header names, found 3");
 }
 
 TEST_CASE("JSON list of objects with optional keys", "[plan]") {
@@ -148,6 +150,9 @@ TEST_CASE("JSON list of objects with optional keys", "[plan]") {
   CHECK(rois_of(spec) == std::vector<Roi>{{1, 2, 3, 4}, {10, -20, 30, 40}});
   CHECK(spec.rois[0].key.empty());
   CHECK(spec.rois[1].key == "b");
+  CHECK(spec.rois[0].fields == nullptr);
+  REQUIRE(spec.rois[1].fields != nullptr);
+  CHECK(spec.rois[1].fields->members == R"(,"note":{"a":[1,2,{"x":"ignored"}]})");
 }
 
 TEST_CASE("JSON errors name the file and element", "[plan]") {
@@ -253,10 +258,13 @@ TEST_CASE("parsers survive random and mutated bytes", "[plan]") {
       }
     }
   }
-  // Deep nesting must not recurse the stack away.
+  // Deep nesting must not recurse the stack away: a field that deep is refused, not copied.
   const std::string nested = std::string(200000, '[') + std::string(200000, ']');
   const std::string deep = R"([{"x":1,"y":2,"w":3,"h":4,"z":)" + nested + "}]";
-  CHECK(tessera::parse_roi_json(deep, "deep").ok());
+  const auto refused = tessera::parse_roi_json(deep, "deep");
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message ==
+        "deep: element 0: field \"z\" nests objects or lists more than 32 levels deep");
   CHECK_FALSE(tessera::parse_roi_json(deep.substr(0, deep.size() - 2), "deep").ok());
   CHECK_FALSE(tessera::parse_roi_json(nested, "deep").ok());
 }

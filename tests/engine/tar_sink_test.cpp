@@ -186,19 +186,32 @@ TEST_CASE("tar sink writes WebDataset samples readable by libarchive, GNU tar an
                                   tessera::OutputFormat::kPng))
               .ok());
   REQUIRE(sink->consume(make_crop(job, 7, {-2, 0, 5, 5}, long_key, third)).ok());
+  // A label becomes KEY.cls between the image and KEY.json; other fields end the JSON.
+  tessera::SampleFieldsBuilder builder;
+  REQUIRE(builder.add("label", std::int64_t{-3}).ok());
+  REQUIRE(builder.add("split", std::string("val")).ok());
+  REQUIRE(builder.add("n", tessera::JsonText{"[1]"}).ok());
+  const tessera::SharedFields fields = builder.finish();
+  CropResult labelled = make_crop(job, 8, {0, 0, 4, 4}, "lab", second);
+  labelled.fields = fields.get();
+  REQUIRE(sink->consume(labelled).ok());
   REQUIRE(sink->finish().ok());
   CHECK(directory_listing(tmp.path()) == std::vector<std::string>{"out-000000.tar"});
 
   const std::vector<Member> expected = {
       {"scan_v2_0_16_16_8.jpg", as_string(first)},
       {"scan_v2_0_16_16_8.json",
-       R"({"source":"/data/in/scan.v2.tif","x":0,"y":16,"w":16,"h":8,"plan":"grid 16x16 stride 16x16 edge drop","index":0,"job":2})"},
+       R"({"source":"/data/in/scan.v2.tif","x":0,"y":16,"w":16,"h":8,"plan":"grid 16x16 stride 16x16 edge drop","index":0,"job":2,"image_width":64,"image_height":48})"},
       {"named-Tile_1.png", as_string(second)},
       {"named-Tile_1.json",
-       R"({"source":"/data/in/scan.v2.tif","x":16,"y":16,"w":16,"h":8,"plan":"grid 16x16 stride 16x16 edge drop","index":1,"job":2})"},
+       R"({"source":"/data/in/scan.v2.tif","x":16,"y":16,"w":16,"h":8,"plan":"grid 16x16 stride 16x16 edge drop","index":1,"job":2,"image_width":64,"image_height":48})"},
       {long_key + ".jpg", ""},
       {long_key + ".json",
-       R"({"source":"/data/in/scan.v2.tif","x":-2,"y":0,"w":5,"h":5,"plan":"grid 16x16 stride 16x16 edge drop","index":7,"job":2})"},
+       R"({"source":"/data/in/scan.v2.tif","x":-2,"y":0,"w":5,"h":5,"plan":"grid 16x16 stride 16x16 edge drop","index":7,"job":2,"image_width":64,"image_height":48})"},
+      {"lab.jpg", as_string(second)},
+      {"lab.cls", "-3"},
+      {"lab.json",
+       R"({"source":"/data/in/scan.v2.tif","x":0,"y":0,"w":4,"h":4,"plan":"grid 16x16 stride 16x16 edge drop","index":8,"job":2,"image_width":64,"image_height":48,"split":"val","n":[1]})"},
   };
   const fs::path shard = tmp.path() / "out-000000.tar";
   CHECK(read_with_libarchive(shard) == expected);

@@ -139,7 +139,7 @@ TEST_CASE("pyramid: DeepZoom matches vips dzsave's files and a 2x2 mean's pixels
     fs::create_directories(dir / "v");
     const std::string sizes = fmt::format("--tile-size {} --overlap {}", c.tile, c.overlap);
     REQUIRE(run_shell(dir, "vips dzsave in.png v/p --suffix .png " + sizes).code == 0);
-    const CliOutcome tessera = run_tessera(dir, "pyramid in.png -o t/p " + sizes);
+    const CliOutcome tessera = run_tessera(dir, "pyramid in.png -f png -o t/p " + sizes);
     REQUIRE(tessera.code == 0);
     CHECK(read_text(dir / "t/p.dzi") == read_text(dir / "v/p.dzi"));
     CHECK(pyramid_files(dir / "t") == pyramid_files(dir / "v"));

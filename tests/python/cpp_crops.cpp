@@ -35,8 +35,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", input.error().message.c_str());
     return 1;
   }
-  EncodeOptions encode;
-  encode.format = output_format_like(detect_format(input->head()));
+  const EncodeOptions encode;  // JPEG, whatever the input, as without -f or format=None
   auto crops = encode_crops(std::move(input).value(), plan, encode);
   if (!crops) {
     std::fprintf(stderr, "%s\n", crops.error().message.c_str());

@@ -3,6 +3,8 @@ Stats, info(), help text and the .pyi stub."""
 
 import ast
 import inspect
+import json
+import os
 import pathlib
 import pydoc
 import tarfile
@@ -330,3 +332,32 @@ def test_the_stub_matches_every_signature():
                          if p.default is not inspect.Parameter.empty]
         assert stub_defaults == real_defaults, name
     assert pathlib.Path(tessera.__file__).with_name("py.typed").exists()
+
+
+def test_run_job_fields_become_cls_and_json_and_outputs_list_the_shards(tmp_path, photo_png):
+    """A job dict's extra members are fields of its samples, as on a manifest line; PNG input
+    is written as JPEG when format is None; Stats.outputs lists the shards on disk."""
+    path, _ = photo_png
+    stats = tessera.run([{"input": str(path), "tile": 100, "label": 4, "split": "val"}],
+                        tmp_path / "ds.tar", shard_size="3samples")
+    assert stats.status == "ok" and stats.crops == 6
+    assert stats.outputs["pattern"] == str(tmp_path / "ds-{000000..000001}.tar")
+    samples = {}
+    for shard in stats.outputs["shards"]:
+        assert shard["bytes"] == os.path.getsize(shard["path"])
+        with tarfile.open(shard["path"]) as tar:
+            names = tar.getnames()
+            assert len({name.split(".", 1)[0] for name in names}) == shard["samples"]
+            for member in tar:
+                key, extension = member.name.split(".", 1)
+                samples.setdefault(key, {})[extension] = tar.extractfile(member).read()
+    assert len(samples) == 6
+    for sample in samples.values():
+        assert sorted(sample) == ["cls", "jpg", "json"]
+        assert sample["cls"] == b"4"
+        meta = json.loads(sample["json"])
+        assert meta["split"] == "val" and "label" not in meta
+        assert (meta["image_width"], meta["image_height"]) == (300, 200)
+    bad = tessera.run([{"input": str(path), "tile": 100, "label": "cat"}], tmp_path / "bad.tar")
+    assert bad.images == 0 and bad.outputs["shards"] == []
+    assert bad.bad_lines[0].startswith('<jobs>:1: "label" must be an integer')

@@ -58,6 +58,9 @@ struct Job {
   // the caller keeps the memory alive and unchanged until the run ends.
   ImageView pixels{};
   LosslessMode lossless = LosslessMode::kOff;
+  // A label and extra fields for every crop of the job (a manifest line's), besides each ROI's
+  // own; the two may not name the same field (check_disjoint).
+  SharedFields fields{};
 };
 
 // Jobs are pulled one at a time, only when the graph has room, so a manifest of millions of

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -44,6 +45,13 @@ struct DirectorySinkOptions {
 // Checks the template (unknown placeholders, absolute paths) and creates the directory.
 Result<std::unique_ptr<Sink>> make_directory_sink(const DirectorySinkOptions& options);
 
+// A shard complete under its final name ("-" for the stream on stdout).
+struct ShardReport {
+  std::string path;
+  std::uint64_t samples = 0;
+  std::uint64_t bytes = 0;  // the file's size
+};
+
 // Shards: "out.tar" becomes out-000000.tar, out-000001.tar, ...; "-" is one stream to stdout.
 // Each sample is KEY.EXT (the output format's file_extension()) then KEY.json with source, x, y, w,
 // h and plan; a shard boundary always falls between samples.
@@ -60,6 +68,9 @@ struct TarSinkOptions {
   std::string run{};
   // Remove the shards of a different earlier run instead of refusing to write.
   bool overwrite = false;
+  // Told of each shard this run completes, in order, from the thread that completed it. Shards
+  // kept from an earlier run (resume) are not reported.
+  std::function<void(const ShardReport&)> on_shard{};
 };
 
 Result<std::unique_ptr<Sink>> make_tar_sink(const TarSinkOptions& options);

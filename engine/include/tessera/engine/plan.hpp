@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tessera/codecs/result.hpp"
+#include "tessera/engine/sample_fields.hpp"
 
 namespace tessera {
 
@@ -52,7 +53,8 @@ struct GridSpec {
 
 struct RoiEntry {
   Roi roi;
-  std::string key;  // optional; names the output when set
+  std::string key;        // optional; names the output when set
+  SharedFields fields{};  // label and extra fields, shared with the crop; null: none
 };
 
 struct RoiListSpec {
@@ -93,6 +95,7 @@ struct PlannedCrop {
   // -1 for other plans.
   int col = -1;
   int row = -1;
+  SharedFields fields{};  // the ROI's label and extra fields (RoiEntry::fields)
 };
 
 struct Plan {
@@ -114,8 +117,11 @@ std::string coverage_warning(const PlanSpec& spec, int width, int height, const 
 // A one-line description for metadata, e.g. "grid 256x256 stride 256x256 edge drop".
 std::string describe(const PlanSpec& spec);
 
-// ROI files. CSV: "x,y,w,h[,key]" per line, with an optional header line. JSON: a list of
-// objects {"x":..,"y":..,"w":..,"h":..,"key":..}. `source` names the file in errors.
+// ROI files. CSV: "x,y,w,h[,key]" per line, with an optional header line; a header that
+// names more columns after x,y,w,h ("x,y,w,h,key,label,split") gives every line those fields.
+// JSON: a list of objects {"x":..,"y":..,"w":..,"h":..,"key":..} whose other members are
+// fields. Fields become RoiEntry::fields (see sample_fields.hpp). `source` names the file in
+// errors.
 Result<RoiListSpec> parse_roi_csv(std::string_view text, std::string_view source);
 Result<RoiListSpec> parse_roi_json(std::string_view text, std::string_view source);
 // Picks the parser by content (a leading '[' means JSON) and reads the file.

@@ -17,6 +17,7 @@
 #include "tessera/codecs/encoder.hpp"
 #include "tessera/codecs/result.hpp"
 #include "tessera/engine/plan.hpp"
+#include "tessera/engine/sample_fields.hpp"
 
 namespace tessera {
 
@@ -79,6 +80,8 @@ struct JobInfo {
 
   // The decoded pixels crops are cut from; a raw crop's bytes are rows of this format.
   PixelFormat pixel_format = PixelFormat::kRgb8;
+
+  SharedFields fields{};  // Job::fields: every crop's sample carries them
 };
 
 struct CropResult {
@@ -94,6 +97,9 @@ struct CropResult {
   // Only for a sink whose holds_crops() is true: moving from *hold keeps `bytes` (and `job`)
   // valid after consume() returns, until the hold is released. Null for every other sink.
   CropHold* hold = nullptr;
+  // The crop's own label and extra fields (PlannedCrop::fields), besides its job's
+  // (JobInfo::fields); null when it has none.
+  const SampleFields* fields = nullptr;
 };
 
 // A crop that could not be produced, or (index == kWholeJob) a job that failed before it
