@@ -11,6 +11,7 @@
 #include "cli_options.hpp"
 #include "forwarding_sink.hpp"
 #include "job_sources.hpp"
+#include "tessera/engine/file_sinks.hpp"
 
 namespace tessera::cli {
 
@@ -19,6 +20,8 @@ struct Output {
   std::string description;  // for the human summary, e.g. "directory out/"
   bool to_stdout = false;   // the tar stream owns stdout: summaries go to stderr
   bool discards = false;    // the null sink
+  // The shuffle buffer's figures, filled while the run goes (--shuffle); null otherwise.
+  std::unique_ptr<ShuffleStats> shuffle;
 };
 
 // What makes a run's outputs, for the run record: the command, the plan, the settings that
@@ -33,6 +36,14 @@ nlohmann::json describe_run(const std::string& command, const std::string& plan,
 // being written) are usage errors.
 Result<Output> make_output(const OutputArgs& args, const std::string& default_template,
                            const nlohmann::json& run, bool several_jobs);
+
+// Whether -o names tar output: NAME.tar or "-".
+bool is_tar_output(const std::string& out);
+
+// The checks make_output() makes before it creates anything: -o itself, and options that need
+// tar output (--shard-size, --shuffle) or an output to look at (--resume). `tessera plan` makes
+// them too.
+Status check_output_args(const OutputArgs& args);
 
 // -o names a directory, NAME.tar or "-". An empty name, a URL or a compressed archive name
 // (which would otherwise become a directory called "x.tar.gz") is a usage error with a hint.

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "shuffle_args.hpp"
+
 namespace tessera::cli {
 namespace {
 
@@ -128,6 +130,11 @@ void print_human_summary(std::FILE* stream, const RunStats& stats, const Summary
       stats.decode_s, stats.encode_cpu_s, peak_rss_mb(),
       static_cast<double>(stats.peak_window_bytes) / kMega);
   fmt::print(stream, "  output: {}\n", context.output);
+  if (context.shuffle != nullptr) {
+    fmt::print(stream, "  shuffled with seed {}: buffer peak {} samples, {:.1f} MB\n",
+               context.shuffle->seed, context.shuffle->peak_samples,
+               static_cast<double>(context.shuffle->peak_bytes) / kMega);
+  }
   if (stats.cancelled)
     fmt::print(stream, "  interrupted: completed outputs were kept, partial ones removed\n");
 }
@@ -141,7 +148,7 @@ const char* run_status(const RunStats& stats) {
 }
 
 nlohmann::json json_summary(const RunStats& stats, const SummaryContext& context) {
-  return {
+  nlohmann::json summary = {
       {"command", context.command},
       {"images", stats.jobs},
       {"failed_images", stats.jobs_failed},
@@ -165,6 +172,8 @@ nlohmann::json json_summary(const RunStats& stats, const SummaryContext& context
       {"error", stats.fatal ? nlohmann::json(stats.fatal->message) : nlohmann::json(nullptr)},
       {"status", run_status(stats)},
   };
+  if (context.shuffle != nullptr) summary["shuffle"] = shuffle_json(*context.shuffle);
+  return summary;
 }
 
 void print_json_summary(std::FILE* stream, const RunStats& stats, const SummaryContext& context) {

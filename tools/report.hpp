@@ -13,6 +13,7 @@
 #include "forwarding_sink.hpp"
 #include "job_sources.hpp"
 #include "tessera/engine/engine.hpp"
+#include "tessera/engine/file_sinks.hpp"
 
 namespace tessera::cli {
 
@@ -55,6 +56,7 @@ struct SummaryContext {
   std::string command;
   std::string output;  // Output::description
   bool discards = false;
+  const ShuffleStats* shuffle = nullptr;  // --shuffle: the buffer's figures
 };
 
 double peak_rss_mb();
