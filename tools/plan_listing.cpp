@@ -31,8 +31,8 @@ Result<std::unique_ptr<Sink>> make_namer(const OutputArgs& args, const ListSetup
                                          NameListener listener) {
   if (Status s = check_output_args(args); !s) return std::move(s).error();
   if (args.out.empty()) {
-    return std::unique_ptr<Sink>(std::make_unique<CallbackSink>(
-        [listener = std::move(listener)](const CropResult& crop) {
+    return std::unique_ptr<Sink>(
+        std::make_unique<CallbackSink>([listener = std::move(listener)](const CropResult& crop) {
           listener(crop, ListedName{});
           return Status{};
         }));
@@ -64,8 +64,7 @@ std::string plan_csv_line(const CropResult& crop, const ListedName& name) {
   const JobInfo* job = crop.job;
   return fmt::format("{},{},{},{},{},{},{},{},{},{}", csv_field(job ? job->source : ""),
                      job ? job->number() : 0, crop.index, crop.roi.x, crop.roi.y, crop.roi.w,
-                     crop.roi.h, csv_field(crop.key), csv_field(name.shard),
-                     csv_field(name.path));
+                     crop.roi.h, csv_field(crop.key), csv_field(name.shard), csv_field(name.path));
 }
 
 std::string plan_json_line(const CropResult& crop, const ListedName& name) {
@@ -79,8 +78,10 @@ std::string plan_json_line(const CropResult& crop, const ListedName& name) {
   line["w"] = crop.roi.w;
   line["h"] = crop.roi.h;
   line["key"] = std::string(crop.key);
-  line["shard"] = name.shard.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(name.shard);
-  line["output"] = name.path.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(name.path);
+  line["shard"] =
+      name.shard.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(name.shard);
+  line["output"] =
+      name.path.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(name.path);
   return line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
@@ -121,8 +122,8 @@ int list_plan(JobSource& source, const OutputArgs& output, const CommonArgs& com
   if (options.cancel->load()) return kExitInterrupted;
   if (!common.run.quiet) {
     fmt::print(stderr, "plan {}: {} image{}, {} crop{} listed, {} failed\n", setup.command,
-               stats->jobs, stats->jobs == 1 ? "" : "s", stats->crops,
-               stats->crops == 1 ? "" : "s", stats->jobs_failed);
+               stats->jobs, stats->jobs == 1 ? "" : "s", stats->crops, stats->crops == 1 ? "" : "s",
+               stats->jobs_failed);
   }
   const bool failed = stats->jobs_failed > 0 || stats->crops_failed > 0 || extra_failures > 0;
   return failed ? kExitFailed : kExitOk;

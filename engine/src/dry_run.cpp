@@ -15,7 +15,9 @@ namespace {
 class DirectoryNamer final : public Sink {
  public:
   DirectoryNamer(std::string directory, detail::NameTemplate names, NameListener listener)
-      : directory_(std::move(directory)), names_(std::move(names)), listener_(std::move(listener)) {}
+      : directory_(std::move(directory)),
+        names_(std::move(names)),
+        listener_(std::move(listener)) {}
 
   Status check_plan(const JobInfo& job, std::span<const PlannedCrop> crops) const override {
     return names_.check_plan(job, crops);
@@ -80,8 +82,7 @@ void report(Sink& sink, const CropFailure& failure) {
 }
 
 // One job, as open_job() and delivery treat it. Returns a fatal error from the sink.
-Status list_job(detail::JobState& job, Sink& sink, const EngineOptions& options,
-                ListStats& stats) {
+Status list_job(detail::JobState& job, Sink& sink, const EngineOptions& options, ListStats& stats) {
   detail::open_job(job, options, sink);
   if (job.open_error) {
     ++stats.jobs_failed;
@@ -121,20 +122,22 @@ Result<std::unique_ptr<Sink>> make_directory_namer(const DirectorySinkOptions& o
   }
   std::string directory = options.directory;
   while (directory.size() > 1 && directory.back() == '/') directory.pop_back();
-  return std::unique_ptr<Sink>(
-      std::make_unique<DirectoryNamer>(std::move(directory), std::move(*names), std::move(listener)));
+  return std::unique_ptr<Sink>(std::make_unique<DirectoryNamer>(
+      std::move(directory), std::move(*names), std::move(listener)));
 }
 
 Result<std::unique_ptr<Sink>> make_tar_namer(const TarSinkOptions& options, NameListener listener) {
   std::string base;
   if (options.path != "-") {
-    if (!options.path.ends_with(detail::kTarSuffix) || options.path.size() == detail::kTarSuffix.size()) {
+    if (!options.path.ends_with(detail::kTarSuffix) ||
+        options.path.size() == detail::kTarSuffix.size()) {
       return Error{ErrorCode::kInvalidArgument,
                    "tar output must be \"-\" or a file name ending in .tar, such as out.tar"};
     }
     base = options.path.substr(0, options.path.size() - detail::kTarSuffix.size());
   }
-  return std::unique_ptr<Sink>(std::make_unique<TarNamer>(std::move(base), options, std::move(listener)));
+  return std::unique_ptr<Sink>(
+      std::make_unique<TarNamer>(std::move(base), options, std::move(listener)));
 }
 
 Result<ListStats> list_crops(JobSource& jobs, Sink& sink, const EngineOptions& options) {

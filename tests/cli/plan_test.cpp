@@ -89,15 +89,16 @@ void write_dataset(const TempDir& tmp) {
   write_image(tmp / "b/scan.png", 40, 32, png, 2);
   write_image(tmp / "a/other.png", 32, 48, png, 3);
   write_text(tmp.path() / "rois.csv", "0,0,16,16,k1\n8,8,16,16,k2\n4,4,8,8\n4,4,8,8\n");
-  write_text(tmp.path() / "jobs.jsonl",
-             R"({"input": "a/scan.png", "plan": {"tile": 16}})"
-             "\n"
-             R"({"input": "b/scan.png", "plan": {"rois": "rois.csv"}, "key_prefix": "p"})"
-             "\n"
-             R"({"input": "a/other.png", "plan": {"rois": "rois.csv"}, "key_prefix": "p"})"
-             "\n"
-             R"({"input": "b/scan.png", "plan": {"random": {"count": 40, "size": "4:6", "seed": 1}}})"
-             "\n");
+  write_text(
+      tmp.path() / "jobs.jsonl",
+      R"({"input": "a/scan.png", "plan": {"tile": 16}})"
+      "\n"
+      R"({"input": "b/scan.png", "plan": {"rois": "rois.csv"}, "key_prefix": "p"})"
+      "\n"
+      R"({"input": "a/other.png", "plan": {"rois": "rois.csv"}, "key_prefix": "p"})"
+      "\n"
+      R"({"input": "b/scan.png", "plan": {"random": {"count": 40, "size": "4:6", "seed": 1}}})"
+      "\n");
 }
 
 }  // namespace
@@ -136,15 +137,18 @@ TEST_CASE("plan lists the files a directory run writes, name for name", "[cli][p
 TEST_CASE("plan lists the tar members and shards a run writes, in its order", "[cli][plan]") {
   TempDir tmp;
   write_dataset(tmp);
-  const auto plan = run_tessera(tmp, "plan manifest jobs.jsonl -f png -o ds.tar --shard-size 7samples");
+  const auto plan =
+      run_tessera(tmp, "plan manifest jobs.jsonl -f png -o ds.tar --shard-size 7samples");
   INFO(plan.err);
   REQUIRE(plan.code == 0);
   CHECK(output_names(tmp.path()).size() == 5);  // the inputs, ROI file and manifest only
   std::vector<std::pair<std::string, std::string>> listed;
   const auto rows = csv_rows(plan.out);
-  for (std::size_t i = 1; i < rows.size(); ++i) listed.emplace_back(rows[i][kShard], rows[i][kOutput]);
+  for (std::size_t i = 1; i < rows.size(); ++i)
+    listed.emplace_back(rows[i][kShard], rows[i][kOutput]);
 
-  const auto run = run_tessera(tmp, "manifest jobs.jsonl -f png -o ds.tar --shard-size 7samples -j 2");
+  const auto run =
+      run_tessera(tmp, "manifest jobs.jsonl -f png -o ds.tar --shard-size 7samples -j 2");
   INFO(run.err);
   REQUIRE(run.code == 0);
   const auto written = tar_samples(tmp.path());
@@ -163,7 +167,8 @@ TEST_CASE("plan lists the tar members and shards a run writes, in its order", "[
     CHECK(line["output"] == written[i].second);
     CHECK(line["shard"] == "ds-000000.tar");
   }
-  const auto bytes = run_tessera(tmp, "plan manifest jobs.jsonl -o ds.tar --shard-size 1MB --jsonl");
+  const auto bytes =
+      run_tessera(tmp, "plan manifest jobs.jsonl -o ds.tar --shard-size 1MB --jsonl");
   REQUIRE(bytes.code == 0);
   CHECK(nlohmann::json::parse(lines_of(bytes.out).at(0))["shard"].is_null());
 }
@@ -196,8 +201,8 @@ TEST_CASE("plan reads only headers: garbage entropy data still plans, and uncove
   CHECK(plan.code == 0);
   const auto rows = csv_rows(plan.out);
   REQUIRE(rows.size() == 1 + 2);  // 70x50 holds two whole 32x32 tiles
-  CHECK(rows[1] == std::vector<std::string>{"garbage.jpg", "0", "0", "0", "0", "32", "32", "",
-                                            "", ""});
+  CHECK(rows[1] ==
+        std::vector<std::string>{"garbage.jpg", "0", "0", "0", "0", "32", "32", "", "", ""});
   CHECK_THAT(plan.err, Catch::Contains("garbage.jpg: warning") && Catch::Contains("--edge"));
 }
 
@@ -207,13 +212,15 @@ TEST_CASE("plan refuses what a run refuses, before listing", "[cli][plan]") {
   png.format = OutputFormat::kPng;
   write_image(tmp / "a.png", 32, 32, png, 1);
   write_image(tmp / "b.png", 32, 32, png, 2);
-  const auto no_job = run_tessera(tmp, "plan tile a.png b.png --tile 16 -o out --name '{x}_{y}.{ext}'");
+  const auto no_job =
+      run_tessera(tmp, "plan tile a.png b.png --tile 16 -o out --name '{x}_{y}.{ext}'");
   CHECK(no_job.code == 2);
   CHECK_THAT(no_job.err, Catch::Contains("names no input"));
   const auto shuffle_dir = run_tessera(tmp, "plan tile a.png --tile 16 -o out --shuffle 1");
   CHECK(shuffle_dir.code == 2);
   // A shuffled tar run: the keys are known, its shards are not.
-  const auto shuffled = run_tessera(tmp, "plan tile a.png b.png --tile 16 -f png -o ds.tar --shuffle 1 --jsonl");
+  const auto shuffled =
+      run_tessera(tmp, "plan tile a.png b.png --tile 16 -f png -o ds.tar --shuffle 1 --jsonl");
   REQUIRE(shuffled.code == 0);
   const auto first = nlohmann::json::parse(lines_of(shuffled.out).at(0));
   CHECK(first["output"] == "a_0_0_16_16.png");

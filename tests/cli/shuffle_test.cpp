@@ -97,9 +97,10 @@ std::string inputs() {
 }
 
 std::string shuffled_run(const std::string& out, int threads, const std::string& extra = "") {
-  return fmt::format("tile{} --tile 16 -o {} --shard-size 20samples --shuffle 5 --shuffle-buffer {} "
-                     "-j {} --json{}",
-                     inputs(), out, kBuffer, threads, extra);
+  return fmt::format(
+      "tile{} --tile 16 -o {} --shard-size 20samples --shuffle 5 --shuffle-buffer {} "
+      "-j {} --json{}",
+      inputs(), out, kBuffer, threads, extra);
 }
 
 }  // namespace
@@ -127,7 +128,8 @@ TEST_CASE("shuffled shards hold the unshuffled run's samples, mixed across image
           "[cli][shuffle]") {
   TempDir tmp;
   write_images(tmp);
-  const auto plain = run_tessera(tmp, fmt::format("tile{} --tile 16 -o plain/ds.tar -j 2", inputs()));
+  const auto plain =
+      run_tessera(tmp, fmt::format("tile{} --tile 16 -o plain/ds.tar -j 2", inputs()));
   REQUIRE(plain.code == 0);
   const auto shuffled = run_tessera(tmp, shuffled_run("mixed/ds.tar", 2));
   INFO(shuffled.err);
@@ -170,7 +172,7 @@ TEST_CASE("shuffled shards hold the unshuffled run's samples, mixed across image
   CHECK(json["shuffle"]["peak_bytes"].get<std::uint64_t>() > 0);
 }
 
-TEST_CASE("--shuffle-memory bounds the buffer's bytes", "[cli][shuffle]") {
+TEST_CASE("a shuffle memory limit bounds the buffer's bytes", "[cli][shuffle]") {
   TempDir tmp;
   write_images(tmp);
   // Each sample is a 16x16 RGB PNG of noise-like pixels (about 800 bytes) plus its JSON.
@@ -185,7 +187,7 @@ TEST_CASE("--shuffle-memory bounds the buffer's bytes", "[cli][shuffle]") {
   CHECK(members_in_order(tmp.path()).size() == 2 * kImages * kTilesPerImage);
 }
 
-TEST_CASE("--resume completes a shuffled run with the missing samples", "[cli][shuffle]") {
+TEST_CASE("resuming a shuffled run writes the missing samples", "[cli][shuffle]") {
   TempDir tmp;
   write_images(tmp);
   REQUIRE(run_tessera(tmp, shuffled_run("full/ds.tar", 2)).code == 0);
@@ -209,7 +211,7 @@ TEST_CASE("--resume completes a shuffled run with the missing samples", "[cli][s
   CHECK_THAT(other.err, Catch::Contains("shuffle"));
 }
 
-TEST_CASE("--shuffle is refused outside tar shards", "[cli][shuffle]") {
+TEST_CASE("shuffle is refused outside tar shards", "[cli][shuffle]") {
   TempDir tmp;
   write_images(tmp);
   for (const std::string out : {"-o dir", "-o -", ""}) {
@@ -221,8 +223,9 @@ TEST_CASE("--shuffle is refused outside tar shards", "[cli][shuffle]") {
   const auto lonely = run_tessera(tmp, "tile img0.png --tile 16 -o a.tar --shuffle-buffer 10");
   CHECK(lonely.code == 2);
   CHECK_THAT(lonely.err, Catch::Contains("add --shuffle SEED"));
-  const auto samples = run_tessera(tmp, "tile img0.png --tile 16 -o a.tar --shuffle 1 "
-                                        "--shuffle-memory 10samples");
+  const auto samples = run_tessera(tmp,
+                                   "tile img0.png --tile 16 -o a.tar --shuffle 1 "
+                                   "--shuffle-memory 10samples");
   CHECK(samples.code == 2);
   CHECK_THAT(samples.err, Catch::Contains("is not a byte size"));
   CHECK_FALSE(fs::exists(tmp.path() / "dir"));

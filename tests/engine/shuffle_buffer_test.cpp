@@ -119,8 +119,8 @@ TEST_CASE("shuffled neighbours come from different images in the share the buffe
     const double expected = expected_same_share(c.images, c.per_image, c.buffer);
     for (std::uint64_t seed = 0; seed < 5; ++seed) {
       const double same = same_image_share(shuffled_images(c.images, c.per_image, c.buffer, seed));
-      INFO(c.images << " images of " << c.per_image << ", buffer " << c.buffer << ", seed "
-                    << seed << ": same-image neighbours " << same << ", expected " << expected);
+      INFO(c.images << " images of " << c.per_image << ", buffer " << c.buffer << ", seed " << seed
+                    << ": same-image neighbours " << same << ", expected " << expected);
       // Unshuffled, (m-1)/m of the neighbours share their image; shuffled, at most twice the
       // expected share may.
       CHECK(same <= 2 * expected);
