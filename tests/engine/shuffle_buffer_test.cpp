@@ -65,39 +65,45 @@ double expected_same_share(int images, int per_image, std::uint64_t buffer) {
 }  // namespace
 
 TEST_CASE("shuffle buffer never holds more than its sample and byte limits", "[shuffle]") {
-  constexpr std::uint64_t kSamples = 32;
-  constexpr std::uint64_t kBytes = 4000;
-  ShuffleBuffer shuffle(ShuffleOptions{7, kSamples, kBytes});
-  std::vector<std::string> written;
-  const auto write = [&](BufferedSample&& s) {
-    written.push_back(s.image_name);
-    return Status{};
+  struct Limits {
+    std::uint64_t samples;
+    std::uint64_t bytes;
   };
-  std::vector<std::string> pushed;
-  std::uint64_t largest = 0;
-  for (int i = 0; i < 2000; ++i) {
-    // Mostly small, now and then one larger than the whole byte limit.
-    const std::size_t size = i % 97 == 0 ? 5000 : static_cast<std::size_t>((i * 37) % 300);
-    BufferedSample s = sample(i / 50, i, size);
-    largest = std::max(largest, s.bytes());
-    pushed.push_back(s.image_name);
-    REQUIRE(shuffle.push(std::move(s), write).ok());
-    REQUIRE(shuffle.samples() <= kSamples);
-    // A sample larger than the limit passes through alone.
-    REQUIRE((shuffle.bytes() <= kBytes || shuffle.samples() == 1));
+  // First the sample count binds (the bytes never would), then the bytes do.
+  for (const Limits limits : {Limits{32, 1 << 20}, Limits{1000, 4000}}) {
+    INFO("limits: " << limits.samples << " samples, " << limits.bytes << " bytes");
+    ShuffleBuffer shuffle(ShuffleOptions{7, limits.samples, limits.bytes});
+    std::vector<std::string> written;
+    const auto write = [&](BufferedSample&& s) {
+      written.push_back(s.image_name);
+      return Status{};
+    };
+    std::vector<std::string> pushed;
+    std::uint64_t largest = 0;
+    for (int i = 0; i < 2000; ++i) {
+      // Mostly small, now and then one larger than the whole byte limit.
+      const std::size_t size = i % 97 == 0 ? 5000 : static_cast<std::size_t>((i * 37) % 300);
+      BufferedSample s = sample(i / 50, i, size);
+      largest = std::max(largest, s.bytes());
+      pushed.push_back(s.image_name);
+      REQUIRE(shuffle.push(std::move(s), write).ok());
+      REQUIRE(shuffle.samples() <= limits.samples);
+      // A sample larger than the limit passes through alone.
+      REQUIRE((shuffle.bytes() <= limits.bytes || shuffle.samples() == 1));
+    }
+    REQUIRE(shuffle.drain(write).ok());
+    CHECK(shuffle.samples() == 0);
+    CHECK(shuffle.bytes() == 0);
+    CHECK(shuffle.stats().samples == 2000);
+    CHECK(shuffle.stats().peak_samples <= limits.samples);
+    CHECK(shuffle.stats().peak_bytes <= std::max(limits.bytes, largest));
+    CHECK(shuffle.stats().peak_samples > 16);  // the buffer was used, not bypassed
+    // Every sample exactly once, and not in the order pushed.
+    CHECK(written != pushed);
+    std::sort(written.begin(), written.end());
+    std::sort(pushed.begin(), pushed.end());
+    CHECK(written == pushed);
   }
-  REQUIRE(shuffle.drain(write).ok());
-  CHECK(shuffle.samples() == 0);
-  CHECK(shuffle.bytes() == 0);
-  CHECK(shuffle.stats().samples == 2000);
-  CHECK(shuffle.stats().peak_samples <= kSamples);
-  CHECK(shuffle.stats().peak_bytes <= std::max(kBytes, largest));
-  CHECK(shuffle.stats().peak_samples > kSamples / 2);  // the buffer was used, not bypassed
-  // Every sample exactly once, and not in the order pushed.
-  CHECK(written != pushed);
-  std::sort(written.begin(), written.end());
-  std::sort(pushed.begin(), pushed.end());
-  CHECK(written == pushed);
 }
 
 TEST_CASE("shuffle order depends only on the seed", "[shuffle]") {
