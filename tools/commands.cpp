@@ -341,6 +341,7 @@ int run_manifest(const std::string& manifest, const PlanArgs& plan, const Common
   if (common.output.list_only) {
     const int code = list_plan(lines, share->output, common,
                                ListSetup{"manifest", kGridTemplate, true, &notes}, stdout);
+    // Bad lines were reported as they were read; they fail a run too.
     return code == kExitOk && lines.bad_lines() > 0 ? kExitFailed : code;
   }
   run["manifest_inputs"] = (*source)->describe_inputs();

@@ -525,14 +525,11 @@ CLI::App* add_plan_command(CLI::App& app, Arguments& a, CropCommands& planned) {
         ->group("Output");
   }
   plan->footer(
-      "Prints one line per crop, in the order a run writes them: source, job, index, x, y, w, "
-      "h,\n"
-      "key (the ROI key, with a manifest key_prefix), shard (tar output) and output (the file\n"
-      "under -o DIR, or the tar member KEY.EXT). Writes nothing; failures and coverage "
-      "warnings\n"
-      "go to stderr. A shard name is left empty when it depends on encoded sizes (--shard-size "
-      "in\n"
-      "bytes) or on --shuffle.\n"
+      "Prints one line per crop, in the order a run writes them: source, job, index, x, y,\n"
+      "w, h, key (the ROI key, with a manifest key_prefix), shard (tar output) and output\n"
+      "(the file under -o DIR, or the tar member KEY.EXT). Writes nothing; failures and\n"
+      "coverage warnings go to stderr. A shard is left empty when it depends on encoded\n"
+      "sizes (--shard-size in bytes) or on --shuffle.\n"
       "Examples:\n"
       "  tessera plan tile *.jpg --tile 256 --overlap 32 -o tiles/ > plan.csv\n"
       "  tessera plan manifest jobs.jsonl -o ds.tar --shard-size 1000samples --jsonl\n");

@@ -30,8 +30,8 @@ struct ListSetup {
 
 // Lists the jobs of `source` for `output` (already renamed for --shard) to `out`; failures
 // and warnings, then a one-line summary, go to stderr. Returns the exit code: 0, 1 when a job
-// or crop would fail (or `extra_failures`, such as bad manifest lines), 2 for a bad option.
+// or crop would fail, 2 for a bad option.
 int list_plan(JobSource& source, const OutputArgs& output, const CommonArgs& common,
-              const ListSetup& setup, std::FILE* out, std::size_t extra_failures = 0);
+              const ListSetup& setup, std::FILE* out);
 
 }  // namespace tessera::cli
