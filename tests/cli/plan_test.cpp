@@ -173,6 +173,27 @@ TEST_CASE("plan lists the tar members and shards a run writes, in its order", "[
   CHECK(nlohmann::json::parse(lines_of(bytes.out).at(0))["shard"].is_null());
 }
 
+TEST_CASE("plan names a task's tar members and shards as the task writes them", "[cli][plan]") {
+  TempDir tmp;
+  write_dataset(tmp);
+  for (const std::string task : {"0/2", "1/2"}) {
+    const std::string options = "-f png -o part/ds.tar --shard-size 5samples --shard " + task;
+    const auto plan = run_tessera(tmp, "plan manifest jobs.jsonl " + options);
+    INFO(task << ": " << plan.err);
+    REQUIRE(plan.code == 0);
+    std::vector<std::pair<std::string, std::string>> listed;
+    const auto rows = csv_rows(plan.out);
+    for (std::size_t i = 1; i < rows.size(); ++i)
+      listed.emplace_back(fs::path(rows[i][kShard]).filename().string(), rows[i][kOutput]);
+    const auto run = run_tessera(tmp, "manifest jobs.jsonl -j 2 " + options);
+    REQUIRE(run.code == 0);
+    const auto written = tar_samples(tmp.path() / "part");
+    CHECK(listed == written);
+    CHECK_FALSE(written.empty());
+    fs::remove_all(tmp.path() / "part");
+  }
+}
+
 TEST_CASE("plan reads only headers: garbage entropy data still plans, and uncovered pixels warn",
           "[cli][plan]") {
   TempDir tmp;
