@@ -41,6 +41,13 @@ struct OutputArgs {
   bool resume = false;        // keep outputs of an earlier run and write only the missing ones
   bool overwrite = false;     // replace an output that holds a different run
   std::string shard;          // empty: the whole dataset; else I/N, auto or auto/N (shard.hpp)
+  // --shuffle SEED, --shuffle-buffer N, --shuffle-memory SIZE (shuffle_args.hpp).
+  std::optional<std::uint64_t> shuffle;
+  std::optional<std::uint64_t> shuffle_buffer;
+  std::string shuffle_memory;
+  // `tessera plan`: list the crops and their output names instead of running (plan_listing.hpp).
+  bool list_only = false;
+  bool list_jsonl = false;
 };
 
 struct RunArgs {

@@ -8,6 +8,7 @@
 
 #include "job_sources.hpp"
 #include "output.hpp"
+#include "plan_listing.hpp"
 #include "progress.hpp"
 #include "report.hpp"
 #include "shard_index.hpp"
@@ -90,7 +91,8 @@ int run_jobs(JobSource& source, Output& output, const CommonArgs& common, const 
   std::FILE* summary = output.to_stdout ? stderr : stdout;
   const SummaryContext context{
       setup.command, output.description, output.discards, outputs_json(output, stats),
-      output.shards == nullptr ? std::string() : shard_pattern(*output.shards)};
+      output.shards == nullptr ? std::string() : shard_pattern(*output.shards),
+      output.shuffle.get()};
   if (common.run.json) {
     print_json_summary(summary, stats, context);
   } else if (!common.run.quiet) {
@@ -182,17 +184,22 @@ int run_list(const std::string& command, const std::vector<std::string>& inputs,
   if (!setup.roi_file.empty()) run["roi_file"] = describe_input(setup.roi_file);
   auto share = share_of(common.output, run);
   if (!share) return usage_error(command, share.error().message);
+  FormatNotice notice(notice_stream(common.run), common.encode);
+  InputListSource source(inputs,
+                         JobDefaults{plan, common.encode, common.run.skip_blank,
+                                     common.run.auto_orient, false, &notice},
+                         share->spec);
+  if (common.output.list_only) {
+    return list_plan(source, share->output, common,
+                     ListSetup{command, setup.default_template, inputs.size() > 1, nullptr},
+                     stdout);
+  }
   auto output = make_output(share->output, setup.default_template, run, inputs.size() > 1);
   if (!output) return output_error(command, output.error());
   setup.command = command;
   setup.totals.images = jobs_in_share(inputs.size(), share->spec);
   if (setup.totals.crops > 0)
     setup.totals.crops = setup.totals.crops / inputs.size() * setup.totals.images;
-  FormatNotice notice(notice_stream(common.run), common.encode);
-  InputListSource source(inputs,
-                         JobDefaults{plan, common.encode, common.run.skip_blank,
-                                     common.run.auto_orient, false, &notice},
-                         share->spec);
   return run_jobs(source, *output, common, setup);
 }
 
@@ -375,13 +382,19 @@ int run_manifest(const std::string& manifest, const PlanArgs& plan, const Common
                                                  common.run.auto_orient, line_codec, &notice},
                                      notes, share->spec);
   if (!source) return usage_error("manifest", source.error().message);
+  ManifestSource& lines = **source;
+  if (common.output.list_only) {
+    const int code = list_plan(lines, share->output, common,
+                               ListSetup{"manifest", kGridTemplate, true, &notes}, stdout);
+    // Bad lines were reported as they were read; they fail a run too.
+    return code == kExitOk && lines.bad_lines() > 0 ? kExitFailed : code;
+  }
   run["manifest_inputs"] = (*source)->describe_inputs();
   auto output = make_output(share->output, kGridTemplate, run, true);
   if (!output) return output_error("manifest", output.error());
   RunSetup setup;
   setup.command = "manifest";
   setup.notes = &notes;
-  ManifestSource& lines = **source;
   return run_jobs(lines, *output, common, setup, [&lines] { return lines.bad_lines(); });
 }
 

@@ -102,6 +102,18 @@ void add_output_options(CLI::App& app, OutputArgs& args) {
                "exists are "
                "not encoded again; new shards are numbered after the last complete one")
       ->group("Output");
+  app.add_option("--shuffle", args.shuffle,
+                 "Tar shards only: write the samples in an order drawn from this seed, through a "
+                 "buffer (WebDataset's shuffle), so neighbours come from different images; the "
+                 "same seed gives the same shards on every run and thread count")
+      ->group("Output");
+  app.add_option("--shuffle-buffer", args.shuffle_buffer,
+                 "Samples the --shuffle buffer holds (default 10000); more mixes better")
+      ->check(CLI::PositiveNumber)
+      ->group("Output");
+  app.add_option("--shuffle-memory", args.shuffle_memory,
+                 "Bytes the --shuffle buffer holds at most, e.g. 512MB (default 1GiB)")
+      ->group("Output");
   app.add_flag("--overwrite", args.overwrite,
                "Replace an output that holds a different run: its shards or files (as its run "
                "record names them) are removed first")
@@ -506,6 +518,14 @@ CLI::App* add_pyramid_command(CLI::App& app, PyramidArgs& a) {
   return pyramid;
 }
 
+// The commands that cut crops, at the top level or under `tessera plan`.
+struct CropCommands {
+  CLI::App* tile;
+  CLI::App* crop;
+  CLI::App* random;
+  CLI::App* manifest;
+};
+
 // The command line as CLI11 sees it; the subcommands' pointers say which one was parsed.
 struct Commands {
   CLI::App* tile;
@@ -516,7 +536,50 @@ struct Commands {
   CLI::App* manifest;
   CLI::App* pyramid;
   CLI::App* index;
+  CLI::App* plan;
+  CropCommands planned;  // under `plan`
 };
+
+void add_run_extras(const CropCommands& c, Arguments& a) {
+  for (CLI::App* command : {c.tile, c.crop, c.random, c.manifest}) {
+    command
+        ->add_option("--profile", a.profile,
+                     "Settings from 'tessera tune' (JSON); flags given here win")
+        ->group("Run");
+  }
+  for (CLI::App* command : {c.tile, c.random, c.manifest}) {
+    command->add_option("--shard", a.common.output.shard, kShardHelp)->group("Output");
+  }
+}
+
+// `tessera plan COMMAND ...`: the crop commands with their own options, listing instead of
+// running.
+CLI::App* add_plan_command(CLI::App& app, Arguments& a, CropCommands& planned) {
+  CLI::App* plan = app.add_subcommand(
+      "plan",
+      "List the crops a tile, crop, random or manifest run would write, and their output "
+      "names, reading only image headers");
+  plan->require_subcommand(1);
+  planned = CropCommands{add_tile_command(*plan, a), add_crop_command(*plan, a),
+                         add_random_command(*plan, a), add_manifest_command(*plan, a)};
+  add_run_extras(planned, a);
+  for (CLI::App* command : {planned.tile, planned.crop, planned.random, planned.manifest}) {
+    command
+        ->add_flag("--jsonl", a.common.output.list_jsonl,
+                   "One JSON object per crop instead of CSV lines")
+        ->group("Output");
+  }
+  plan->footer(
+      "Prints one line per crop, in the order a run writes them: source, job, index, x, y,\n"
+      "w, h, key (the ROI key, with a manifest key_prefix), shard (tar output) and output\n"
+      "(the file under -o DIR, or the tar member KEY.EXT). Writes nothing; failures and\n"
+      "coverage warnings go to stderr. A shard is left empty when it depends on encoded\n"
+      "sizes (--shard-size in bytes) or on --shuffle.\n"
+      "Examples:\n"
+      "  tessera plan tile *.jpg --tile 256 --overlap 32 -o tiles/ > plan.csv\n"
+      "  tessera plan manifest jobs.jsonl -o ds.tar --shard-size 1000samples --jsonl\n");
+  return plan;
+}
 
 Commands add_commands(CLI::App& app, Arguments& a) {
   app.set_version_flag("--version", fmt::format("tessera {}", kVersion));
@@ -524,24 +587,19 @@ Commands add_commands(CLI::App& app, Arguments& a) {
   app.footer(
       "Run 'tessera COMMAND --help' for a command's options and examples.\n"
       "Start with: tessera demo");
-  const Commands commands{add_tile_command(app, a),
-                          add_crop_command(app, a),
-                          add_random_command(app, a),
-                          add_info_command(app, a),
-                          add_demo_command(app, a),
-                          add_manifest_command(app, a),
-                          add_pyramid_command(app, a.pyramid),
-                          add_index_command(app, a)};
+  Commands commands{add_tile_command(app, a),
+                    add_crop_command(app, a),
+                    add_random_command(app, a),
+                    add_info_command(app, a),
+                    add_demo_command(app, a),
+                    add_manifest_command(app, a),
+                    add_pyramid_command(app, a.pyramid),
+                    add_index_command(app, a),
+                    nullptr,
+                    {}};
   add_tune_command(app, a.tune);
-  for (CLI::App* command : {commands.tile, commands.crop, commands.random, commands.manifest}) {
-    command
-        ->add_option("--profile", a.profile,
-                     "Settings from 'tessera tune' (JSON); flags given here win")
-        ->group("Run");
-  }
-  for (CLI::App* command : {commands.tile, commands.random, commands.manifest}) {
-    command->add_option("--shard", a.common.output.shard, kShardHelp)->group("Output");
-  }
+  add_run_extras({commands.tile, commands.crop, commands.random, commands.manifest}, a);
+  commands.plan = add_plan_command(app, a, commands.planned);
   return commands;
 }
 
@@ -563,15 +621,18 @@ std::optional<int> parse(CLI::App& app, int argc, char** argv) {
 }
 
 int dispatch(CLI::App& app, const Commands& c, Arguments& a) {
-  for (CLI::App* command : {c.tile, c.crop, c.random, c.manifest}) {
+  const CropCommands run =
+      c.plan->parsed() ? c.planned : CropCommands{c.tile, c.crop, c.random, c.manifest};
+  a.common.output.list_only = c.plan->parsed();
+  for (CLI::App* command : {run.tile, run.crop, run.random, run.manifest}) {
     if (!command->parsed() || a.profile.empty()) continue;
     if (int code = apply_profile_option(*command, a.profile, a.common); code != kExitOk)
       return code;
   }
   if (app.got_subcommand("tune")) return run_tune(a.tune);
-  if (c.tile->parsed()) return run_tile(a.inputs, a.plan, a.common);
-  if (c.crop->parsed()) return run_crop(a.single, a.plan, a.common);
-  if (c.random->parsed()) return run_random(a.inputs, a.plan, a.common);
+  if (run.tile->parsed()) return run_tile(a.inputs, a.plan, a.common);
+  if (run.crop->parsed()) return run_crop(a.single, a.plan, a.common);
+  if (run.random->parsed()) return run_random(a.inputs, a.plan, a.common);
   if (c.info->parsed()) return run_info(a.inputs, a.info_json, a.info_max_pixels, a.info_page);
   if (c.demo->parsed()) return run_demo(a.common);
   if (c.pyramid->parsed()) return run_pyramid(a.pyramid);

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "shuffle_args.hpp"
 #include "tessera/engine/file_sinks.hpp"
 
 namespace tessera::cli {
@@ -39,6 +40,9 @@ nlohmann::json describe_run(const std::string& command, const std::string& plan,
   // Only when given, so that the records of runs without it stay as they were.
   if (!e.lossless.empty()) run["encode"]["lossless"] = e.lossless;
   for (const std::string& input : inputs) run["inputs"].push_back(describe_input(input));
+  // Absent without --shuffle, so the records of unshuffled runs stay as they were.
+  if (auto shuffle = shuffle_from(common.output); shuffle && *shuffle)
+    run["shuffle"] = shuffle_record(**shuffle);
   return run;
 }
 
@@ -62,13 +66,22 @@ Status check_output_target(const std::string& out) {
   return {};
 }
 
-Result<Output> make_output(const OutputArgs& args, const std::string& default_template,
-                           const nlohmann::json& run, bool several_jobs) {
-  Output output;
+bool is_tar_output(const std::string& out) {
+  return out == "-" || out.ends_with(".tar");
+}
+
+Status check_output_args(const OutputArgs& args) {
   if (!args.out.empty()) {
-    if (Status s = check_output_target(args.out); !s) return std::move(s).error();
+    if (Status s = check_output_target(args.out); !s) return s;
   }
-  const bool tar = args.out == "-" || args.out.ends_with(".tar");
+  const bool tar = is_tar_output(args.out);
+  auto shuffle = shuffle_from(args);
+  if (!shuffle) return std::move(shuffle).error();
+  if (*shuffle && (!tar || args.out == "-")) {
+    return Error{ErrorCode::kInvalidArgument,
+                 "--shuffle reorders the samples of tar shards; use -o NAME.tar (not a "
+                 "directory, -o - or no -o)"};
+  }
   if (!args.shard_size.empty() && !tar) {
     return Error{
         ErrorCode::kInvalidArgument,
@@ -79,6 +92,16 @@ Result<Output> make_output(const OutputArgs& args, const std::string& default_te
                  "--resume needs outputs to look at; use it with -o DIR or -o out.tar, not with -o "
                  "- or no -o"};
   }
+  return {};
+}
+
+Result<Output> make_output(const OutputArgs& args, const std::string& default_template,
+                           const nlohmann::json& run, bool several_jobs) {
+  Output output;
+  if (Status s = check_output_args(args); !s) return std::move(s).error();
+  const bool tar = is_tar_output(args.out);
+  auto shuffle = shuffle_from(args);
+  if (!shuffle) return std::move(shuffle).error();
   if (args.out.empty()) {
     output.sink = std::make_unique<NullSink>();
     output.description =
@@ -92,6 +115,11 @@ Result<Output> make_output(const OutputArgs& args, const std::string& default_te
     options.resume = args.resume;
     options.overwrite = args.overwrite;
     if (args.out != "-") options.run = run.dump();
+    if (*shuffle) {
+      output.shuffle = std::make_unique<ShuffleStats>();
+      options.shuffle = **shuffle;
+      options.shuffle_stats = output.shuffle.get();
+    }
     if (!args.shard_size.empty()) {
       if (args.out == "-") {
         return Error{ErrorCode::kInvalidArgument,

@@ -24,6 +24,8 @@ struct Output {
   // Tar output: each shard this run completed, in order (filled by the sink, read after the
   // run; shared so that the sink's callback outlives a move of this struct).
   std::shared_ptr<std::vector<ShardReport>> shards;
+  // The shuffle buffer's figures, filled while the run goes (--shuffle); null otherwise.
+  std::unique_ptr<ShuffleStats> shuffle;
 };
 
 // What --json lists under "outputs": for tar output, every shard this run completed with its
@@ -47,6 +49,14 @@ nlohmann::json describe_run(const std::string& command, const std::string& plan,
 // being written) are usage errors.
 Result<Output> make_output(const OutputArgs& args, const std::string& default_template,
                            const nlohmann::json& run, bool several_jobs);
+
+// Whether -o names tar output: NAME.tar or "-".
+bool is_tar_output(const std::string& out);
+
+// The checks make_output() makes before it creates anything: -o itself, and options that need
+// tar output (--shard-size, --shuffle) or an output to look at (--resume). `tessera plan` makes
+// them too.
+Status check_output_args(const OutputArgs& args);
 
 // -o names a directory, NAME.tar or "-". An empty name, a URL or a compressed archive name
 // (which would otherwise become a directory called "x.tar.gz") is a usage error with a hint.

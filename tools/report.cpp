@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "shuffle_args.hpp"
+
 namespace tessera::cli {
 namespace {
 
@@ -134,6 +136,11 @@ void print_human_summary(std::FILE* stream, const RunStats& stats, const Summary
   fmt::print(stream, "  output: {}\n", context.output);
   if (!context.shard_pattern.empty())
     fmt::print(stream, "  shards for a loader: {}\n", context.shard_pattern);
+  if (context.shuffle != nullptr) {
+    fmt::print(stream, "  shuffled with seed {}: buffer peak {} samples, {:.1f} MB\n",
+               context.shuffle->seed, context.shuffle->peak_samples,
+               static_cast<double>(context.shuffle->peak_bytes) / kMega);
+  }
   if (stats.cancelled)
     fmt::print(stream, "  interrupted: completed outputs were kept, partial ones removed\n");
 }
@@ -174,6 +181,7 @@ nlohmann::json json_summary(const RunStats& stats, const SummaryContext& context
       {"status", run_status(stats)},
   };
   summary["outputs"] = context.outputs;
+  if (context.shuffle != nullptr) summary["shuffle"] = shuffle_json(*context.shuffle);
   return summary;
 }
 

@@ -13,6 +13,7 @@
 #include "forwarding_sink.hpp"
 #include "job_sources.hpp"
 #include "tessera/engine/engine.hpp"
+#include "tessera/engine/file_sinks.hpp"
 
 namespace tessera::cli {
 
@@ -57,6 +58,7 @@ struct SummaryContext {
   bool discards = false;
   nlohmann::json outputs = nullptr;  // outputs_json(): "outputs" in --json (null: nothing kept)
   std::string shard_pattern{};       // shard_pattern(): printed in the human summary
+  const ShuffleStats* shuffle = nullptr;  // --shuffle: the buffer's figures
 };
 
 double peak_rss_mb();

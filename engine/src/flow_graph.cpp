@@ -57,17 +57,7 @@ class JobFeeder {
     std::optional<Job> job = source_.next();
     if (!job) return nullptr;
     auto state = std::make_unique<JobState>();
-    state->info.index = jobs_.size();
-    state->info.dataset_index = job->dataset_index;
-    state->info.source = !job->path.empty()            ? job->path
-                         : job->pixels.data != nullptr ? std::string(kPixelsName)
-                                                       : job->input.name();
-    for (const PassedOverJob& other : job->passed_over)
-      stems_.claim(other.source, other.dataset_index);
-    state->info.stem = stems_.claim(state->info.source, state->info.number());
-    state->info.plan = describe(job->plan);
-    state->info.fields = job->fields;
-    state->job = std::move(*job);
+    start_job(*state, std::move(*job), jobs_.size(), stems_);
     jobs_.push_back(std::move(state));
     return jobs_.back().get();
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "band_window.hpp"
+#include "output_names.hpp"
 #include "tessera/codecs/coefficients.hpp"
 #include "tessera/codecs/decoder.hpp"
 #include "tessera/engine/engine.hpp"
@@ -161,6 +162,11 @@ struct ReleaseMsg {
   int first_row = -1;  // of the delivered crop, or -1 when it held no rows (a failure)
   std::size_t accounted = 0;
 };
+
+// Gives a new job its JobInfo as a run names it: position `index`, source, a stem unique in
+// the run (the stems of the jobs passed over are claimed first) and plan description. Called
+// once per job, in job order; the run and `tessera plan` both start jobs here.
+void start_job(JobState& state, Job job, std::size_t index, StemRegistry& stems);
 
 // Sorts the plan into dispatch order and derives what the scheduler needs from it.
 void plan_dispatch_order(JobState& job);

@@ -16,6 +16,19 @@ Result<InputBytes> job_input(const Job& job) {
   return InputBytes::open_file(job.path);
 }
 
+void start_job(JobState& state, Job job, std::size_t index, StemRegistry& stems) {
+  state.info.index = index;
+  state.info.dataset_index = job.dataset_index;
+  state.info.source = !job.path.empty()            ? job.path
+                      : job.pixels.data != nullptr ? std::string(kPixelsName)
+                                                   : job.input.name();
+  for (const PassedOverJob& other : job.passed_over) stems.claim(other.source, other.dataset_index);
+  state.info.stem = stems.claim(state.info.source, state.info.number());
+  state.info.plan = describe(job.plan);
+  state.info.fields = job.fields;
+  state.job = std::move(job);
+}
+
 // Dispatch order: a crop can go as soon as its last row lands, so sort by that row.
 void plan_dispatch_order(JobState& job) {
   const std::size_t count = job.plan.crops.size();

@@ -10,6 +10,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "seeded_random.hpp"
+
 namespace tessera {
 namespace {
 
@@ -264,49 +266,6 @@ Result<Plan> expand(const RoiListSpec& spec, int width, int height, const PlanLi
 
 // ---- random --------------------------------------------------------------------------------
 
-// xoshiro256** seeded through splitmix64: both fully specified, so a seed means the same crops
-// with every compiler and standard library.
-class CropRandom {
- public:
-  explicit CropRandom(std::uint64_t seed) {
-    for (auto& word : state_) word = splitmix(seed);
-  }
-
-  std::uint64_t next() {
-    const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
-    const std::uint64_t t = state_[1] << 17;
-    state_[2] ^= state_[0];
-    state_[3] ^= state_[1];
-    state_[1] ^= state_[2];
-    state_[0] ^= state_[3];
-    state_[2] ^= t;
-    state_[3] = rotl(state_[3], 45);
-    return result;
-  }
-
-  // Uniform in [low, high] without modulo bias: draws below 2^64 mod span would make the
-  // smallest values more likely, so they are redrawn.
-  int between(int low, int high) {
-    const auto span = static_cast<std::uint64_t>(std::int64_t{high} - low) + 1;
-    const std::uint64_t reject_below = (0 - span) % span;
-    std::uint64_t draw = next();
-    while (draw < reject_below) draw = next();
-    return static_cast<int>(low + static_cast<std::int64_t>(draw % span));
-  }
-
- private:
-  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-  static std::uint64_t splitmix(std::uint64_t& seed) {
-    std::uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-
-  std::uint64_t state_[4] = {};
-};
-
 Status check_random_spec(const RandomSpec& spec, int width, int height) {
   if (spec.count == 0) return invalid("random plan has a count of 0; ask for at least one crop");
   if (spec.min_size < 1) {
@@ -332,7 +291,7 @@ Result<Plan> expand(const RandomSpec& spec, int width, int height, const PlanLim
       std::min<std::uint64_t>(spec.count, std::numeric_limits<std::int64_t>::max()));
   if (auto s = check_count(count, limits, "ask for fewer crops"); !s) return std::move(s).error();
 
-  CropRandom random(spec.seed);
+  detail::SeededRandom random(spec.seed);
   Plan plan;
   plan.crops.reserve(spec.count);
   for (std::size_t i = 0; i < spec.count; ++i) {

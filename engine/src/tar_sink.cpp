@@ -3,6 +3,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <system_error>
 #include <unordered_set>
@@ -11,12 +12,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "key_filter.hpp"
 #include "output_names.hpp"
 #include "posix_io.hpp"
 #include "run_record.hpp"
 #include "shard_scan.hpp"
 #include "shard_writer.hpp"
+#include "shuffle_buffer.hpp"
+#include "tar_keys.hpp"
 #include "tar_layout.hpp"
 #include "tessera/engine/file_sinks.hpp"
 
@@ -50,7 +52,7 @@ class TarSink final : public Sink {
   // gets the same unique key it would have had in one uninterrupted run.
   void resume_after(ExistingShards existing) {
     shard_index_ = existing.next_index;
-    for (const std::string& key : existing.keys) keys_.insert(key);
+    for (const std::string& key : existing.keys) keys_.reserve(key);
     existing_ = std::move(existing.crops);
   }
 
@@ -60,44 +62,45 @@ class TarSink final : public Sink {
     return existing_.contains(detail::crop_id(crop.job->number(), crop.index));
   }
 
+  // Samples are named in delivery order, before any shuffle, so keys never depend on it.
+  void shuffle_with(const ShuffleOptions& options, ShuffleStats* stats) {
+    shuffle_.emplace(options);
+    shuffle_stats_ = stats;
+    publish_shuffle_stats();
+  }
+
   Status consume(const CropResult& crop) override {
     if (failed_) return failed_error();
-    auto key = unique_key(crop);
+    auto key = keys_.claim(crop);
     if (!key) return std::move(key).error();
 
-    const std::string image_name = *key + "." + file_extension(crop.format);
-    const std::string json_name = *key + std::string(detail::kMetadataSuffix);
-    const std::string json = detail::sample_metadata(crop);
+    std::string image_name = *key + "." + file_extension(crop.format);
+    std::string json_name = *key + std::string(detail::kMetadataSuffix);
+    std::string json = detail::sample_metadata(crop);
     const auto label = detail::sample_label(crop);
-    const std::string cls_name = label ? *key + std::string(detail::kClassSuffix) : std::string();
-    const std::string cls = label ? detail::class_text(*label) : std::string();
-    const std::uint64_t sample = detail::member_bytes(image_name, crop.bytes.size()) +
-                                 (label ? detail::member_bytes(cls_name, cls.size()) : 0) +
-                                 detail::member_bytes(json_name, json.size());
-
-    if (shard_.is_open() && shard_full(sample)) {
-      if (Status s = close_shard(); !s) return s;
-    }
-    if (!shard_.is_open()) {
-      if (Status s = open_shard(); !s) return s;
-    }
-    if (Status s = stop_on_error(shard_.write_member(image_name, crop.bytes)); !s) return s;
-    if (label) {
-      const auto* cls_bytes = reinterpret_cast<const std::uint8_t*>(cls.data());
-      if (Status s = stop_on_error(shard_.write_member(cls_name, {cls_bytes, cls.size()})); !s)
-        return s;
-    }
-    const auto* json_bytes = reinterpret_cast<const std::uint8_t*>(json.data());
-    if (Status s = stop_on_error(shard_.write_member(json_name, {json_bytes, json.size()})); !s)
-      return s;
-    ++shard_samples_;
-    return {};
+    std::string cls_name = label ? *key + std::string(detail::kClassSuffix) : std::string();
+    std::string cls = label ? detail::class_text(*label) : std::string();
+    if (!shuffle_) return write_sample(image_name, crop.bytes, cls_name, cls, json_name, json);
+    // Copied out of the pooled buffer, which goes back to the pool when consume() returns.
+    detail::BufferedSample sample{std::move(image_name), {crop.bytes.begin(), crop.bytes.end()},
+                                  std::move(json_name),  std::move(json),
+                                  std::move(cls_name),   std::move(cls)};
+    Status pushed = shuffle_->push(std::move(sample), [this](detail::BufferedSample&& held) {
+      return write_buffered(held);
+    });
+    publish_shuffle_stats();
+    return pushed;
   }
 
   // An empty run leaves no shard on disk, since an empty shard is only noise in a dataset;
   // on stdout it still writes an empty archive, because a reader waits at the other end.
   Status finish() override {
     if (failed_) return failed_error();
+    if (shuffle_) {
+      Status drained = shuffle_->drain(
+          [this](detail::BufferedSample&& held) { return write_buffered(held); });
+      if (!drained) return drained;
+    }
     if (!shard_.is_open() && streaming()) {
       if (Status s = open_shard(); !s) return s;
     }
@@ -108,25 +111,51 @@ class TarSink final : public Sink {
     return detail::write_run_record(record_path_, detail::RunRecord{run_, true});
   }
 
-  // Completed shards stay; the shard being written is removed.
-  void abort() noexcept override { shard_.abort(); }
+  // Completed shards stay; the shard being written is removed, and buffered samples dropped.
+  void abort() noexcept override {
+    if (shuffle_) shuffle_->clear();
+    shard_.abort();
+  }
 
  private:
   bool streaming() const { return base_.empty(); }
 
-  // Keys are unique within a job (mark_shared_names) and generated keys across jobs (unique
-  // stems), but a key can still meet an equal one of an earlier job: one ROI file used for two
-  // images, a manifest key_prefix given twice, an ROI key equal to another image's generated
-  // key. The later sample then gets "_j<job>", as often as needed. consume() runs in delivery
-  // order, so the names are the same on every run; a false positive of the filter only adds a
-  // suffix that was not needed.
-  Result<std::string> unique_key(const CropResult& crop) {
-    auto key = detail::sample_key(crop);
-    if (!key) return key;
-    const std::size_t job = crop.job == nullptr ? 0 : crop.job->number();
-    while (keys_.contains(*key)) *key += fmt::format("_j{}", job);
-    keys_.insert(*key);
-    return key;
+  void publish_shuffle_stats() {
+    if (shuffle_stats_ != nullptr) *shuffle_stats_ = shuffle_->stats();
+  }
+
+  Status write_buffered(const detail::BufferedSample& held) {
+    return write_sample(held.image_name, held.image, held.cls_name, held.cls, held.json_name,
+                        held.json);
+  }
+
+  // One sample's members: the image, the class when it has a label (cls_name not empty), then
+  // the JSON. A shard boundary never falls inside a sample.
+  Status write_sample(const std::string& image_name, std::span<const std::uint8_t> image,
+                      const std::string& cls_name, const std::string& cls,
+                      const std::string& json_name, const std::string& json) {
+    const bool labelled = !cls_name.empty();
+    const std::uint64_t sample = detail::member_bytes(image_name, image.size()) +
+                                 (labelled ? detail::member_bytes(cls_name, cls.size()) : 0) +
+                                 detail::member_bytes(json_name, json.size());
+
+    if (shard_.is_open() && shard_full(sample)) {
+      if (Status s = close_shard(); !s) return s;
+    }
+    if (!shard_.is_open()) {
+      if (Status s = open_shard(); !s) return s;
+    }
+    if (Status s = stop_on_error(shard_.write_member(image_name, image)); !s) return s;
+    if (labelled) {
+      const auto* cls_bytes = reinterpret_cast<const std::uint8_t*>(cls.data());
+      if (Status s = stop_on_error(shard_.write_member(cls_name, {cls_bytes, cls.size()})); !s)
+        return s;
+    }
+    const auto* json_bytes = reinterpret_cast<const std::uint8_t*>(json.data());
+    if (Status s = stop_on_error(shard_.write_member(json_name, {json_bytes, json.size()})); !s)
+      return s;
+    ++shard_samples_;
+    return {};
   }
 
   bool shard_full(std::uint64_t sample) const {
@@ -171,7 +200,9 @@ class TarSink final : public Sink {
   std::uint64_t max_samples_;
   std::function<void(const ShardReport&)> on_shard_;
   detail::ShardWriter shard_;
-  detail::KeyFilter keys_;
+  detail::TarKeys keys_;
+  std::optional<detail::ShuffleBuffer> shuffle_;
+  ShuffleStats* shuffle_stats_ = nullptr;
   std::unordered_set<std::uint64_t> existing_;  // samples of an earlier run (--resume)
   std::size_t shard_index_ = 0;
   std::uint64_t shard_samples_ = 0;
@@ -227,8 +258,14 @@ Status claim_shards(TarSink& sink, const std::string& base, const TarSinkOptions
 
 Result<std::unique_ptr<Sink>> make_tar_sink(const TarSinkOptions& options) {
   const std::string& path = options.path;
+  if (options.shuffle && (options.shuffle->max_samples == 0 || options.shuffle->max_bytes == 0)) {
+    return Error{ErrorCode::kInvalidArgument,
+                 "the shuffle buffer must hold at least one sample and one byte"};
+  }
   if (path == "-") {
-    return std::unique_ptr<Sink>(std::make_unique<TarSink>(std::string(), 0, 0, options.on_shard));
+    auto sink = std::make_unique<TarSink>(std::string(), 0, 0, options.on_shard);
+    if (options.shuffle) sink->shuffle_with(*options.shuffle, options.shuffle_stats);
+    return std::unique_ptr<Sink>(std::move(sink));
   }
 
   const detail::PathParts parts = detail::split_path(path);
@@ -248,6 +285,7 @@ Result<std::unique_ptr<Sink>> make_tar_sink(const TarSinkOptions& options) {
   std::string base = path.substr(0, path.size() - detail::kTarSuffix.size());
   auto sink = std::make_unique<TarSink>(base, options.max_shard_bytes, options.max_shard_samples,
                                         options.on_shard);
+  if (options.shuffle) sink->shuffle_with(*options.shuffle, options.shuffle_stats);
   if (Status s = claim_shards(*sink, base, options); !s) return std::move(s).error();
   return std::unique_ptr<Sink>(std::move(sink));
 }

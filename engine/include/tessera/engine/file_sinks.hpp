@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -52,6 +53,28 @@ struct ShardReport {
   std::uint64_t bytes = 0;  // the file's size
 };
 
+// Shuffled tar output (TarSinkOptions::shuffle): a buffer of samples copied out of their pooled
+// buffers, written in an order drawn from `seed` (docs/ARCHITECTURE.md, "Shuffle buffer").
+// Memory is bounded by both limits: at most max_samples samples and max_bytes bytes (image,
+// JSON and names), except that one sample larger than max_bytes passes through alone.
+struct ShuffleOptions {
+  static constexpr std::uint64_t kDefaultSamples = 10'000;
+  static constexpr std::uint64_t kDefaultBytes = std::uint64_t{1} << 30;  // 1 GiB
+  std::uint64_t seed = 0;
+  std::uint64_t max_samples = kDefaultSamples;
+  std::uint64_t max_bytes = kDefaultBytes;
+};
+
+// What the shuffle buffer held, for --json: its limits, and the most it held at once.
+struct ShuffleStats {
+  std::uint64_t seed = 0;
+  std::uint64_t max_samples = 0;
+  std::uint64_t max_bytes = 0;
+  std::uint64_t samples = 0;  // samples that went through it
+  std::uint64_t peak_samples = 0;
+  std::uint64_t peak_bytes = 0;
+};
+
 // Shards: "out.tar" becomes out-000000.tar, out-000001.tar, ...; "-" is one stream to stdout.
 // Each sample is KEY.EXT (the output format's file_extension()) then KEY.json with source, x, y, w,
 // h and plan; a shard boundary always falls between samples.
@@ -71,6 +94,11 @@ struct TarSinkOptions {
   // Told of each shard this run completes, in order, from the thread that completed it. Shards
   // kept from an earlier run (resume) are not reported.
   std::function<void(const ShardReport&)> on_shard{};
+  // Write the samples in a seeded random order instead of delivery order. Keys stay those of
+  // the unshuffled run: each sample is named in delivery order, before it is buffered.
+  std::optional<ShuffleOptions> shuffle{};
+  // Receives the buffer's ShuffleStats as it runs; must outlive the sink. May be null.
+  ShuffleStats* shuffle_stats = nullptr;
 };
 
 Result<std::unique_ptr<Sink>> make_tar_sink(const TarSinkOptions& options);
