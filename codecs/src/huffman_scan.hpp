@@ -26,9 +26,12 @@ class HuffmanTable {
   Status build(std::span<const std::uint8_t, 17> bits, std::span<const std::uint8_t> symbols,
                bool dc);
 
-  static constexpr int kFastBits = 9;
-  // (length << 8 | symbol) for every 9-bit prefix whose code is at most 9 bits long, else 0.
+  static constexpr int kFastBits = 11;
+  // (length << 8 | symbol) for every 11-bit prefix whose code is at most 11 bits long, else 0.
   std::array<std::uint16_t, 1u << kFastBits> fast{};
+  // AC tables: for an 11-bit prefix holding a whole code and the magnitude bits after it,
+  // value * 256 + run * 16 + bits used, so one lookup yields a coefficient; else 0.
+  std::array<std::int16_t, 1u << kFastBits> fast_ac{};
   std::array<std::int32_t, 18> max_code{};      // largest code of each length, -1 if none
   std::array<std::int32_t, 17> value_offset{};  // code + value_offset[l] = index in symbols
   std::array<std::uint8_t, 256> symbols{};
@@ -59,7 +62,19 @@ class ScanBits {
   bool at_end = false;                  // the input ended before the scan did
 
  private:
-  void fill();
+  // Tops the buffer up to more than 56 bits. Plain data bytes are taken straight from the
+  // chunk; FF, the end of a chunk and markers go through fill_one().
+  void fill() {
+    while (count_ <= 56) {
+      if (marker < 0 && position_ < chunk_.size() && chunk_[position_] != 0xFF) {
+        bits_ |= static_cast<std::uint64_t>(chunk_[position_++]) << (56 - count_);
+        count_ += 8;
+      } else {
+        fill_one();
+      }
+    }
+  }
+  void fill_one();
   bool next_byte(std::uint8_t& byte);
 
   ByteSource* source_;
