@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
@@ -65,6 +66,7 @@ class ScanBits {
   // Tops the buffer up to more than 56 bits. Plain data bytes are taken straight from the
   // chunk; FF, the end of a chunk and markers go through fill_one().
   void fill() {
+    if (marker < 0 && chunk_.size() - position_ >= 8 && fill_word()) return;
     while (count_ <= 56) {
       if (marker < 0 && position_ < chunk_.size() && chunk_[position_] != 0xFF) {
         bits_ |= static_cast<std::uint64_t>(chunk_[position_++]) << (56 - count_);
@@ -73,6 +75,23 @@ class ScanBits {
         fill_one();
       }
     }
+  }
+  // As many whole bytes as fit, eight read at once, when none of them is FF (most of the time:
+  // FF is a stuffed byte or a marker). False when there is one; fill() then goes byte by byte.
+  bool fill_word() {
+    std::uint64_t word = 0;
+    std::memcpy(&word, chunk_.data() + position_, sizeof word);
+    word = __builtin_bswap64(word);  // the first byte on top
+    const int take = (64 - count_) / 8;
+    const std::uint64_t mask = take == 8 ? ~std::uint64_t{0} : ~(~std::uint64_t{0} >> (8 * take));
+    // A zero byte of ~word is an FF of word. This test may also flag a byte before a real
+    // zero (a borrow runs upward), which only sends that fill the slow way.
+    const std::uint64_t inverse = ~word;
+    if (((inverse - 0x0101010101010101u) & ~inverse & 0x8080808080808080u & mask) != 0) return false;
+    bits_ |= (word & mask) >> count_;
+    count_ += 8 * take;
+    position_ += static_cast<std::size_t>(take);
+    return true;
   }
   void fill_one();
   bool next_byte(std::uint8_t& byte);
