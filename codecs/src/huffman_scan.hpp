@@ -31,7 +31,8 @@ class HuffmanTable {
   // (length << 8 | symbol) for every 11-bit prefix whose code is at most 11 bits long, else 0.
   std::array<std::uint16_t, 1u << kFastBits> fast{};
   // AC tables: for an 11-bit prefix holding a whole code and the magnitude bits after it,
-  // value * 256 + run * 16 + bits used, so one lookup yields a coefficient; else 0.
+  // value * 256 + run * 16 + bits used (values -128..127), so one lookup yields a coefficient;
+  // else 0.
   std::array<std::int16_t, 1u << kFastBits> fast_ac{};
   std::array<std::int32_t, 18> max_code{};      // largest code of each length, -1 if none
   std::array<std::int32_t, 17> value_offset{};  // code + value_offset[l] = index in symbols
@@ -87,7 +88,8 @@ class ScanBits {
     // A zero byte of ~word is an FF of word. This test may also flag a byte before a real
     // zero (a borrow runs upward), which only sends that fill the slow way.
     const std::uint64_t inverse = ~word;
-    if (((inverse - 0x0101010101010101u) & ~inverse & 0x8080808080808080u & mask) != 0) return false;
+    if (((inverse - 0x0101010101010101u) & ~inverse & 0x8080808080808080u & mask) != 0)
+      return false;
     bits_ |= (word & mask) >> count_;
     count_ += 8 * take;
     position_ += static_cast<std::size_t>(take);
