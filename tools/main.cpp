@@ -33,7 +33,8 @@ Output (-o):
 Exit codes: 0 all crops written, 1 some images or crops failed (or the output failed),
   2 usage error, 130 interrupted (completed outputs are kept, partial ones removed).
 --json prints one object: images, failed_images, crops, failed (crops), skipped, bytes_out,
-  wall_s, decode_s, encode_cpu_s, peak_rss_mb, peak_window_mb, ...)";
+  wall_s, decode_s, encode_cpu_s, peak_rss_mb, peak_window_mb, ..., and with --shuffle the
+  buffer's limits and peak samples and bytes)";
 
 constexpr const char* kShardHelp =
     "Run only task I of N: the jobs whose index (position among the inputs, or among the "
