@@ -33,8 +33,9 @@ Output (-o):
 Exit codes: 0 all crops written, 1 some images or crops failed (or the output failed),
   2 usage error, 130 interrupted (completed outputs are kept, partial ones removed).
 --json prints one object: images, failed_images, crops, failed (crops), skipped, bytes_out,
-  wall_s, decode_s, encode_cpu_s, peak_rss_mb, peak_window_mb, ..., and outputs (each shard
-  with its samples and bytes, or the directory with its counts).
+  wall_s, decode_s, encode_cpu_s, peak_rss_mb, peak_window_mb, ..., outputs (each shard
+  with its samples and bytes, or the directory with its counts), and with --shuffle the
+  buffer's limits and peak samples and bytes.
 Without -f every crop is JPEG, whatever the input's format.)";
 
 constexpr const char* kShardHelp =

@@ -27,6 +27,7 @@ std::unique_ptr<Encoder> make_jpeg_encoder();
 // The PNG row's encoder forwards each crop to the library its options name (png_encoder.cpp).
 std::unique_ptr<Encoder> make_png_encoder();
 std::unique_ptr<Encoder> make_deflate_png_encoder();
+inline constexpr int kDeflatePngMaxLevel = 12;  // libdeflate's slowest, near-optimal level
 std::unique_ptr<Encoder> make_spng_png_encoder();
 std::unique_ptr<Encoder> make_raw_encoder();
 std::size_t jpeg_max_encoded_size(int width, int height, PixelFormat format,

@@ -19,8 +19,6 @@
 namespace tessera::detail {
 namespace {
 
-constexpr int kMaxLevel = 12;
-
 struct FreeCompressor {
   void operator()(libdeflate_compressor* compressor) const noexcept {
     libdeflate_free_compressor(compressor);
@@ -38,7 +36,7 @@ class DeflatePngEncoder final : public Encoder {
 
   // A libdeflate compressor has one level for life, so there is one per level used, made on
   // first use.
-  std::array<Compressor, kMaxLevel + 1> compressors_;
+  std::array<Compressor, kDeflatePngMaxLevel + 1> compressors_;
   png::RowFilter filter_;
   std::vector<std::uint8_t> scanlines_;  // the filtered crop, grown to the largest one
 };

@@ -27,6 +27,7 @@ int extend(std::uint32_t raw, int size) {
 Status HuffmanTable::build(std::span<const std::uint8_t, 17> bits,
                            std::span<const std::uint8_t> table_symbols, bool dc) {
   fast.fill(0);
+  fast_ac.fill(0);
   std::size_t total = 0;
   for (int length = 1; length <= 16; ++length) total += bits[static_cast<std::size_t>(length)];
   if (total > symbols.size() || total > table_symbols.size()) {
@@ -60,6 +61,19 @@ Status HuffmanTable::build(std::span<const std::uint8_t, 17> bits,
     code <<= 1;
   }
   max_code[17] = INT32_MAX;  // never reached: a code longer than 16 bits is an error
+  if (!dc) {
+    for (std::size_t prefix = 0; prefix < fast.size(); ++prefix) {
+      const int length = fast[prefix] >> 8;
+      const int run = (fast[prefix] >> 4) & 15;
+      const int size = fast[prefix] & 15;
+      if (length == 0 || size == 0 || length + size > kFastBits) continue;
+      const auto raw =
+          static_cast<std::uint32_t>(prefix >> (kFastBits - length - size)) & ((1u << size) - 1);
+      const int value = extend(raw, size);
+      if (value < -128 || value > 127) continue;
+      fast_ac[prefix] = static_cast<std::int16_t>(value * 256 + run * 16 + length + size);
+    }
+  }
   return {};
 }
 
@@ -82,27 +96,27 @@ bool ScanBits::next_byte(std::uint8_t& byte) {
   return true;
 }
 
-void ScanBits::fill() {
-  while (count_ <= 56) {
-    std::uint8_t byte = 0;
-    bool data = marker < 0 && next_byte(byte);
-    if (data && byte == kMarkerPrefix) {
-      std::uint8_t next = kMarkerPrefix;
-      while (next == kMarkerPrefix) {  // a marker may be preceded by any number of FF
-        if (!next_byte(next)) {
-          data = false;
-          break;
-        }
-      }
-      if (data && next != 0) {
-        marker = next;
+// One byte into the buffer: data, an FF 00 pair (one FF of data), or zeros at the end of the
+// data or at a marker (remembered in `marker`).
+void ScanBits::fill_one() {
+  std::uint8_t byte = 0;
+  bool data = marker < 0 && next_byte(byte);
+  if (data && byte == kMarkerPrefix) {
+    std::uint8_t next = kMarkerPrefix;
+    while (next == kMarkerPrefix) {  // a marker may be preceded by any number of FF
+      if (!next_byte(next)) {
         data = false;
+        break;
       }
     }
-    if (!data) padding_ += 8;
-    bits_ |= static_cast<std::uint64_t>(data ? byte : 0) << (56 - count_);
-    count_ += 8;
+    if (data && next != 0) {
+      marker = next;
+      data = false;
+    }
   }
+  if (!data) padding_ += 8;
+  bits_ |= static_cast<std::uint64_t>(data ? byte : 0) << (56 - count_);
+  count_ += 8;
 }
 
 bool ScanBits::restart(int n, std::string& why) {
@@ -182,6 +196,15 @@ bool BaselineScan::decode_block(std::int16_t* block, const HuffmanTable& dc, con
   predictor += diff;
   block[0] = static_cast<std::int16_t>(predictor);
   for (int k = 1; k < kBlockCoefficients; ++k) {
+    // Most coefficients are small: code and magnitude in one lookup.
+    const std::int16_t fast = ac.fast_ac[bits_.peek(HuffmanTable::kFastBits)];
+    if (fast != 0) {
+      k += (fast >> 4) & 15;
+      if (k >= kBlockCoefficients) return false;
+      bits_.skip(fast & 15);
+      block[kNaturalOrder[static_cast<std::size_t>(k)]] = static_cast<std::int16_t>(fast >> 8);
+      continue;
+    }
     const int symbol = decode_symbol(ac);
     if (symbol < 0) return false;
     const int run = symbol >> 4;

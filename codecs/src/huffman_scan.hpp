@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
@@ -26,9 +27,13 @@ class HuffmanTable {
   Status build(std::span<const std::uint8_t, 17> bits, std::span<const std::uint8_t> symbols,
                bool dc);
 
-  static constexpr int kFastBits = 9;
-  // (length << 8 | symbol) for every 9-bit prefix whose code is at most 9 bits long, else 0.
+  static constexpr int kFastBits = 11;
+  // (length << 8 | symbol) for every 11-bit prefix whose code is at most 11 bits long, else 0.
   std::array<std::uint16_t, 1u << kFastBits> fast{};
+  // AC tables: for an 11-bit prefix holding a whole code and the magnitude bits after it,
+  // value * 256 + run * 16 + bits used (values -128..127), so one lookup yields a coefficient;
+  // else 0.
+  std::array<std::int16_t, 1u << kFastBits> fast_ac{};
   std::array<std::int32_t, 18> max_code{};      // largest code of each length, -1 if none
   std::array<std::int32_t, 17> value_offset{};  // code + value_offset[l] = index in symbols
   std::array<std::uint8_t, 256> symbols{};
@@ -59,7 +64,38 @@ class ScanBits {
   bool at_end = false;                  // the input ended before the scan did
 
  private:
-  void fill();
+  // Tops the buffer up to more than 56 bits. Plain data bytes are taken straight from the
+  // chunk; FF, the end of a chunk and markers go through fill_one().
+  void fill() {
+    if (marker < 0 && chunk_.size() - position_ >= 8 && fill_word()) return;
+    while (count_ <= 56) {
+      if (marker < 0 && position_ < chunk_.size() && chunk_[position_] != 0xFF) {
+        bits_ |= static_cast<std::uint64_t>(chunk_[position_++]) << (56 - count_);
+        count_ += 8;
+      } else {
+        fill_one();
+      }
+    }
+  }
+  // As many whole bytes as fit, eight read at once, when none of them is FF (most of the time:
+  // FF is a stuffed byte or a marker). False when there is one; fill() then goes byte by byte.
+  bool fill_word() {
+    std::uint64_t word = 0;
+    std::memcpy(&word, chunk_.data() + position_, sizeof word);
+    word = __builtin_bswap64(word);  // the first byte on top
+    const int take = (64 - count_) / 8;
+    const std::uint64_t mask = take == 8 ? ~std::uint64_t{0} : ~(~std::uint64_t{0} >> (8 * take));
+    // A zero byte of ~word is an FF of word. This test may also flag a byte before a real
+    // zero (a borrow runs upward), which only sends that fill the slow way.
+    const std::uint64_t inverse = ~word;
+    if (((inverse - 0x0101010101010101u) & ~inverse & 0x8080808080808080u & mask) != 0)
+      return false;
+    bits_ |= (word & mask) >> count_;
+    count_ += 8 * take;
+    position_ += static_cast<std::size_t>(take);
+    return true;
+  }
+  void fill_one();
   bool next_byte(std::uint8_t& byte);
 
   ByteSource* source_;

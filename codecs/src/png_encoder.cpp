@@ -19,8 +19,8 @@ struct PngEncoderEntry {
   bool has_strategies;  // zlib's strategies; libdeflate has none
 };
 
-constexpr PngEncoderEntry kLibdeflate{make_deflate_png_encoder, deflate_png_max_encoded_size, 12,
-                                      false};
+constexpr PngEncoderEntry kLibdeflate{make_deflate_png_encoder, deflate_png_max_encoded_size,
+                                      kDeflatePngMaxLevel, false};
 constexpr PngEncoderEntry kLibspng{make_spng_png_encoder, spng_png_max_encoded_size, 9, true};
 
 const PngEncoderEntry& entry_for(PngEncoderLibrary library) noexcept {

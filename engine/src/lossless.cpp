@@ -155,9 +155,12 @@ Status open_lossless_job(JobState& job, const EngineOptions& options, const Sink
     tallest = std::max(tallest, end_row(roi, layout.height) - first_row(roi));
   }
   tallest = round_up(tallest, mcu_height);
-  // As the pixel path's ring (open_pixel_job), plus the reserve of JobState::ring_rows().
+  // As the pixel path's ring (open_pixel_job), so the memory is the same. JobState::ring_rows()
+  // keeps mcu_height rows of it in reserve, which still leaves a crop height plus a band for the
+  // scheduler (the tallest crop is at least an MCU row), so decoding always goes on; a ring
+  // that holds the whole image gets the reserve on top.
   const int capacity =
-      std::min(layout.mcu_rows * mcu_height, 2 * tallest + job.band_rows) + mcu_height;
+      std::min(layout.mcu_rows * mcu_height + mcu_height, 2 * tallest + job.band_rows);
   if (job.crop_count > 0) {
     const std::size_t per_row =
         (layout.mcu_row_bytes() + static_cast<std::size_t>(mcu_height) - 1) /

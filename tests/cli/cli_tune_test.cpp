@@ -75,7 +75,9 @@ TEST_CASE("PNG settings are lossless, so tune tries them without --allow-lossy-c
         CHECK(change.png_encoder == std::optional<std::string>("libspng"));
       }
       // Every choice is a valid setting.
-      auto options = encode_options_from(with_codec(base, change), ContainerFormat::kPng);
+      EncodeArgs args = with_codec(base, change);
+      args.format = "png";
+      auto options = encode_options_from(args);
       INFO(png[i].label);
       CHECK(options.ok());
     }
