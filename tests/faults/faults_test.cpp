@@ -133,7 +133,7 @@ TEST_CASE("a full disk fails a directory run with exit 1 and no partial file", "
     return;
   }
   const CliOutcome run =
-      run_shell(space, "tessera tile half.png --tile 64 -j 1 -o disk/out --quiet");
+      run_shell(space, "tessera tile half.png --tile 64 -f png -j 1 -o disk/out --quiet");
   const auto files = files_under(disk / "out");
   const std::size_t count = files.size();
   check_all_decodable(files);
@@ -159,10 +159,10 @@ TEST_CASE("a full disk fails a tar run with exit 1, keeping completed shards int
   REQUIRE(bytes.ok());
   write_bytes(space / "column.png", *bytes);
   // The shell ignores SIGXFSZ, so a write past the limit fails with EFBIG instead of killing.
-  const CliOutcome run = run_shell(
-      space,
-      "trap '' XFSZ; ulimit -f 200; "
-      "tessera tile column.png --tile 64 -j 1 -o shards/s.tar --shard-size 10samples --quiet");
+  const CliOutcome run = run_shell(space,
+                                   "trap '' XFSZ; ulimit -f 200; "
+                                   "tessera tile column.png --tile 64 -f png -j 1 -o shards/s.tar "
+                                   "--shard-size 10samples --quiet");
   CHECK(run.code == 1);
   CHECK(run.err.find("File too large") != std::string::npos);
   const auto members = shard_members(space, space.path() / "shards");
