@@ -90,7 +90,10 @@ int run_jobs(JobSource& source, Output& output, const CommonArgs& common, const 
 
   std::FILE* summary = output.to_stdout ? stderr : stdout;
   const SummaryContext context{
-      setup.command, output.description, output.discards, outputs_json(output, stats),
+      setup.command,
+      output.description,
+      output.discards,
+      outputs_json(output, stats),
       output.shards == nullptr ? std::string() : shard_pattern(*output.shards),
       output.shuffle.get()};
   if (common.run.json) {

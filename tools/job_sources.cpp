@@ -119,10 +119,9 @@ Result<PlanSpec> line_plan(const json& line, const std::optional<PlanSpec>& fall
 // A line's own codec options, named as the Python module's keywords. They are reserved names,
 // never extra fields, so that a line that means to change the codec is never taken for
 // metadata.
-constexpr std::string_view kLineCodecFields[] = {"format",    "quality",     "subsampling",
-                                                 "fast_dct",  "progressive", "optimize",
-                                                 "png_level", "png_filter",  "png_strategy",
-                                                 "png_encoder"};
+constexpr std::string_view kLineCodecFields[] = {
+    "format",   "quality",   "subsampling", "fast_dct",     "progressive",
+    "optimize", "png_level", "png_filter",  "png_strategy", "png_encoder"};
 
 bool is_codec_field(std::string_view name) {
   return std::find(std::begin(kLineCodecFields), std::end(kLineCodecFields), name) !=

@@ -85,9 +85,8 @@ class TarSink final : public Sink {
     detail::BufferedSample sample{std::move(image_name), {crop.bytes.begin(), crop.bytes.end()},
                                   std::move(json_name),  std::move(json),
                                   std::move(cls_name),   std::move(cls)};
-    Status pushed = shuffle_->push(std::move(sample), [this](detail::BufferedSample&& held) {
-      return write_buffered(held);
-    });
+    Status pushed = shuffle_->push(
+        std::move(sample), [this](detail::BufferedSample&& held) { return write_buffered(held); });
     publish_shuffle_stats();
     return pushed;
   }
@@ -97,8 +96,8 @@ class TarSink final : public Sink {
   Status finish() override {
     if (failed_) return failed_error();
     if (shuffle_) {
-      Status drained = shuffle_->drain(
-          [this](detail::BufferedSample&& held) { return write_buffered(held); });
+      Status drained =
+          shuffle_->drain([this](detail::BufferedSample&& held) { return write_buffered(held); });
       if (!drained) return drained;
     }
     if (!shard_.is_open() && streaming()) {

@@ -244,7 +244,8 @@ TEST_CASE("tune tries PNG level, filter and encoder by default and keeps the siz
   // size check that does not hold would show.
   for (const int growth : {0}) {
     const CliOutcome tune = run_tessera(
-        dir, fmt::format("tune in.png --tile 64 --time 8s --max-size-growth {} -o p.json", growth));
+        dir, fmt::format("tune in.png -f png --tile 64 --time 8s --max-size-growth {} -o p.json",
+                         growth));
     INFO(tune.err);
     REQUIRE(tune.code == 0);
     CHECK(tune.out.find("size MB") != std::string::npos);  // bytes next to time
@@ -267,7 +268,8 @@ TEST_CASE("tune tries PNG level, filter and encoder by default and keeps the siz
     const auto defaults_bytes = measured.at("defaults_bytes_out").get<double>();
     CHECK(measured.at("chosen_bytes_out").get<double>() <= defaults_bytes * (1 + growth / 100.0));
     // The profile runs, and writes PNGs.
-    const CliOutcome tile = run_tessera(dir, "tile in.png --tile 64 --profile p.json -o out");
+    const CliOutcome tile =
+        run_tessera(dir, "tile in.png -f png --tile 64 --profile p.json -o out");
     INFO(tile.err);
     CHECK(tile.code == 0);
   }
