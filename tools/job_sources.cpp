@@ -184,6 +184,16 @@ Result<EncodeOptions> line_encode(const json& line, const JobDefaults& defaults)
 constexpr std::string_view kLineNames[] = {"input", "plan", "tile", "stride", "overlap",
                                            "edge",  "fill", "rois", "random", "key_prefix"};
 
+// Options of a whole run that a line might seem to set: refused, so that a line meaning to set
+// one is never taken for metadata.
+constexpr std::string_view kRunOnlyNames[] = {"lossless", "skip_blank", "auto_orient", "max_pixels",
+                                              "allow_truncated"};
+
+bool is_run_only_name(std::string_view name) {
+  return std::find(std::begin(kRunOnlyNames), std::end(kRunOnlyNames), name) !=
+         std::end(kRunOnlyNames);
+}
+
 bool is_line_name(std::string_view name) {
   return std::find(std::begin(kLineNames), std::end(kLineNames), name) != std::end(kLineNames) ||
          is_codec_field(name);
@@ -194,6 +204,12 @@ Result<SharedFields> line_fields(const json& line, const PlanSpec& plan) {
   SampleFieldsBuilder builder;
   for (auto it = line.begin(); it != line.end(); ++it) {
     if (is_line_name(it.key())) continue;
+    if (is_run_only_name(it.key())) {
+      return line_error(
+          fmt::format("a line cannot set \"{}\", an option of the whole run; "
+                      "give it to the run, or rename the field if it is data",
+                      it.key()));
+    }
     auto value = field_value_of(*it);
     if (!value) return line_error(fmt::format("field \"{}\": {}", it.key(), value.error().message));
     if (Status s = builder.add(it.key(), *value); !s) return line_error(s.error().message);

@@ -110,7 +110,6 @@ void add_output_options(CLI::App& app, OutputArgs& args) {
       ->group("Output");
   app.add_option("--shuffle-buffer", args.shuffle_buffer,
                  "Samples the --shuffle buffer holds (default 10000); more mixes better")
-      ->check(CLI::PositiveNumber)
       ->group("Output");
   app.add_option("--shuffle-memory", args.shuffle_memory,
                  "Bytes the --shuffle buffer holds at most, e.g. 512MB (default 1GiB)")

@@ -123,7 +123,9 @@ class JpegCoefficientReader final : public CoefficientReader {
     }
     if (Status layout = make_layout(); !layout) return layout;
     if (is_single_baseline_scan(cinfo_)) return start_scan();
-    return read_whole();
+    // The whole read waits for the first row, so that opening reads headers only (as
+    // `tessera plan` relies on); whether it will fit is known now.
+    return check_whole_fits();
   }
 
   const CoefficientLayout& layout() const noexcept override { return layout_; }
@@ -132,6 +134,12 @@ class JpegCoefficientReader final : public CoefficientReader {
   Result<int> read_mcu_rows(std::uint8_t* dst, std::size_t row_stride, int max_rows) override {
     if (failure_) return *failure_;
     if (rows_read_ == layout_.mcu_rows) return 0;
+    if (!scan_ && whole_ == nullptr) {
+      if (Status read = read_whole(); !read) {
+        failure_ = std::move(read).error();
+        return *failure_;
+      }
+    }
     if (dst == nullptr || max_rows <= 0 || row_stride < layout_.mcu_row_bytes() ||
         reinterpret_cast<std::uintptr_t>(dst) % alignof(std::int16_t) != 0 ||
         row_stride % alignof(std::int16_t) != 0) {
@@ -235,7 +243,7 @@ class JpegCoefficientReader final : public CoefficientReader {
   }
 
   // Whole-image read: every block in libjpeg's memory at once, so bounded by the pixel limit.
-  Status read_whole() {
+  Status check_whole_fits() const {
     std::uint64_t blocks = 0;
     for (int c = 0; c < layout_.components; ++c) {
       const CoefficientComponent& comp = layout_.component[static_cast<std::size_t>(c)];
@@ -252,6 +260,10 @@ class JpegCoefficientReader final : public CoefficientReader {
                                "it to baseline first (jpegtran -optimize)",
                                input_.name(), bytes >> 20, allowed >> 20)};
     }
+    return {};
+  }
+
+  Status read_whole() {
     if (!guarded_read_coefficients(&cinfo_, &errors_, &whole_) || whole_ == nullptr) {
       return libjpeg_error("cannot read the coefficients");
     }

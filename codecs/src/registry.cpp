@@ -136,10 +136,6 @@ std::span<const OutputFormat> output_formats() noexcept {
   return kOutputFormats;
 }
 
-OutputFormat output_format_like(ContainerFormat input) noexcept {
-  return detail::entry_for(input).output.value_or(EncodeOptions{}.format);
-}
-
 std::vector<std::string> output_format_names() {
   std::vector<std::string> names;
   for (OutputFormat format : kOutputFormats) names.emplace_back(to_string(format));

@@ -74,20 +74,6 @@ class TempFile {
   std::string path_;
 };
 
-// A directory holds image files only, so labels and extra fields would be lost without a word:
-// a job that carries any is refused before it is encoded.
-Status refuse_fields(const JobInfo& job, std::span<const PlannedCrop> crops) {
-  const SampleFields* fields = job.fields.get();
-  for (std::size_t i = 0; fields == nullptr && i < crops.size(); ++i)
-    fields = crops[i].fields.get();
-  if (fields == nullptr) return {};
-  return Error{ErrorCode::kInvalidArgument,
-               fmt::format("its crops carry a label or extra fields ({}), which a directory of "
-                           "image files cannot hold; write tar shards (-o NAME.tar), where they "
-                           "become KEY.cls and KEY.json, or remove the fields",
-                           fmt::join(fields->names, ", "))};
-}
-
 class DirectorySink final : public Sink {
  public:
   DirectorySink(std::string directory, detail::NameTemplate names, bool sync, bool resume,
@@ -110,8 +96,7 @@ class DirectorySink final : public Sink {
   }
 
   Status check_plan(const JobInfo& job, std::span<const PlannedCrop> crops) const override {
-    if (Status s = refuse_fields(job, crops); !s) return s;
-    return names_.check_plan(job, crops);
+    return detail::check_directory_plan(names_, job, crops);
   }
 
   Status consume(const CropResult& crop) override {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "job_state.hpp"
+#include "lossless.hpp"
 #include "output_names.hpp"
 #include "tar_keys.hpp"
 #include "tar_layout.hpp"
@@ -20,7 +21,7 @@ class DirectoryNamer final : public Sink {
         listener_(std::move(listener)) {}
 
   Status check_plan(const JobInfo& job, std::span<const PlannedCrop> crops) const override {
-    return names_.check_plan(job, crops);
+    return detail::check_directory_plan(names_, job, crops);
   }
 
   Status consume(const CropResult& crop) override {
@@ -94,15 +95,25 @@ Status list_job(detail::JobState& job, Sink& sink, const EngineOptions& options,
     sink.on_warning(job.info, job.plan_warning);
   }
   bool failed = false;
+  const auto fail = [&](const PlannedCrop& crop, const Error& error) {
+    ++stats.crops_failed;
+    failed = true;
+    report(sink, CropFailure{&job.info, crop.index, crop.roi, &error});
+  };
   for (std::size_t p = 0; p < job.crop_count; ++p) {
-    const PlannedCrop& crop = job.plan.crops[job.order[p]];
+    const std::uint32_t index = job.order[p];
+    const PlannedCrop& crop = job.plan.crops[index];
+    // As the encode step does: a crop off the MCU grid under --lossless fails, never reaches
+    // the sink, and takes no place in a shard.
+    if (!job.paths.empty() && job.paths[index] == detail::CropPath::kUnaligned) {
+      fail(crop, detail::unaligned_crop_error(job, crop.roi));
+      continue;
+    }
     Status status = sink.consume(detail::crop_result(job, crop, {}));
     if (status) {
       ++stats.crops;
     } else if (status.error().code == ErrorCode::kInvalidArgument) {
-      ++stats.crops_failed;
-      failed = true;
-      report(sink, CropFailure{&job.info, crop.index, crop.roi, &status.error()});
+      fail(crop, status.error());
     } else {
       return status;
     }

@@ -290,6 +290,21 @@ Status NameTemplate::check_plan(const JobInfo& job, std::span<const PlannedCrop>
   return {};
 }
 
+Status check_directory_plan(const NameTemplate& names, const JobInfo& job,
+                            std::span<const PlannedCrop> crops) {
+  const SampleFields* fields = job.fields.get();
+  for (std::size_t i = 0; fields == nullptr && i < crops.size(); ++i)
+    fields = crops[i].fields.get();
+  if (fields != nullptr) {
+    return Error{ErrorCode::kInvalidArgument,
+                 fmt::format("its crops carry a label or extra fields ({}), which a directory of "
+                             "image files cannot hold; write tar shards (-o NAME.tar), where they "
+                             "become KEY.cls and KEY.json, or remove the fields",
+                             fmt::join(fields->names, ", "))};
+  }
+  return names.check_plan(job, crops);
+}
+
 std::string NameTemplate::suffix_for(const CropResult& crop) const {
   // {index} is unique in a job, and so is {key} (a keyless crop's is its index, and keys are
   // checked by mark_shared_names); otherwise a crop that shares its position needs its index.

@@ -97,6 +97,12 @@ class NameTemplate {
   std::string text_;
 };
 
+// What a directory of image files can hold, checked before a job is encoded (by the directory
+// sink and by `tessera plan`'s namer alike): crops without a label or extra fields, which would
+// be lost without a word, each under a name of its own (NameTemplate::check_plan).
+Status check_directory_plan(const NameTemplate& names, const JobInfo& job,
+                            std::span<const PlannedCrop> crops);
+
 // A relative path whose components are all non-empty, not "." or "..", and short enough
 // for a file name; otherwise kInvalidArgument naming `path`.
 Status check_relative_path(std::string_view path);

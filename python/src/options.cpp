@@ -156,6 +156,16 @@ cli::EncodeArgs encode_args(const py::dict& args) {
   e.png_strategy = get<std::string>(args, "png_strategy");
   e.png_encoder = get<std::string>(args, "png_encoder");
   if (args.contains("lossless")) e.lossless = lossless_arg(args["lossless"]);
+  // Lossless crops keep the source's quantisation and sampling: a quality or subsampling of
+  // one's own cannot apply (the command line refuses -q and --subsampling the same way). The
+  // keywords' defaults cannot be told from values given, so only other values are refused.
+  const cli::EncodeArgs defaults;
+  if (!e.lossless.empty() &&
+      (e.quality != defaults.quality || e.subsampling != defaults.subsampling)) {
+    raise_value_error(
+        "quality and subsampling cannot go with lossless, whose crops keep the source's "
+        "quantisation and chroma sampling; drop them, or drop lossless to re-encode");
+  }
   // The codecs' own parsers, under the keyword's name; the ranges are checked below.
   if (!e.format.empty()) check_name("format", parse_output_format(e.format));
   check_name("subsampling", parse_jpeg_subsampling(e.subsampling));

@@ -114,11 +114,12 @@ for _f in (crop, tile, random):
 
 class Stats:
     """What run() did: the fields of `tessera manifest --json` (images, failed_images,
-    warned_images, crops, failed, skipped, resumed, bytes_in, bytes_out, pixels_decoded,
-    wall_s, decode_s, encode_cpu_s, peak_rss_mb, peak_window_mb, peak_window_rows,
-    pool_buffers, output, outputs, cancelled, error, status, command), plus failures (one dict per
-    failed image: source, reason, crops), warnings (one line per image decoded with an
-    accepted warning) and bad_lines (manifest lines that were not jobs, with the reason)."""
+    warned_images, crops, failed, skipped, resumed, lossless, unaligned, bytes_in, bytes_out,
+    pixels_decoded, wall_s, decode_s, encode_cpu_s, peak_rss_mb, peak_window_mb,
+    peak_window_rows, pool_buffers, output, outputs, cancelled, error, status, command), plus
+    failures (one dict per failed image: source, reason, crops), warnings (one line per image
+    decoded with an accepted warning) and bad_lines (manifest lines that were not jobs, with
+    the reason)."""
 
     def __init__(self, fields):
         self.__dict__.update(fields)

@@ -57,6 +57,8 @@ class Stats:
     failed: int
     skipped: int
     resumed: int
+    lossless: int
+    unaligned: int
     bytes_in: int
     bytes_out: int
     pixels_decoded: int

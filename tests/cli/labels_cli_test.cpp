@@ -153,6 +153,8 @@ TEST_CASE("fields that cannot be written are refused with their place", "[cli]")
                  fmt::format(R"({{"input": "a.jpg", "tile": 16, "deep": {}{}}})",
                              std::string(40, '['), std::string(40, ']')) +
                  "\n"
+                 R"({"input": "a.jpg", "tile": 16, "lossless": true})"
+                 "\n"
                  R"({"input": "a.jpg", "tile": 16})"
                  "\n");
   const CliOutcome manifest = run_tessera(dir, "manifest jobs.jsonl -o ds.tar");
@@ -164,6 +166,9 @@ TEST_CASE("fields that cannot be written are refused with their place", "[cli]")
              Catch::Contains("jobs.jsonl:3: field \"x\" is one the sample's JSON writes itself"));
   CHECK_THAT(manifest.err, Catch::Contains("jobs.jsonl:4: field \"deep\": a field's value nests "
                                            "objects or lists more than 32 levels deep"));
+  // A run's own option is refused rather than kept as metadata.
+  CHECK_THAT(manifest.err, Catch::Contains("jobs.jsonl:5: a line cannot set \"lossless\", an "
+                                           "option of the whole run"));
   // The good line runs, and a bad line's key_prefix is not left for it.
   const json written = read_samples(dir, "ds-*.tar")["samples"];
   CHECK(written.size() == 4);
@@ -175,6 +180,10 @@ TEST_CASE("fields that cannot be written are refused with their place", "[cli]")
   CHECK_THAT(directory.err, Catch::Contains("carry a label or extra fields (label), which a "
                                             "directory of image files cannot hold"));
   CHECK(output_files(dir.path() / "crops").empty());
+  // The listing of such a run says the same, and fails as the run does.
+  const CliOutcome plan = run_tessera(dir, "plan crop a.jpg --rois ok.csv -o crops/");
+  CHECK(plan.code == 1);
+  CHECK_THAT(plan.err, Catch::Contains("carry a label or extra fields (label)"));
 }
 
 TEST_CASE("without -f every input is written as JPEG and PNG inputs get a notice", "[cli]") {

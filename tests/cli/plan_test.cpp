@@ -248,3 +248,30 @@ TEST_CASE("plan refuses what a run refuses, before listing", "[cli][plan]") {
   CHECK(first["shard"].is_null());
   CHECK_FALSE(fs::exists(tmp.path() / "out"));
 }
+
+TEST_CASE("plan lists only the crops a lossless run writes, and fails as the run does",
+          "[cli][plan]") {
+  TempDir tmp;
+  EncodeOptions jpeg;  // 4:2:0: a 16x16 MCU grid
+  jpeg.format = OutputFormat::kJpeg;
+  write_image(tmp / "scan.jpg", 64, 48, jpeg, 4);
+  // Tiles at x 0, 24, 48 and y 0, 24: only (0, 0) and (48, 0) start on the grid.
+  const std::string args =
+      "tile scan.jpg --tile 24 --edge clip --lossless -o ds.tar "
+      "--shard-size 2samples";
+  const auto plan = run_tessera(tmp, "plan " + args);
+  INFO(plan.err);
+  CHECK(plan.code == 1);
+  CHECK_THAT(plan.err, Catch::Contains("MCU grid"));
+  std::vector<std::pair<std::string, std::string>> listed;
+  const auto rows = csv_rows(plan.out);
+  for (std::size_t i = 1; i < rows.size(); ++i)
+    listed.emplace_back(rows[i][kShard], rows[i][kOutput]);
+
+  const auto run = run_tessera(tmp, args);
+  INFO(run.err);
+  CHECK(run.code == 1);
+  const auto written = tar_samples(tmp.path());
+  CHECK(written.size() == 2);
+  CHECK(listed == written);
+}

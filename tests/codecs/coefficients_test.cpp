@@ -112,9 +112,11 @@ TEST_CASE("coefficient reader matches libjpeg on the JPEG test files", "[coeffic
     }
     REQUIRE(expected.ok);
     CHECK(first_difference(*all, expected).empty());
-    ++compared;
+    // Progressive and arithmetic-coded files are read by libjpeg itself: only the others test
+    // tessera's own decoder.
+    if (!all->layout.progressive) ++compared;
   }
-  CHECK(compared >= 3);
+  CHECK(compared >= 2);
 }
 
 TEST_CASE("coefficient reader fails truncated and corrupt entropy data with a message",

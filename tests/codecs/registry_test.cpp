@@ -82,13 +82,6 @@ TEST_CASE("output formats parse from their names and extensions", "[codec][regis
         "\"gif\" is not an output format; use " + join_names(output_format_names()));
 }
 
-TEST_CASE("the default output is the input's own format when it can be written",
-          "[codec][registry]") {
-  CHECK(output_format_like(ContainerFormat::kJpeg) == OutputFormat::kJpeg);
-  CHECK(output_format_like(ContainerFormat::kPng) == OutputFormat::kPng);
-  CHECK(output_format_like(ContainerFormat::kOther) == OutputFormat::kJpeg);
-}
-
 TEST_CASE("formats are sniffed from their magic bytes only", "[codec][registry]") {
   const std::vector<std::uint8_t> bmp = test::read_file(test::data_path("other/shira_bird8.bmp"));
   CHECK(detect_format(bmp) == ContainerFormat::kOther);

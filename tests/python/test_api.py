@@ -45,6 +45,8 @@ def test_lossless_crops_are_exact_and_off_grid_ones_fail_or_use_pixels(photo_jpe
                                  lossless="auto"))) == 2
     with pytest.raises(ValueError, match="lossless"):
         tessera.tile(photo_jpeg, 16, lossless="yes")
+    with pytest.raises(ValueError, match="cannot go with lossless"):
+        tessera.tile(photo_jpeg, 16, lossless=True, quality=80)
 
 
 def test_crop_keeps_keys_and_plan_indices(photo_jpeg):

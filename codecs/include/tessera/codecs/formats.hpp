@@ -17,8 +17,6 @@ namespace tessera {
 
 // Every format tessera can write, in the order help text lists them.
 std::span<const OutputFormat> output_formats() noexcept;
-// The input's own format when tessera can write it, else the default output (JPEG).
-OutputFormat output_format_like(ContainerFormat input) noexcept;
 
 // Each parser accepts exactly the names to_string() prints; an output format also accepts
 // its file extensions ("jpg"). Errors quote the text and list every valid name.
