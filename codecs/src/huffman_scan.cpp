@@ -22,12 +22,84 @@ int extend(std::uint32_t raw, int size) {
   return value < (1 << (size - 1)) ? value - (1 << size) + 1 : value;
 }
 
+// The fast path decodes a block only when this many bytes of the chunk are left, more than a
+// block can read: each of its 64 codes and magnitudes takes at most 16 + 15 bits, every byte
+// may be stuffed (FF 00, two bytes), and a refill looks 8 bytes ahead.
+constexpr std::size_t kFastMargin = 2 * (kBlockCoefficients * 31 / 8 + 1) + 2 * 8;
+
+// A symbol of a code longer than the lookup's 11 bits, by the code-length limits (F.2.2.3);
+// -1 when no code of 16 bits or less matches. The cursor holds at least 16 bits.
+int decode_long_symbol(ScanBits::Cursor& bits, const HuffmanTable& table) {
+  for (int length = HuffmanTable::kFastBits + 1; length <= 16; ++length) {
+    const auto code = static_cast<std::int32_t>(bits.peek(length));
+    if (code <= table.max_code[static_cast<std::size_t>(length)]) {
+      bits.skip(length);
+      return table.symbols[static_cast<std::size_t>(
+          code + table.value_offset[static_cast<std::size_t>(length)])];
+    }
+  }
+  return -1;
+}
+
+int decode_symbol_fast(ScanBits::Cursor& bits, const HuffmanTable& table) {
+  const std::uint16_t fast = table.fast[bits.peek(HuffmanTable::kFastBits)];
+  if (fast != 0) {
+    bits.skip(fast >> 8);
+    return fast & 0xFF;
+  }
+  return decode_long_symbol(bits, table);
+}
+
+// One block from a cursor with room for all of it (see kFastMargin): the same decode as
+// decode_block_careful, with the reader state in registers and one refill test per code.
+// Each code and its magnitude take at most 31 bits, so a buffer of 32 or more never runs dry
+// mid-code. False on a marker or bad data, which the careful path then decodes and names.
+bool decode_block_fast(ScanBits::Cursor& bits, std::int16_t* block, const HuffmanTable& dc,
+                       const HuffmanTable& ac, int& predictor) {
+  constexpr int kCodeBits = 32;
+  std::memset(block, 0, kBlockBytes);
+  if (bits.count < kCodeBits && !bits.refill()) return false;
+  const int dc_size = decode_symbol_fast(bits, dc);
+  if (dc_size < 0) return false;
+  if (dc_size > 0) {
+    predictor += extend(bits.peek(dc_size), dc_size);
+    bits.skip(dc_size);
+  }
+  block[0] = static_cast<std::int16_t>(predictor);
+  for (int k = 1; k < kBlockCoefficients; ++k) {
+    if (bits.count < kCodeBits && !bits.refill()) return false;
+    const HuffmanTable::FastAc fast = ac.fast_ac[bits.peek(HuffmanTable::kFastBits)];
+    if (fast.bits != 0) {
+      k += fast.run;
+      if (k >= kBlockCoefficients) return false;
+      bits.skip(fast.bits);
+      block[kNaturalOrder[static_cast<std::size_t>(k)]] = fast.value;
+      continue;
+    }
+    const int symbol = decode_symbol_fast(bits, ac);
+    if (symbol < 0) return false;
+    const int run = symbol >> 4;
+    const int size = symbol & 15;
+    if (size == 0) {
+      if (run != 15) break;  // end of block
+      k += 15;               // sixteen zeros
+      continue;
+    }
+    k += run;
+    if (k >= kBlockCoefficients) return false;
+    block[kNaturalOrder[static_cast<std::size_t>(k)]] =
+        static_cast<std::int16_t>(extend(bits.peek(size), size));
+    bits.skip(size);
+  }
+  return true;
+}
+
 }  // namespace
 
 Status HuffmanTable::build(std::span<const std::uint8_t, 17> bits,
                            std::span<const std::uint8_t> table_symbols, bool dc) {
   fast.fill(0);
-  fast_ac.fill(0);
+  fast_ac.fill(FastAc{});
   std::size_t total = 0;
   for (int length = 1; length <= 16; ++length) total += bits[static_cast<std::size_t>(length)];
   if (total > symbols.size() || total > table_symbols.size()) {
@@ -70,8 +142,8 @@ Status HuffmanTable::build(std::span<const std::uint8_t, 17> bits,
       const auto raw =
           static_cast<std::uint32_t>(prefix >> (kFastBits - length - size)) & ((1u << size) - 1);
       const int value = extend(raw, size);
-      if (value < -128 || value > 127) continue;
-      fast_ac[prefix] = static_cast<std::int16_t>(value * 256 + run * 16 + length + size);
+      fast_ac[prefix] = FastAc{static_cast<std::int16_t>(value), static_cast<std::uint8_t>(run),
+                               static_cast<std::uint8_t>(length + size)};
     }
   }
   return {};
@@ -182,9 +254,25 @@ int BaselineScan::decode_symbol(const HuffmanTable& table) {
   return -1;
 }
 
-// F.2.2: the DC difference, then run/size pairs for the AC coefficients in zigzag order.
+// Most blocks take the fast path; one near the end of a chunk, next to a marker, or with bad
+// data is decoded (again, from the untouched state) by the careful path, which names the error.
 bool BaselineScan::decode_block(std::int16_t* block, const HuffmanTable& dc, const HuffmanTable& ac,
                                 int& predictor) {
+  ScanBits::Cursor cursor;
+  if (bits_.begin_fast(cursor, kFastMargin)) {
+    int fast_predictor = predictor;
+    if (decode_block_fast(cursor, block, dc, ac, fast_predictor)) {
+      bits_.end_fast(cursor);
+      predictor = fast_predictor;
+      return true;
+    }
+  }
+  return decode_block_careful(block, dc, ac, predictor);
+}
+
+// F.2.2: the DC difference, then run/size pairs for the AC coefficients in zigzag order.
+bool BaselineScan::decode_block_careful(std::int16_t* block, const HuffmanTable& dc,
+                                        const HuffmanTable& ac, int& predictor) {
   std::memset(block, 0, kBlockBytes);
   const int dc_size = decode_symbol(dc);
   if (dc_size < 0) return false;
@@ -197,12 +285,12 @@ bool BaselineScan::decode_block(std::int16_t* block, const HuffmanTable& dc, con
   block[0] = static_cast<std::int16_t>(predictor);
   for (int k = 1; k < kBlockCoefficients; ++k) {
     // Most coefficients are small: code and magnitude in one lookup.
-    const std::int16_t fast = ac.fast_ac[bits_.peek(HuffmanTable::kFastBits)];
-    if (fast != 0) {
-      k += (fast >> 4) & 15;
+    const HuffmanTable::FastAc fast = ac.fast_ac[bits_.peek(HuffmanTable::kFastBits)];
+    if (fast.bits != 0) {
+      k += fast.run;
       if (k >= kBlockCoefficients) return false;
-      bits_.skip(fast & 15);
-      block[kNaturalOrder[static_cast<std::size_t>(k)]] = static_cast<std::int16_t>(fast >> 8);
+      bits_.skip(fast.bits);
+      block[kNaturalOrder[static_cast<std::size_t>(k)]] = fast.value;
       continue;
     }
     const int symbol = decode_symbol(ac);
