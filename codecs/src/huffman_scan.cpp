@@ -27,27 +27,45 @@ int extend(std::uint32_t raw, int size) {
 // may be stuffed (FF 00, two bytes), and a refill looks 8 bytes ahead.
 constexpr std::size_t kFastMargin = 2 * (kBlockCoefficients * 31 / 8 + 1) + 2 * 8;
 
-// A symbol of a code longer than the lookup's 11 bits, by the code-length limits (F.2.2.3);
-// -1 when no code of 16 bits or less matches. The cursor holds at least 16 bits.
-int decode_long_symbol(ScanBits::Cursor& bits, const HuffmanTable& table) {
+// A symbol whose code is longer than the lookup's 11 bits, by the code-length limits
+// (F.2.2.3), from the top 16 bits of `bits`; length 0 when no code of 16 bits or less matches.
+// It takes and returns values, not the cursor, so that the cursor never needs an address and
+// stays in registers.
+struct LongSymbol {
+  int symbol = 0;
+  int length = 0;
+};
+LongSymbol decode_long_symbol(std::uint64_t bits, const HuffmanTable& table) {
   for (int length = HuffmanTable::kFastBits + 1; length <= 16; ++length) {
-    const auto code = static_cast<std::int32_t>(bits.peek(length));
+    const auto code = static_cast<std::int32_t>(bits >> (64 - length));
     if (code <= table.max_code[static_cast<std::size_t>(length)]) {
-      bits.skip(length);
-      return table.symbols[static_cast<std::size_t>(
-          code + table.value_offset[static_cast<std::size_t>(length)])];
+      return {table.symbols[static_cast<std::size_t>(
+                  code + table.value_offset[static_cast<std::size_t>(length)])],
+              length};
     }
   }
-  return -1;
+  return {};
 }
 
-int decode_symbol_fast(ScanBits::Cursor& bits, const HuffmanTable& table) {
+// -1 when no code matches; the cursor holds at least 16 bits.
+inline int decode_symbol_fast(ScanBits::Cursor& bits, const HuffmanTable& table) {
   const std::uint16_t fast = table.fast[bits.peek(HuffmanTable::kFastBits)];
   if (fast != 0) {
     bits.skip(fast >> 8);
     return fast & 0xFF;
   }
-  return decode_long_symbol(bits, table);
+  const LongSymbol found = decode_long_symbol(bits.bits, table);
+  if (found.length == 0) return -1;
+  bits.skip(found.length);
+  return found.symbol;
+}
+
+// Eight 16-byte stores. A plain memset of 128 bytes at an unknown alignment compiles to
+// `rep stos`, whose start-up costs more than the stores, once per block.
+void zero_block(std::int16_t* block) {
+  using Lanes = std::int16_t __attribute__((vector_size(16)));
+  const Lanes zero{};
+  for (int i = 0; i < kBlockCoefficients; i += 8) std::memcpy(block + i, &zero, sizeof zero);
 }
 
 // One block from a cursor with room for all of it (see kFastMargin): the same decode as
@@ -57,7 +75,7 @@ int decode_symbol_fast(ScanBits::Cursor& bits, const HuffmanTable& table) {
 bool decode_block_fast(ScanBits::Cursor& bits, std::int16_t* block, const HuffmanTable& dc,
                        const HuffmanTable& ac, int& predictor) {
   constexpr int kCodeBits = 32;
-  std::memset(block, 0, kBlockBytes);
+  zero_block(block);
   if (bits.count < kCodeBits && !bits.refill()) return false;
   const int dc_size = decode_symbol_fast(bits, dc);
   if (dc_size < 0) return false;
