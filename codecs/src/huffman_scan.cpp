@@ -1,6 +1,7 @@
 #include "huffman_scan.hpp"
 
 #include <cstring>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -60,32 +61,44 @@ inline int decode_symbol_fast(ScanBits::Cursor& bits, const HuffmanTable& table)
   return found.symbol;
 }
 
-// Eight 16-byte stores. A plain memset of 128 bytes at an unknown alignment compiles to
-// `rep stos`, whose start-up costs more than the stores, once per block.
+// Eight 16-byte stores, written out. A plain memset of 128 bytes at an unknown alignment
+// compiles to `rep stos`, whose start-up costs more than the stores, and a loop of them ends
+// in a mispredicted branch; both once per block.
 void zero_block(std::int16_t* block) {
   using Lanes = std::int16_t __attribute__((vector_size(16)));
   const Lanes zero{};
-  for (int i = 0; i < kBlockCoefficients; i += 8) std::memcpy(block + i, &zero, sizeof zero);
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (std::memcpy(block + 8 * I, &zero, sizeof zero), ...);
+  }
+  (std::make_index_sequence<kBlockCoefficients / 8>{});
+}
+
+// Refills the cursor when it holds fewer than `needed` bits; false at a marker.
+inline bool ensure(ScanBits::Cursor& bits, int needed) {
+  return bits.count >= needed || bits.refill();
 }
 
 // One block from a cursor with room for all of it (see kFastMargin): the same decode as
-// decode_block_careful, with the reader state in registers and one refill test per code.
-// Each code and its magnitude take at most 31 bits, so a buffer of 32 or more never runs dry
-// mid-code. False on a marker or bad data, which the careful path then decodes and names.
+// decode_block_careful, with the reader state in registers. A refill leaves 56 or more bits,
+// and is tested for before each code (16 bits at most, so that refills are few: each is a
+// branch the processor mostly cannot predict) and, on the rarer paths, before magnitudes.
+// False on a marker or bad data, which the careful path then decodes and names.
 bool decode_block_fast(ScanBits::Cursor& bits, std::int16_t* block, const HuffmanTable& dc,
                        const HuffmanTable& ac, int& predictor) {
-  constexpr int kCodeBits = 32;
+  constexpr int kCodeBits = 16;
   zero_block(block);
-  if (bits.count < kCodeBits && !bits.refill()) return false;
+  if (!ensure(bits, kCodeBits)) return false;
   const int dc_size = decode_symbol_fast(bits, dc);
   if (dc_size < 0) return false;
   if (dc_size > 0) {
+    if (!ensure(bits, dc_size)) return false;
     predictor += extend(bits.peek(dc_size), dc_size);
     bits.skip(dc_size);
   }
   block[0] = static_cast<std::int16_t>(predictor);
   for (int k = 1; k < kBlockCoefficients; ++k) {
-    if (bits.count < kCodeBits && !bits.refill()) return false;
+    if (!ensure(bits, kCodeBits)) return false;
+    // The lookup's codes and magnitudes fit its 11 bits.
     const HuffmanTable::FastAc fast = ac.fast_ac[bits.peek(HuffmanTable::kFastBits)];
     if (fast.bits != 0) {
       k += fast.run;
@@ -104,7 +117,7 @@ bool decode_block_fast(ScanBits::Cursor& bits, std::int16_t* block, const Huffma
       continue;
     }
     k += run;
-    if (k >= kBlockCoefficients) return false;
+    if (k >= kBlockCoefficients || !ensure(bits, size)) return false;
     block[kNaturalOrder[static_cast<std::size_t>(k)]] =
         static_cast<std::int16_t>(extend(bits.peek(size), size));
     bits.skip(size);
