@@ -96,15 +96,17 @@ bool decode_block_fast(ScanBits::Cursor& bits, std::int16_t* block, const Huffma
     bits.skip(dc_size);
   }
   block[0] = static_cast<std::int16_t>(predictor);
-  for (int k = 1; k < kBlockCoefficients; ++k) {
+  // An unsigned index: no sign extension before each store.
+  constexpr std::size_t kEnd = kBlockCoefficients;
+  for (std::size_t k = 1; k < kEnd; ++k) {
     if (!ensure(bits, kCodeBits)) return false;
     // The lookup's codes and magnitudes fit its 11 bits.
     const HuffmanTable::FastAc fast = ac.fast_ac[bits.peek(HuffmanTable::kFastBits)];
     if (fast.bits != 0) {
       k += fast.run;
-      if (k >= kBlockCoefficients) return false;
+      if (k >= kEnd) return false;
       bits.skip(fast.bits);
-      block[kNaturalOrder[static_cast<std::size_t>(k)]] = fast.value;
+      block[kNaturalOrder[k]] = fast.value;
       continue;
     }
     const int symbol = decode_symbol_fast(bits, ac);
@@ -116,10 +118,9 @@ bool decode_block_fast(ScanBits::Cursor& bits, std::int16_t* block, const Huffma
       k += 15;               // sixteen zeros
       continue;
     }
-    k += run;
-    if (k >= kBlockCoefficients || !ensure(bits, size)) return false;
-    block[kNaturalOrder[static_cast<std::size_t>(k)]] =
-        static_cast<std::int16_t>(extend(bits.peek(size), size));
+    k += static_cast<std::size_t>(run);
+    if (k >= kEnd || !ensure(bits, size)) return false;
+    block[kNaturalOrder[k]] = static_cast<std::int16_t>(extend(bits.peek(size), size));
     bits.skip(size);
   }
   return true;
