@@ -17,10 +17,13 @@ constexpr std::array<std::uint8_t, 64> kNaturalOrder = {
 constexpr std::uint8_t kMarkerPrefix = 0xFF;
 constexpr int kFirstRestartMarker = 0xD0;
 
-// The value of `size` raw bits read as JPEG codes a signed magnitude (F.12, EXTEND).
+// The value of `size` (1..15) raw bits read as JPEG codes a signed magnitude (F.12, EXTEND):
+// a clear top bit means negative, value - (2^size - 1). Computed without a branch, which the
+// processor could not predict: the sign of a coefficient is noise.
 int extend(std::uint32_t raw, int size) {
   const auto value = static_cast<int>(raw);
-  return value < (1 << (size - 1)) ? value - (1 << size) + 1 : value;
+  const int negative = ((value >> (size - 1)) & 1) - 1;  // -1 when the top bit is clear, else 0
+  return value + (negative & (1 - (1 << size)));
 }
 
 // The fast path decodes a block only when this many bytes of the chunk are left, more than a
