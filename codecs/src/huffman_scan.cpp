@@ -270,6 +270,19 @@ BaselineScan::BaselineScan(const CoefficientLayout& layout,
       bits_(bits),
       mcus_to_restart_(restart_interval) {
   for (std::size_t i = 0; i < components.size(); ++i) components_[i] = components[i];
+  for (int i = 0; i < component_count_; ++i) {
+    const ScanComponent& sc = components_[static_cast<std::size_t>(i)];
+    const CoefficientComponent& c = layout_.component[static_cast<std::size_t>(sc.index)];
+    for (int r = 0; r < c.v; ++r) {
+      for (int x = 0; x < c.h; ++x) {
+        mcu_blocks_[static_cast<std::size_t>(mcu_block_count_++)] =
+            McuBlock{c.offset_blocks + static_cast<std::size_t>(r) * c.blocks_per_row +
+                         static_cast<std::size_t>(x),
+                     c.h, i, &tables_[static_cast<std::size_t>(sc.dc_table)],
+                     &tables_[4 + static_cast<std::size_t>(sc.ac_table)]};
+      }
+    }
+  }
 }
 
 int BaselineScan::decode_symbol(const HuffmanTable& table) {
@@ -400,18 +413,14 @@ Status BaselineScan::decode_row(std::int16_t* dst) {
   } else {
     for (int mcu = 0; mcu < layout_.mcu_columns; ++mcu) {
       if (Status ok = before_mcu(); !ok) return ok;
-      for (int i = 0; i < component_count_; ++i) {
-        const ScanComponent& sc = components_[static_cast<std::size_t>(i)];
-        const CoefficientComponent& c = layout_.component[static_cast<std::size_t>(sc.index)];
-        const HuffmanTable& dc = tables_[static_cast<std::size_t>(sc.dc_table)];
-        const HuffmanTable& ac = tables_[4 + static_cast<std::size_t>(sc.ac_table)];
-        for (int r = 0; r < c.v; ++r) {
-          for (int x = 0; x < c.h; ++x) {
-            if (!decode_block(block_at(c, r, mcu * c.h + x), dc, ac,
-                              predictors_[static_cast<std::size_t>(i)])) {
-              return bad_data("a code no table has, or a coefficient past the block's 64");
-            }
-          }
+      for (int b = 0; b < mcu_block_count_; ++b) {
+        const McuBlock& m = mcu_blocks_[static_cast<std::size_t>(b)];
+        std::int16_t* block =
+            dst + (m.offset + static_cast<std::size_t>(mcu) * static_cast<std::size_t>(m.h)) *
+                      kBlockCoefficients;
+        if (!decode_block(block, *m.dc, *m.ac,
+                          predictors_[static_cast<std::size_t>(m.scan_index)])) {
+          return bad_data("a code no table has, or a coefficient past the block's 64");
         }
       }
       if (bits_.overran()) return bad_data("the data ran out");

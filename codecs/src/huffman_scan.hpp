@@ -196,7 +196,20 @@ class BaselineScan {
   Status before_mcu();
   Status bad_data(const char* what) const;
 
+  // The blocks of one interleaved MCU in scan order, planned once so that the MCU loop has
+  // a fixed trip count instead of nested loops over each component's sampling factors.
+  struct McuBlock {
+    std::size_t offset = 0;  // in blocks from the MCU row's start, for MCU column 0
+    int h = 0;               // blocks per MCU column of its component
+    int scan_index = 0;      // its component's position in the scan (predictor)
+    const HuffmanTable* dc = nullptr;
+    const HuffmanTable* ac = nullptr;
+  };
+  static constexpr int kMaxMcuBlocks = kMaxCoefficientComponents * 16;  // h, v at most 4
+
   const CoefficientLayout& layout_;
+  std::array<McuBlock, kMaxMcuBlocks> mcu_blocks_{};
+  int mcu_block_count_ = 0;
   std::array<ScanComponent, kMaxCoefficientComponents> components_{};
   int component_count_ = 0;
   const std::array<HuffmanTable, 8>& tables_;
