@@ -1,6 +1,7 @@
 #include "huffman_scan.hpp"
 
 #include <cstring>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -16,10 +17,116 @@ constexpr std::array<std::uint8_t, 64> kNaturalOrder = {
 constexpr std::uint8_t kMarkerPrefix = 0xFF;
 constexpr int kFirstRestartMarker = 0xD0;
 
-// The value of `size` raw bits read as JPEG codes a signed magnitude (F.12, EXTEND).
+// The value of `size` (1..15) raw bits read as JPEG codes a signed magnitude (F.12, EXTEND):
+// a clear top bit means negative, value - (2^size - 1). Computed without a branch, which the
+// processor could not predict: the sign of a coefficient is noise.
 int extend(std::uint32_t raw, int size) {
   const auto value = static_cast<int>(raw);
-  return value < (1 << (size - 1)) ? value - (1 << size) + 1 : value;
+  const int negative = ((value >> (size - 1)) & 1) - 1;  // -1 when the top bit is clear, else 0
+  return value + (negative & (1 - (1 << size)));
+}
+
+// The fast path decodes a block only when this many bytes of the chunk are left, more than a
+// block can read: each of its 64 codes and magnitudes takes at most 16 + 15 bits, every byte
+// may be stuffed (FF 00, two bytes), and a refill looks 8 bytes ahead.
+constexpr std::size_t kFastMargin = 2 * (kBlockCoefficients * 31 / 8 + 1) + 2 * 8;
+
+// A symbol whose code is longer than the lookup's 11 bits, by the code-length limits
+// (F.2.2.3), from the top 16 bits of `bits`; length 0 when no code of 16 bits or less matches.
+// It takes and returns values, not the cursor, so that the cursor never needs an address and
+// stays in registers.
+struct LongSymbol {
+  int symbol = 0;
+  int length = 0;
+};
+LongSymbol decode_long_symbol(std::uint64_t bits, const HuffmanTable& table) {
+  for (int length = HuffmanTable::kFastBits + 1; length <= 16; ++length) {
+    const auto code = static_cast<std::int32_t>(bits >> (64 - length));
+    if (code <= table.max_code[static_cast<std::size_t>(length)]) {
+      return {table.symbols[static_cast<std::size_t>(
+                  code + table.value_offset[static_cast<std::size_t>(length)])],
+              length};
+    }
+  }
+  return {};
+}
+
+// -1 when no code matches; the cursor holds at least 16 bits.
+inline int decode_symbol_fast(ScanBits::Cursor& bits, const HuffmanTable& table) {
+  const std::uint16_t fast = table.fast[bits.peek(HuffmanTable::kFastBits)];
+  if (fast != 0) {
+    bits.skip(fast >> 8);
+    return fast & 0xFF;
+  }
+  const LongSymbol found = decode_long_symbol(bits.bits, table);
+  if (found.length == 0) return -1;
+  bits.skip(found.length);
+  return found.symbol;
+}
+
+// Eight 16-byte stores, written out. A plain memset of 128 bytes at an unknown alignment
+// compiles to `rep stos`, whose start-up costs more than the stores, and a loop of them ends
+// in a mispredicted branch; both once per block.
+void zero_block(std::int16_t* block) {
+  using Lanes = std::int16_t __attribute__((vector_size(16)));
+  const Lanes zero{};
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (std::memcpy(block + 8 * I, &zero, sizeof zero), ...);
+  }
+  (std::make_index_sequence<kBlockCoefficients / 8>{});
+}
+
+// Refills the cursor when it holds fewer than `needed` bits; false at a marker.
+inline bool ensure(ScanBits::Cursor& bits, int needed) {
+  return bits.count >= needed || bits.refill();
+}
+
+// One block from a cursor with room for all of it (see kFastMargin): the same decode as
+// decode_block_careful, with the reader state in registers. A refill leaves 56 or more bits,
+// and is tested for before each code (16 bits at most, so that refills are few: each is a
+// branch the processor mostly cannot predict) and, on the rarer paths, before magnitudes.
+// False on a marker or bad data, which the careful path then decodes and names.
+bool decode_block_fast(ScanBits::Cursor& bits, std::int16_t* block, const HuffmanTable& dc,
+                       const HuffmanTable& ac, int& predictor) {
+  constexpr int kCodeBits = 16;
+  zero_block(block);
+  if (!ensure(bits, kCodeBits)) return false;
+  const int dc_size = decode_symbol_fast(bits, dc);
+  if (dc_size < 0) return false;
+  if (dc_size > 0) {
+    if (!ensure(bits, dc_size)) return false;
+    predictor += extend(bits.peek(dc_size), dc_size);
+    bits.skip(dc_size);
+  }
+  block[0] = static_cast<std::int16_t>(predictor);
+  // An unsigned index: no sign extension before each store.
+  constexpr std::size_t kEnd = kBlockCoefficients;
+  for (std::size_t k = 1; k < kEnd; ++k) {
+    if (!ensure(bits, kCodeBits)) return false;
+    // The lookup's codes and magnitudes fit its 11 bits.
+    const HuffmanTable::FastAc fast = ac.fast_ac[bits.peek(HuffmanTable::kFastBits)];
+    if (fast.bits != 0) {
+      k += fast.run;
+      if (k >= kEnd) return false;
+      bits.skip(fast.bits);
+      block[kNaturalOrder[k]] = fast.value;
+      continue;
+    }
+    const int symbol = decode_symbol_fast(bits, ac);
+    if (symbol < 0) return false;
+    const int run = symbol >> 4;
+    const int size = symbol & 15;
+    if (size == 0) {
+      if (run != 15) break;  // end of block
+      k += 15;               // sixteen zeros
+      continue;
+    }
+    k += static_cast<std::size_t>(run);
+    if (k >= kEnd || !ensure(bits, size)) return false;
+    block[kNaturalOrder[k]] = static_cast<std::int16_t>(extend(bits.peek(size), size));
+    bits.skip(size);
+  }
+  return true;
 }
 
 }  // namespace
@@ -27,7 +134,7 @@ int extend(std::uint32_t raw, int size) {
 Status HuffmanTable::build(std::span<const std::uint8_t, 17> bits,
                            std::span<const std::uint8_t> table_symbols, bool dc) {
   fast.fill(0);
-  fast_ac.fill(0);
+  fast_ac.fill(FastAc{});
   std::size_t total = 0;
   for (int length = 1; length <= 16; ++length) total += bits[static_cast<std::size_t>(length)];
   if (total > symbols.size() || total > table_symbols.size()) {
@@ -70,8 +177,8 @@ Status HuffmanTable::build(std::span<const std::uint8_t, 17> bits,
       const auto raw =
           static_cast<std::uint32_t>(prefix >> (kFastBits - length - size)) & ((1u << size) - 1);
       const int value = extend(raw, size);
-      if (value < -128 || value > 127) continue;
-      fast_ac[prefix] = static_cast<std::int16_t>(value * 256 + run * 16 + length + size);
+      fast_ac[prefix] = FastAc{static_cast<std::int16_t>(value), static_cast<std::uint8_t>(run),
+                               static_cast<std::uint8_t>(length + size)};
     }
   }
   return {};
@@ -163,6 +270,19 @@ BaselineScan::BaselineScan(const CoefficientLayout& layout,
       bits_(bits),
       mcus_to_restart_(restart_interval) {
   for (std::size_t i = 0; i < components.size(); ++i) components_[i] = components[i];
+  for (int i = 0; i < component_count_; ++i) {
+    const ScanComponent& sc = components_[static_cast<std::size_t>(i)];
+    const CoefficientComponent& c = layout_.component[static_cast<std::size_t>(sc.index)];
+    for (int r = 0; r < c.v; ++r) {
+      for (int x = 0; x < c.h; ++x) {
+        mcu_blocks_[static_cast<std::size_t>(mcu_block_count_++)] =
+            McuBlock{c.offset_blocks + static_cast<std::size_t>(r) * c.blocks_per_row +
+                         static_cast<std::size_t>(x),
+                     c.h, i, &tables_[static_cast<std::size_t>(sc.dc_table)],
+                     &tables_[4 + static_cast<std::size_t>(sc.ac_table)]};
+      }
+    }
+  }
 }
 
 int BaselineScan::decode_symbol(const HuffmanTable& table) {
@@ -182,9 +302,25 @@ int BaselineScan::decode_symbol(const HuffmanTable& table) {
   return -1;
 }
 
-// F.2.2: the DC difference, then run/size pairs for the AC coefficients in zigzag order.
+// Most blocks take the fast path; one near the end of a chunk, next to a marker, or with bad
+// data is decoded (again, from the untouched state) by the careful path, which names the error.
 bool BaselineScan::decode_block(std::int16_t* block, const HuffmanTable& dc, const HuffmanTable& ac,
                                 int& predictor) {
+  ScanBits::Cursor cursor;
+  if (bits_.begin_fast(cursor, kFastMargin)) {
+    int fast_predictor = predictor;
+    if (decode_block_fast(cursor, block, dc, ac, fast_predictor)) {
+      bits_.end_fast(cursor);
+      predictor = fast_predictor;
+      return true;
+    }
+  }
+  return decode_block_careful(block, dc, ac, predictor);
+}
+
+// F.2.2: the DC difference, then run/size pairs for the AC coefficients in zigzag order.
+bool BaselineScan::decode_block_careful(std::int16_t* block, const HuffmanTable& dc,
+                                        const HuffmanTable& ac, int& predictor) {
   std::memset(block, 0, kBlockBytes);
   const int dc_size = decode_symbol(dc);
   if (dc_size < 0) return false;
@@ -197,12 +333,12 @@ bool BaselineScan::decode_block(std::int16_t* block, const HuffmanTable& dc, con
   block[0] = static_cast<std::int16_t>(predictor);
   for (int k = 1; k < kBlockCoefficients; ++k) {
     // Most coefficients are small: code and magnitude in one lookup.
-    const std::int16_t fast = ac.fast_ac[bits_.peek(HuffmanTable::kFastBits)];
-    if (fast != 0) {
-      k += (fast >> 4) & 15;
+    const HuffmanTable::FastAc fast = ac.fast_ac[bits_.peek(HuffmanTable::kFastBits)];
+    if (fast.bits != 0) {
+      k += fast.run;
       if (k >= kBlockCoefficients) return false;
-      bits_.skip(fast & 15);
-      block[kNaturalOrder[static_cast<std::size_t>(k)]] = static_cast<std::int16_t>(fast >> 8);
+      bits_.skip(fast.bits);
+      block[kNaturalOrder[static_cast<std::size_t>(k)]] = fast.value;
       continue;
     }
     const int symbol = decode_symbol(ac);
@@ -277,18 +413,14 @@ Status BaselineScan::decode_row(std::int16_t* dst) {
   } else {
     for (int mcu = 0; mcu < layout_.mcu_columns; ++mcu) {
       if (Status ok = before_mcu(); !ok) return ok;
-      for (int i = 0; i < component_count_; ++i) {
-        const ScanComponent& sc = components_[static_cast<std::size_t>(i)];
-        const CoefficientComponent& c = layout_.component[static_cast<std::size_t>(sc.index)];
-        const HuffmanTable& dc = tables_[static_cast<std::size_t>(sc.dc_table)];
-        const HuffmanTable& ac = tables_[4 + static_cast<std::size_t>(sc.ac_table)];
-        for (int r = 0; r < c.v; ++r) {
-          for (int x = 0; x < c.h; ++x) {
-            if (!decode_block(block_at(c, r, mcu * c.h + x), dc, ac,
-                              predictors_[static_cast<std::size_t>(i)])) {
-              return bad_data("a code no table has, or a coefficient past the block's 64");
-            }
-          }
+      for (int b = 0; b < mcu_block_count_; ++b) {
+        const McuBlock& m = mcu_blocks_[static_cast<std::size_t>(b)];
+        std::int16_t* block =
+            dst + (m.offset + static_cast<std::size_t>(mcu) * static_cast<std::size_t>(m.h)) *
+                      kBlockCoefficients;
+        if (!decode_block(block, *m.dc, *m.ac,
+                          predictors_[static_cast<std::size_t>(m.scan_index)])) {
+          return bad_data("a code no table has, or a coefficient past the block's 64");
         }
       }
       if (bits_.overran()) return bad_data("the data ran out");

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
 
+#include "temp_dir.hpp"
 #include "tessera/codecs/coefficients.hpp"
 #include "test_images.hpp"
 #include "test_jpegs.hpp"
@@ -26,8 +27,8 @@ struct ReadAll {
   std::size_t stride = 0;
 };
 
-Result<ReadAll> read_all(const Bytes& bytes, int step, const DecodeOptions& options = {}) {
-  auto reader = open_coefficient_reader(InputBytes::borrow(bytes, "source.jpg"), options);
+Result<ReadAll> read_all(InputBytes input, int step, const DecodeOptions& options = {}) {
+  auto reader = open_coefficient_reader(std::move(input), options);
   if (!reader) return std::move(reader).error();
   ReadAll all;
   all.layout = (*reader)->layout();
@@ -41,6 +42,10 @@ Result<ReadAll> read_all(const Bytes& bytes, int step, const DecodeOptions& opti
     if (*got == 0) return Error{ErrorCode::kInternal, "reader stopped early"};
   }
   return all;
+}
+
+Result<ReadAll> read_all(const Bytes& bytes, int step, const DecodeOptions& options = {}) {
+  return read_all(InputBytes::borrow(bytes, "source.jpg"), step, options);
 }
 
 const std::int16_t* block_of(const ReadAll& all, int c, int bx, int by) {
@@ -93,6 +98,32 @@ TEST_CASE("coefficient reader gives exactly libjpeg's coefficients for every gen
       CHECK(all->layout.progressive == (spec.progressive || spec.arithmetic));
       CHECK(first_difference(*all, expected).empty());
     }
+  }
+}
+
+TEST_CASE("coefficient reader gives libjpeg's coefficients from a file read in chunks",
+          "[coefficients]") {
+  // A file comes in 64 KiB chunks, so blocks are decoded on both of the decoder's paths (the
+  // fast one needs the whole block in the chunk) and some straddle two chunks.
+  for (const int restart_interval : {0, 5}) {
+    test::JpegSpec spec;
+    spec.name = fmt::format("noise, restart interval {}", restart_interval);
+    spec.width = 1000;
+    spec.height = 600;
+    spec.quality = 98;
+    spec.restart_interval = restart_interval;
+    INFO(spec.name);
+    const Bytes bytes = test::make_jpeg(spec);
+    REQUIRE(bytes.size() > 4 * (std::size_t{1} << 16));
+    const test::JpegCoefficients expected = test::libjpeg_coefficients(bytes);
+    REQUIRE(expected.ok);
+    test::TempDir dir;
+    test::write_bytes(dir.path() / "source.jpg", bytes);
+    auto input = InputBytes::open_file(dir / "source.jpg");
+    REQUIRE(input.ok());
+    auto all = read_all(std::move(input).value(), 4);
+    REQUIRE(all.ok());
+    CHECK(first_difference(*all, expected).empty());
   }
 }
 
