@@ -1,6 +1,7 @@
 #include "huffman_scan.hpp"
 
 #include <cstring>
+#include <limits>
 #include <utility>
 
 #include <fmt/format.h>
@@ -81,6 +82,13 @@ inline bool ensure(ScanBits::Cursor& bits, int needed) {
   return bits.count >= needed || bits.refill();
 }
 
+// A DC value that a coefficient cannot hold is damage: differences that keep adding up in one
+// direction would otherwise overflow the running predictor on a hostile file.
+constexpr bool fits_coefficient(int value) {
+  return value >= std::numeric_limits<std::int16_t>::min() &&
+         value <= std::numeric_limits<std::int16_t>::max();
+}
+
 // One block from a cursor with room for all of it (see kFastMargin): the same decode as
 // decode_block_careful, with the reader state in registers. A refill leaves 56 or more bits,
 // and is tested for before each code (16 bits at most, so that refills are few: each is a
@@ -98,6 +106,7 @@ bool decode_block_fast(ScanBits::Cursor& bits, std::int16_t* block, const Huffma
     predictor += extend(bits.peek(dc_size), dc_size);
     bits.skip(dc_size);
   }
+  if (!fits_coefficient(predictor)) return false;
   block[0] = static_cast<std::int16_t>(predictor);
   // An unsigned index: no sign extension before each store.
   constexpr std::size_t kEnd = kBlockCoefficients;
@@ -330,6 +339,7 @@ bool BaselineScan::decode_block_careful(std::int16_t* block, const HuffmanTable&
     bits_.skip(dc_size);
   }
   predictor += diff;
+  if (!fits_coefficient(predictor)) return false;
   block[0] = static_cast<std::int16_t>(predictor);
   for (int k = 1; k < kBlockCoefficients; ++k) {
     // Most coefficients are small: code and magnitude in one lookup.
