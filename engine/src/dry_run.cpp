@@ -140,12 +140,9 @@ Result<std::unique_ptr<Sink>> make_directory_namer(const DirectorySinkOptions& o
 Result<std::unique_ptr<Sink>> make_tar_namer(const TarSinkOptions& options, NameListener listener) {
   std::string base;
   if (options.path != "-") {
-    if (!options.path.ends_with(detail::kTarSuffix) ||
-        options.path.size() == detail::kTarSuffix.size()) {
-      return Error{ErrorCode::kInvalidArgument,
-                   "tar output must be \"-\" or a file name ending in .tar, such as out.tar"};
-    }
-    base = options.path.substr(0, options.path.size() - detail::kTarSuffix.size());
+    auto shard_base = detail::shard_base(options.path);
+    if (!shard_base) return std::move(shard_base).error();
+    base = std::move(*shard_base);
   }
   return std::unique_ptr<Sink>(
       std::make_unique<TarNamer>(std::move(base), options, std::move(listener)));

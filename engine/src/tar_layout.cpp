@@ -42,6 +42,18 @@ std::uint64_t member_bytes(std::string_view name, std::size_t size) {
   return bytes;
 }
 
+Result<std::string> shard_base(const std::string& path) {
+  const PathParts parts = split_path(path);
+  if (!parts.name.ends_with(kTarSuffix) || parts.name.size() == kTarSuffix.size()) {
+    return Error{
+        ErrorCode::kInvalidArgument,
+        fmt::format("tar output \"{}\" must be \"-\" (stdout) or a file name ending in .tar, "
+                    "such as out.tar (written as out-000000.tar, out-000001.tar, ...)",
+                    path)};
+  }
+  return path.substr(0, path.size() - kTarSuffix.size());
+}
+
 std::string shard_path(std::string_view base, std::size_t index) {
   const PathParts parts = split_path(base);
   return fmt::format("{}{}-{:0{}}{}", parts.directory, parts.name, index, kShardDigits, kTarSuffix);

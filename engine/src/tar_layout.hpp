@@ -22,6 +22,10 @@ inline constexpr std::string_view kClassSuffix = ".cls";      // "KEY.cls": the 
 // Bytes one member takes in a shard, header blocks included.
 std::uint64_t member_bytes(std::string_view name, std::size_t size);
 
+// The base shard names are made from, "dir/out" for the output "dir/out.tar"; an error saying
+// what a tar output must be for any other path (the caller handles "-", stdout).
+Result<std::string> shard_base(const std::string& path);
+
 // Shard `index` of the output "dir/out.tar", passed as its base "dir/out": "dir/out-000003.tar",
 // written first under a unique temporary name ".out-000003.tar.tmp-XXXXXX" beside it.
 std::string shard_path(std::string_view base, std::size_t index);

@@ -267,21 +267,15 @@ Result<std::unique_ptr<Sink>> make_tar_sink(const TarSinkOptions& options) {
     return std::unique_ptr<Sink>(std::move(sink));
   }
 
-  const detail::PathParts parts = detail::split_path(path);
-  if (!parts.name.ends_with(detail::kTarSuffix) || parts.name.size() == detail::kTarSuffix.size()) {
-    return Error{
-        ErrorCode::kInvalidArgument,
-        fmt::format("tar output \"{}\" must be \"-\" (stdout) or a file name ending in .tar, "
-                    "such as out.tar (written as out-000000.tar, out-000001.tar, ...)",
-                    path)};
-  }
-  if (!parts.directory.empty()) {
+  auto shard_base = detail::shard_base(path);
+  if (!shard_base) return std::move(shard_base).error();
+  if (!detail::split_path(path).directory.empty()) {
     const std::string directory = detail::parent_directory(path);
     std::error_code error;
     std::filesystem::create_directories(directory, error);
     if (error) return detail::io_error("create the output directory", directory, error.value());
   }
-  std::string base = path.substr(0, path.size() - detail::kTarSuffix.size());
+  const std::string& base = *shard_base;
   auto sink = std::make_unique<TarSink>(base, options.max_shard_bytes, options.max_shard_samples,
                                         options.on_shard);
   if (options.shuffle) sink->shuffle_with(*options.shuffle, options.shuffle_stats);
