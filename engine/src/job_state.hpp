@@ -178,6 +178,10 @@ Result<InputBytes> job_input(const Job& job);
 // crops and lets the sink check them; the errors name the job's source.
 Status plan_crops(JobState& job, const EngineOptions& options, const Sink& sink);
 
+// The job's band window for `capacity` rows of the decoded image (pixel path, and the pixel
+// side of --lossless=auto); the error names the source.
+Status create_pixel_window(JobState& job, const ImageHeader& header, int capacity);
+
 // open_job() for the pixel path: decoder, plan, dispatch order and band window.
 Status open_pixel_job(JobState& job, const EngineOptions& options, const Sink& sink);
 

@@ -91,13 +91,7 @@ Status open_pixel_rows(JobState& job, const InputBytes& input, const EngineOptio
   }
   job.format = header.format;
   job.info.pixel_format = header.format;
-  const auto row_bytes = static_cast<std::size_t>(header.width) * channel_count(header.format);
-  auto window = BandWindow::create(row_bytes, capacity);
-  if (!window) {
-    return Error{window.error().code,
-                 fmt::format("{}: {}", job.info.source, window.error().message)};
-  }
-  job.window = std::move(window).value();
+  if (Status made = create_pixel_window(job, header, capacity); !made) return made;
   job.decoder = std::move(decoder).value();
   return {};
 }

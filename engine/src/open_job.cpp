@@ -29,6 +29,17 @@ void start_job(JobState& state, Job job, std::size_t index, StemRegistry& stems)
   state.job = std::move(job);
 }
 
+Status create_pixel_window(JobState& job, const ImageHeader& header, int capacity) {
+  const auto row_bytes = static_cast<std::size_t>(header.width) * channel_count(header.format);
+  auto window = BandWindow::create(row_bytes, capacity);
+  if (!window) {
+    return Error{window.error().code,
+                 fmt::format("{}: {}", job.info.source, window.error().message)};
+  }
+  job.window = std::move(window).value();
+  return {};
+}
+
 // Dispatch order: a crop can go as soon as its last row lands, so sort by that row.
 void plan_dispatch_order(JobState& job) {
   const std::size_t count = job.plan.crops.size();
@@ -120,13 +131,7 @@ Status open_pixel_job(JobState& job, const EngineOptions& options, const Sink& s
   if (job.crop_count > 0 && resident) {
     job.window = BandWindow::borrow(job.job.pixels);
   } else if (job.crop_count > 0) {
-    const auto row_bytes = static_cast<std::size_t>(header.width) * channel_count(header.format);
-    auto window = BandWindow::create(row_bytes, capacity);
-    if (!window) {
-      return Error{window.error().code,
-                   fmt::format("{}: {}", job.info.source, window.error().message)};
-    }
-    job.window = std::move(window).value();
+    if (Status made = create_pixel_window(job, header, capacity); !made) return made;
   }
   job.decoder = std::move(decoder).value();
   job.inflight_tops.reserve(static_cast<std::size_t>(std::max(options.crops_in_flight, 1)));
